@@ -1,0 +1,165 @@
+//! Builds the application (state, router, layers), serves it, runs the notification
+//! worker beside it, and shuts both down gracefully.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::auth::PasswordHasher;
+use crate::auth::session::IDLE_LIFETIME;
+use crate::config::Config;
+use crate::notify::{Transports, worker};
+use crate::web::{self, AppState};
+
+/// Strict CSP: no inline script or style, nothing from elsewhere, never framed.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A bound, ready-to-run portal.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects (creating and migrating the database), binds `config.bind_addr`
+    /// (port 0 picks a free port) and assembles the router.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let pool = crate::db::connect_and_migrate(&config.database_url).await?;
+        Self::build_with_pool(config, pool).await
+    }
+
+    pub async fn build_with_pool(config: Config, pool: PgPool) -> anyhow::Result<Application> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let state = AppState {
+            transports: Transports::from_settings(&config.notify, pool.clone())?,
+            hasher: PasswordHasher::new(cores)?,
+            config: Arc::new(config),
+            pool,
+        };
+        let listener = TcpListener::bind(state.config.bind_addr)
+            .await
+            .with_context(|| format!("impossibile ascoltare su {}", state.config.bind_addr))?;
+        let router = router(state.clone());
+        Ok(Application { listener, router, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.state.pool
+    }
+
+    /// Serves HTTP and runs the outbox worker until `shutdown` completes; then stops
+    /// taking requests, lets in-flight requests and deliveries finish, and returns.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let worker = tokio::spawn(worker::run(
+            self.state.pool.clone(),
+            self.state.transports.clone(),
+            worker::WorkerSettings::from(&self.state.config.notify),
+            stop.clone().cancelled_owned(),
+        ));
+        let store = PostgresStore::new(self.state.pool.clone());
+        let cleanup = tokio::spawn(async move {
+            // The store deletes expired sessions; errors are logged by the store's caller.
+            if let Err(e) = tower_sessions::ExpiredDeletion::continuously_delete_expired(store, Duration::from_secs(300)).await {
+                tracing::warn!(error = %e, "expired session cleanup stopped");
+            }
+        });
+        tracing::info!(addr = %self.listener.local_addr()?, "Area Clienti in ascolto");
+        let stop_serving = stop.clone();
+        let served = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop_serving.cancel();
+        })
+        .await;
+        stop.cancel();
+        cleanup.abort();
+        worker.await.context("outbox worker panicked")?;
+        served.context("server error")
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let https = state.config.is_https();
+    let store = PostgresStore::new(state.pool.clone());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(if https { "__Host-area_clienti" } else { "area_clienti" })
+        .with_secure(https)
+        .with_http_only(true)
+        // Lax, not Strict: the first page after following the emailed link must see the session.
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
+    let mut router = web::router(&state)
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(sessions)
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ));
+    if https {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    router
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `static/` next to the crate (cargo run) or next to the working directory.
+fn static_dir() -> std::path::PathBuf {
+    let beside_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    if beside_crate.is_dir() { beside_crate } else { std::path::PathBuf::from("static") }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutdown requested: finishing in-flight requests and deliveries");
+}

@@ -1,0 +1,47 @@
+//! The subcommands of the binary (CONTRACT.md §2).
+
+use std::process::ExitCode;
+
+use crate::app::{Application, shutdown_signal};
+use crate::config::{Cli, Command, Config};
+use crate::contracts::import;
+use crate::{db, demo};
+
+/// Runs one subcommand; `Ok` carries the exit status.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_settings(&cli.settings)?;
+    match cli.command {
+        Command::Migrate => {
+            db::connect_and_migrate(&config.database_url).await?;
+            println!("Migrazioni applicate a {}", db::redact(&config.database_url));
+        }
+        Command::Serve => serve(config, false).await?,
+        Command::Demo => serve(config, true).await?,
+        Command::Import { file } => {
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            let report = import::import_file(&pool, &config, &file, true).await?;
+            for error in &report.errors {
+                eprintln!("{error}");
+            }
+            println!(
+                "Importazione terminata: {} contratti nuovi, {} già presenti, {} linee aggiunte, {} errori",
+                report.created,
+                report.already_present,
+                report.lines_added,
+                report.errors.len()
+            );
+            if !report.errors.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let app = Application::build(config.clone()).await?;
+    if with_demo {
+        demo::load(app.pool(), &config).await?;
+    }
+    app.run_until(shutdown_signal()).await
+}

@@ -1,0 +1,169 @@
+//! Typed configuration: environment variables (CONTRACT.md §1), each overridable by a CLI
+//! flag, validated once at start so a bad value fails fast with the variable's name.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use url::Url;
+
+use crate::notify::NotifySettings;
+
+/// Command line of the `area-clienti` binary.
+#[derive(Debug, Parser)]
+#[command(name = "area-clienti", version, about = "Area Clienti: il portale dei clienti business")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What the binary does (CONTRACT.md §2).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve HTTP and run the notification worker.
+    Serve,
+    /// Apply migrations and exit.
+    Migrate,
+    /// Load an idempotent demo company, then serve like `serve`.
+    Demo,
+    /// Ingest contracts from a JSON Lines file (one `POST /api/v1/contratti` body per line).
+    Import {
+        /// Path of the JSON Lines file.
+        file: PathBuf,
+    },
+}
+
+/// Raw settings as given by the environment or flags.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    #[arg(long, env = "DATABASE_URL", global = true,
+          default_value = "postgres://postgres@localhost:5432/area_clienti")]
+    pub database_url: String,
+    #[arg(long, env = "BIND_ADDR", global = true, default_value = "127.0.0.1:8080")]
+    pub bind_addr: String,
+    #[arg(long, env = "PUBLIC_BASE_URL", global = true, default_value = "http://127.0.0.1:8080")]
+    pub public_base_url: String,
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    #[arg(long, env = "MAIL_FROM", global = true,
+          default_value = "Area Clienti <no-reply@localhost>")]
+    pub mail_from: String,
+    #[arg(long, env = "SMS_GATEWAY_URL", global = true)]
+    pub sms_gateway_url: Option<String>,
+    #[arg(long, env = "SMS_GATEWAY_TOKEN", global = true, hide_env_values = true)]
+    pub sms_gateway_token: Option<String>,
+    #[arg(long, env = "INTERNAL_API_TOKEN", global = true, hide_env_values = true)]
+    pub internal_api_token: Option<String>,
+    /// First retry delay of a failed delivery, in milliseconds; doubles at each attempt.
+    #[arg(long, env = "OUTBOX_RETRY_BASE_MS", global = true, default_value_t = 5_000)]
+    pub outbox_retry_base_ms: u64,
+    /// Delivery attempts before a message is recorded as failed for good.
+    #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", global = true, default_value_t = 8)]
+    pub outbox_max_attempts: i32,
+}
+
+/// Validated configuration used by the application.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind_addr: SocketAddr,
+    pub public_base_url: Url,
+    pub internal_api_token: Option<SecretString>,
+    pub notify: NotifySettings,
+}
+
+impl Config {
+    /// Parses and checks every setting, naming the variable at fault.
+    pub fn from_settings(s: &Settings) -> anyhow::Result<Config> {
+        let bind_addr = s
+            .bind_addr
+            .parse()
+            .with_context(|| format!("BIND_ADDR non valido: {:?}", s.bind_addr))?;
+        let public_base_url = parse_base_url(&s.public_base_url)?;
+        let sms_gateway_url = s
+            .sms_gateway_url
+            .as_deref()
+            .map(|u| Url::parse(u).with_context(|| format!("SMS_GATEWAY_URL non valido: {u:?}")))
+            .transpose()?;
+        if s.outbox_max_attempts < 1 {
+            bail!("OUTBOX_MAX_ATTEMPTS deve essere almeno 1");
+        }
+        let secret = |v: &Option<String>| {
+            v.as_deref()
+                .filter(|t| !t.is_empty())
+                .map(|t| SecretString::from(t.to_owned()))
+        };
+        Ok(Config {
+            database_url: s.database_url.clone(),
+            bind_addr,
+            public_base_url,
+            internal_api_token: secret(&s.internal_api_token),
+            notify: NotifySettings {
+                smtp_url: secret(&s.smtp_url),
+                mail_from: s.mail_from.clone(),
+                sms_gateway_url,
+                sms_gateway_token: secret(&s.sms_gateway_token),
+                retry_base: Duration::from_millis(s.outbox_retry_base_ms),
+                max_attempts: s.outbox_max_attempts,
+            },
+        })
+    }
+
+    /// Cookies get `Secure` (and the `__Host-` prefix) only when the portal is served over https.
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.scheme() == "https"
+    }
+
+    /// Absolute link for a path, e.g. `/attivazione/{token}`.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.public_base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+fn parse_base_url(raw: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(raw).with_context(|| format!("PUBLIC_BASE_URL non valido: {raw:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        bail!("PUBLIC_BASE_URL deve essere un indirizzo http(s) completo, ad esempio https://area-clienti.example.it");
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Cli::try_parse_from(["area-clienti", "serve"]).unwrap().settings
+    }
+
+    #[test]
+    fn defaults_are_the_contract_ones() {
+        let config = Config::from_settings(&settings()).unwrap();
+        assert_eq!(config.bind_addr.to_string(), "127.0.0.1:8080");
+        assert!(!config.is_https());
+        assert_eq!(config.link("/accedi"), "http://127.0.0.1:8080/accedi");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let mut s = settings();
+        s.public_base_url = "ftp://x".into();
+        let err = Config::from_settings(&s).unwrap_err().to_string();
+        assert!(err.contains("PUBLIC_BASE_URL"), "{err}");
+        let mut s = settings();
+        s.bind_addr = "nowhere".into();
+        assert!(Config::from_settings(&s).unwrap_err().to_string().contains("BIND_ADDR"));
+    }
+
+    #[test]
+    fn empty_token_means_api_disabled() {
+        let mut s = settings();
+        s.internal_api_token = Some(String::new());
+        assert!(Config::from_settings(&s).unwrap().internal_api_token.is_none());
+    }
+}

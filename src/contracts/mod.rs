@@ -1,0 +1,167 @@
+//! Purchases reported by sales channels. The first contract of a company creates the
+//! company, its lines and its legal representative and queues the username email, all in
+//! one transaction; later contracts add lines; a repeated `contract_id` changes nothing.
+
+pub mod import;
+pub mod payload;
+
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::config::Config;
+use crate::credentials::send_username_email;
+use crate::db::{self, audit, companies, contracts, lines, users};
+use crate::domain::{Profile, RegistrationState};
+pub use payload::{Contract, ContractPayload, FieldError};
+
+/// The answer given for a contract (the same on every retry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngestOutcome {
+    pub company_id: Uuid,
+    pub legal_representative_user_id: Uuid,
+    pub lines_added: i32,
+    /// False when this `contract_id` was already recorded.
+    #[serde(skip)]
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("invalid contract")]
+    Invalid(Vec<FieldError>),
+    /// The `contract_id` was already used for a different purchase.
+    #[error("contract_id reused with different data")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for IngestError {
+    fn from(e: sqlx::Error) -> Self {
+        IngestError::Internal(e.into())
+    }
+}
+
+fn invalid(field: &str, message: &str) -> IngestError {
+    IngestError::Invalid(vec![FieldError { field: field.to_owned(), message: message.to_owned() }])
+}
+
+/// Validates and records one contract.
+pub async fn ingest(pool: &PgPool, config: &Config, payload: &ContractPayload) -> Result<IngestOutcome, IngestError> {
+    let contract = payload.validate().map_err(IngestError::Invalid)?;
+    let fingerprint: [u8; 32] = Sha256::digest(serde_json::to_vec(payload).map_err(anyhow::Error::from)?).into();
+    let mut tx = pool.begin().await?;
+    if let Some(outcome) = replay(&mut tx, &contract.contract_id, &fingerprint).await? {
+        return Ok(outcome);
+    }
+    let (company_id, created) = companies::insert_or_get(
+        &mut tx,
+        &contract.company_name,
+        contract.vat_number.as_str(),
+        contract.tax_code.as_deref(),
+    )
+    .await?;
+    let legal_rep = if created {
+        insert_legal_representative(&mut tx, company_id, &contract).await?
+    } else {
+        users::legal_representative(&mut tx, company_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("company {company_id} has no legal representative"))?
+    };
+    let claimed = contracts::claim(&mut tx, &contract.contract_id, company_id, &contract.channel, &fingerprint, legal_rep.id).await?;
+    if !claimed {
+        // The same contract_id committed concurrently: answer as a retry would.
+        drop(tx);
+        let mut conn = pool.acquire().await?;
+        return replay(&mut conn, &contract.contract_id, &fingerprint)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("contract vanished").into());
+    }
+    let lines_added = insert_lines(&mut tx, company_id, &contract).await?;
+    if let Some(mobile) = &contract.legal_representative.mobile {
+        lines::assign_user(&mut tx, company_id, mobile.as_str(), legal_rep.id).await?;
+    }
+    contracts::set_lines_added(&mut tx, &contract.contract_id, lines_added).await?;
+    let actor = Actor::system();
+    let details = json!({ "contract_id": contract.contract_id, "channel": contract.channel, "lines_added": lines_added });
+    audit::append(&mut tx, &actor.event(company_id, None, "contratto_registrato", details)).await?;
+    if created {
+        send_username_email(&mut tx, config, &legal_rep, &actor).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(contract_id = %contract.contract_id, %company_id, created, lines_added, "contract recorded");
+    Ok(IngestOutcome { company_id, legal_representative_user_id: legal_rep.id, lines_added, created: true })
+}
+
+async fn replay(conn: &mut PgConnection, contract_id: &str, fingerprint: &[u8]) -> Result<Option<IngestOutcome>, IngestError> {
+    let Some(record) = contracts::find(conn, contract_id).await? else { return Ok(None) };
+    if record.request_sha256 != fingerprint {
+        return Err(IngestError::Conflict);
+    }
+    Ok(Some(IngestOutcome {
+        company_id: record.company_id,
+        legal_representative_user_id: record.legal_representative_user_id,
+        lines_added: record.lines_added,
+        created: false,
+    }))
+}
+
+async fn insert_legal_representative(conn: &mut PgConnection, company_id: Uuid, contract: &Contract) -> Result<users::User, IngestError> {
+    let person = &contract.legal_representative;
+    let new_user = users::NewUser {
+        company_id,
+        username: person.email.as_str(),
+        email: person.email.as_str(),
+        mobile: person.mobile.as_ref().map(|m| m.as_str()),
+        first_name: person.first_name.as_str(),
+        last_name: person.last_name.as_str(),
+        profile: Profile::LegalRepresentative,
+        state: RegistrationState::ToRegister,
+    };
+    let id = match users::insert(conn, &new_user).await {
+        Ok(id) => id,
+        Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => {
+            return Err(invalid(
+                "legal_representative.email",
+                "Questo indirizzo e-mail è già la username di un altro utente dell'Area Clienti: indicare un indirizzo diverso",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(users::find(conn, id).await?.ok_or_else(|| anyhow::anyhow!("user {id} vanished"))?)
+}
+
+async fn insert_lines(conn: &mut PgConnection, company_id: Uuid, contract: &Contract) -> Result<i32, IngestError> {
+    let numbers: Vec<&str> = contract.lines.iter().map(|l| l.number.as_str()).collect();
+    let taken = lines::owned_elsewhere(conn, company_id, &numbers).await?;
+    if !taken.is_empty() {
+        let errors = contract
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| taken.iter().any(|t| t == l.number.as_str()))
+            .map(|(i, _)| FieldError {
+                field: format!("mobile_lines[{i}].number"),
+                message: "Il numero appartiene già a un'altra azienda".to_owned(),
+            })
+            .collect();
+        return Err(IngestError::Invalid(errors));
+    }
+    let new_lines: Vec<lines::NewLine> = contract
+        .lines
+        .iter()
+        .map(|l| lines::NewLine {
+            number: l.number.as_str(),
+            referent_first_name: l.referent.as_ref().map(|r| r.first_name.as_str()),
+            referent_last_name: l.referent.as_ref().map(|r| r.last_name.as_str()),
+            referent_email: l.referent.as_ref().map(|r| r.email.as_str()),
+            referent_profile: l.referent.as_ref().and_then(|r| r.profile),
+        })
+        .collect();
+    let inserted = lines::insert_many(conn, company_id, &contract.contract_id, &new_lines).await?;
+    Ok(i32::try_from(inserted.len()).unwrap_or(i32::MAX))
+}

@@ -1,0 +1,25 @@
+//! Credentials: the emailed links, the verification codes and the password step — the
+//! core of activation (and, later, recovery). Each use case opens one transaction,
+//! changes rows, writes audit events and outbox messages together.
+
+pub mod link;
+pub mod secret;
+pub mod username_email;
+
+pub use link::{CodeError, DeadLink, LinkError, LinkView, SendCodeError, Step};
+pub use username_email::send_username_email;
+
+use time::Duration;
+
+/// How long an activation link lives.
+pub const ACTIVATION_LINK_LIFETIME: Duration = Duration::days(7);
+/// How long a verification code lives.
+pub const CODE_LIFETIME: Duration = Duration::minutes(10);
+/// Wrong tries allowed on one code; then a new code must be requested.
+pub const CODE_MAX_ATTEMPTS: i32 = 5;
+/// At most one code per user in this window...
+pub const CODE_COOLDOWN: Duration = Duration::minutes(1);
+/// ...and at most this many per hour.
+pub const CODES_PER_HOUR: i64 = 5;
+/// After the right code, the password must be chosen within this time.
+pub const PASSWORD_STEP_LIFETIME: Duration = Duration::minutes(30);

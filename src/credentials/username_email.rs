@@ -1,0 +1,63 @@
+//! The username email: a fresh activation link for a user, queued in the outbox in the
+//! caller's transaction. Every older link of the user dies with it.
+
+use serde_json::json;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+
+use super::{ACTIVATION_LINK_LIFETIME, secret};
+use crate::actor::Actor;
+use crate::config::Config;
+use crate::db::credentials::{self as db, NewToken, Purpose};
+use crate::db::outbox::{self, Channel, NewMessage};
+use crate::db::users::{self, User};
+use crate::db::audit;
+use crate::domain::RegistrationState;
+use crate::notify::messages;
+
+/// Outbox template name of the username email (support reads delivery status by it).
+pub const TEMPLATE: &str = "username";
+
+/// Queues the username email for `user` and moves a saved user to `in_attesa`.
+pub async fn send_username_email(
+    conn: &mut PgConnection,
+    config: &Config,
+    user: &User,
+    actor: &Actor,
+) -> anyhow::Result<()> {
+    db::supersede_tokens(conn, user.id).await?;
+    let token = secret::new_link_token();
+    db::insert_token(
+        conn,
+        &NewToken {
+            company_id: user.company_id,
+            user_id: user.id,
+            purpose: Purpose::Activation,
+            token_sha256: &secret::hash_link_token(&token),
+            expires_at: OffsetDateTime::now_utc() + ACTIVATION_LINK_LIFETIME,
+        },
+    )
+    .await?;
+    let link = config.link(&format!("/attivazione/{token}"));
+    let email = messages::username_email(&user.first_name, &user.username, &link);
+    outbox::enqueue(
+        conn,
+        &NewMessage {
+            company_id: user.company_id,
+            user_id: Some(user.id),
+            channel: Channel::Email,
+            recipient: &user.email,
+            template: TEMPLATE,
+            subject: Some(&email.subject),
+            body_text: &email.text,
+            body_html: Some(&email.html),
+        },
+    )
+    .await?;
+    if user.state == RegistrationState::ToRegister {
+        users::set_state(conn, user.id, RegistrationState::Pending).await?;
+    }
+    let details = json!({ "email": user.email });
+    audit::append(conn, &actor.event(user.company_id, Some(user.id), "email_username_inviata", details)).await?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! Appends to the audit trail (the table refuses updates and deletes).
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// One event: who did what to whom, from where.
+pub struct AuditEvent<'a> {
+    pub company_id: Uuid,
+    pub actor_user_id: Option<Uuid>,
+    /// `sistema`, the acting username, or `assistenza:<staff>`.
+    pub actor_label: &'a str,
+    pub subject_user_id: Option<Uuid>,
+    pub action: &'a str,
+    pub details: serde_json::Value,
+    pub client_addr: Option<&'a str>,
+}
+
+pub async fn append(conn: &mut PgConnection, event: &AuditEvent<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (company_id, actor_user_id, actor_label, subject_user_id,
+                                   action, details, client_addr)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(event.company_id)
+    .bind(event.actor_user_id)
+    .bind(event.actor_label)
+    .bind(event.subject_user_id)
+    .bind(event.action)
+    .bind(&event.details)
+    .bind(event.client_addr)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub actor_label: String,
+    pub action: String,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// Most recent events of one user, newest first.
+pub async fn recent_for_user(conn: &mut PgConnection, company_id: Uuid, user_id: Uuid, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "SELECT actor_label, action, created_at FROM audit_events
+         WHERE company_id = $1 AND subject_user_id = $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(company_id)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,92 @@
+//! Queries on `mobile_lines`.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::Profile;
+
+/// A line as reported in a contract, with its optional referent.
+pub struct NewLine<'a> {
+    pub number: &'a str,
+    pub referent_first_name: Option<&'a str>,
+    pub referent_last_name: Option<&'a str>,
+    pub referent_email: Option<&'a str>,
+    pub referent_profile: Option<Profile>,
+}
+
+/// Inserts the lines in one statement, skipping numbers already on file; returns the
+/// numbers actually inserted.
+pub async fn insert_many(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    contract_id: &str,
+    lines: &[NewLine<'_>],
+) -> sqlx::Result<Vec<String>> {
+    let ids: Vec<Uuid> = lines.iter().map(|_| Uuid::new_v4()).collect();
+    let numbers: Vec<&str> = lines.iter().map(|l| l.number).collect();
+    let first: Vec<Option<&str>> = lines.iter().map(|l| l.referent_first_name).collect();
+    let last: Vec<Option<&str>> = lines.iter().map(|l| l.referent_last_name).collect();
+    let email: Vec<Option<&str>> = lines.iter().map(|l| l.referent_email).collect();
+    let profile: Vec<Option<Profile>> = lines.iter().map(|l| l.referent_profile).collect();
+    sqlx::query_scalar(
+        "INSERT INTO mobile_lines (id, company_id, contract_id, number, referent_first_name,
+                                   referent_last_name, referent_email, referent_profile)
+         SELECT id, $2, $3, number, rf, rl, re, rp
+         FROM UNNEST($1::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::profile[])
+              AS t(id, number, rf, rl, re, rp)
+         ON CONFLICT (number) DO NOTHING
+         RETURNING number",
+    )
+    .bind(&ids)
+    .bind(company_id)
+    .bind(contract_id)
+    .bind(&numbers)
+    .bind(&first)
+    .bind(&last)
+    .bind(&email)
+    .bind(&profile)
+    .fetch_all(conn)
+    .await
+}
+
+/// Of the given numbers, those that belong to a company other than `company_id`.
+pub async fn owned_elsewhere(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    numbers: &[&str],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT number FROM mobile_lines WHERE number = ANY($1) AND company_id <> $2",
+    )
+    .bind(numbers)
+    .bind(company_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Ties a line of the company to a user (the employee's SIM).
+pub async fn assign_user(conn: &mut PgConnection, company_id: Uuid, number: &str, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE mobile_lines SET user_id = $3 WHERE company_id = $1 AND number = $2")
+        .bind(company_id)
+        .bind(number)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_for_company(conn: &mut PgConnection, company_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM mobile_lines WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// The line tied to a user, if any.
+pub async fn number_of_user(conn: &mut PgConnection, company_id: Uuid, user_id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT number FROM mobile_lines WHERE company_id = $1 AND user_id = $2 LIMIT 1")
+        .bind(company_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}

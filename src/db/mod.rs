@@ -1,0 +1,57 @@
+//! Database access: the pool, migrations, and one module of queries per table.
+//! Functions here take a connection or pool and plain values; they know nothing of HTTP.
+
+pub mod audit;
+pub mod companies;
+pub mod contracts;
+pub mod credentials;
+pub mod dev_mailbox;
+pub mod lines;
+pub mod outbox;
+pub mod users;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+/// Creates the database if it is missing, connects, and applies the migrations.
+pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
+    if !sqlx::Postgres::database_exists(database_url)
+        .await
+        .with_context(|| format!("PostgreSQL non raggiungibile ({})", redact(database_url)))?
+    {
+        tracing::info!("creating database {}", redact(database_url));
+        sqlx::Postgres::create_database(database_url).await?;
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(database_url)
+        .await
+        .with_context(|| format!("connessione a {} fallita", redact(database_url)))?;
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .context("migrazioni del database fallite")?;
+    Ok(pool)
+}
+
+/// The database URL without its password, for logs and error messages.
+pub fn redact(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "<DATABASE_URL non valido>".to_owned(),
+    }
+}
+
+/// Whether an error is the violation of the named unique constraint or index.
+pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation() && db.constraint() == Some(constraint))
+}

@@ -1,0 +1,218 @@
+//! Queries on `outbox`, the transactional queue of every message the portal sends.
+//!
+//! A use case writes its message with [`enqueue`] inside its own transaction, so the message
+//! exists exactly when the change that causes it does. The notification worker claims due
+//! messages with [`claim_due`] and records each outcome with [`mark_sent`], [`mark_retry`] or
+//! [`mark_failed`]. Bodies may hold a link or a code, so they are erased once a message is
+//! settled; the row itself stays for support.
+
+use std::fmt;
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How a message travels (`message_channel`).
+#[derive(sqlx::Type, Debug, Clone, Copy, PartialEq, Eq)]
+#[sqlx(type_name = "message_channel", rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+/// Where a message is in its life (`message_state`).
+#[derive(sqlx::Type, Debug, Clone, Copy, PartialEq, Eq)]
+#[sqlx(type_name = "message_state", rename_all = "lowercase")]
+pub enum MessageState {
+    Queued,
+    Sent,
+    Failed,
+}
+
+/// A message to write to the outbox.
+#[derive(Debug, Clone, Copy)]
+pub struct NewMessage<'a> {
+    pub company_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub channel: Channel,
+    /// E-mail address or E.164 number.
+    pub recipient: &'a str,
+    /// Name of the message kind (e.g. "username", "code"): what support sees.
+    pub template: &'a str,
+    pub subject: Option<&'a str>,
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+}
+
+/// A message claimed by the worker for one delivery attempt.
+#[derive(sqlx::FromRow, Clone)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub channel: Channel,
+    pub recipient: String,
+    pub template: String,
+    pub subject: Option<String>,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    /// Attempts including the current one (claiming counts as an attempt).
+    pub attempts: i32,
+}
+
+// Hand-written so that a stray `{:?}` never prints a link or a code into the logs.
+impl fmt::Debug for OutboxMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutboxMessage")
+            .field("id", &self.id)
+            .field("channel", &self.channel)
+            .field("template", &self.template)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The delivery state of a message, as shown to support and to administrators.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct DeliveryStatus {
+    pub state: MessageState,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+/// Writes a message to the outbox and wakes the workers.
+///
+/// Run it inside the transaction of the change that causes the message: PostgreSQL delivers
+/// the notification only at commit, so a worker never wakes up for a row it cannot see yet.
+pub async fn enqueue(conn: &mut PgConnection, msg: &NewMessage<'_>) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    // One round trip inside the caller's transaction: a data-modifying CTE always runs.
+    sqlx::query(
+        "WITH inserted AS (
+             INSERT INTO outbox
+                 (id, company_id, user_id, channel, recipient, template, subject, body_text, body_html)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             RETURNING id
+         )
+         SELECT pg_notify('outbox', '') FROM inserted",
+    )
+    .bind(id)
+    .bind(msg.company_id)
+    .bind(msg.user_id)
+    .bind(msg.channel)
+    .bind(msg.recipient)
+    .bind(msg.template)
+    .bind(msg.subject)
+    .bind(msg.body_text)
+    .bind(msg.body_html)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Claims up to `batch` due messages for one delivery attempt each.
+///
+/// Claiming counts the attempt and pushes `next_attempt_at` forward by `lease`: other
+/// instances skip the rows (`SKIP LOCKED`, then the new `next_attempt_at`), and a worker that
+/// dies mid-delivery leaves the message to be picked up again once the lease runs out.
+pub async fn claim_due(
+    pool: &PgPool,
+    batch: i64,
+    lease: Duration,
+) -> sqlx::Result<Vec<OutboxMessage>> {
+    sqlx::query_as(
+        "UPDATE outbox
+         SET attempts = attempts + 1, next_attempt_at = now() + $2::interval
+         WHERE id IN (
+             SELECT id FROM outbox
+             WHERE state = 'queued' AND next_attempt_at <= now()
+             ORDER BY next_attempt_at
+             LIMIT $1
+             FOR UPDATE SKIP LOCKED
+         )
+         RETURNING id, company_id, user_id, channel, recipient, template, subject,
+                   body_text, body_html, attempts",
+    )
+    .bind(batch)
+    .bind(lease)
+    .fetch_all(pool)
+    .await
+}
+
+// Every `mark_*` touches only a message still queued: if a lease ran out and another
+// instance settled the message meanwhile, its outcome stands.
+
+/// Records a successful delivery and erases the body.
+pub async fn mark_sent(pool: &PgPool, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox
+         SET state = 'sent', sent_at = now(), last_error = NULL, body_text = NULL, body_html = NULL
+         WHERE id = $1 AND state = 'queued'",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt that will be retried after `delay`.
+pub async fn mark_retry(pool: &PgPool, id: Uuid, delay: Duration, error: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_at = now() + $2::interval, last_error = $3
+         WHERE id = $1 AND state = 'queued'",
+    )
+    .bind(id)
+    .bind(delay)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records that the message will never be delivered, and erases the body.
+pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox
+         SET state = 'failed', last_error = $2, body_text = NULL, body_html = NULL
+         WHERE id = $1 AND state = 'queued'",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The newest message of kind `template` written for a user, if any
+/// (e.g. "last delivery status of the username e-mail").
+pub async fn latest_for_user(
+    pool: &PgPool,
+    user_id: Uuid,
+    template: &str,
+) -> sqlx::Result<Option<DeliveryStatus>> {
+    sqlx::query_as(
+        "SELECT state, attempts, last_error, created_at, sent_at
+         FROM outbox
+         WHERE user_id = $1 AND template = $2
+         ORDER BY created_at DESC
+         LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(template)
+    .fetch_optional(pool)
+    .await
+}
+
+/// How many messages are queued, and the age in seconds of the oldest one (for metrics).
+pub async fn queue_stats(pool: &PgPool) -> sqlx::Result<(i64, Option<f64>)> {
+    sqlx::query_as(
+        "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at))::float8
+         FROM outbox
+         WHERE state = 'queued'",
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -1,0 +1,127 @@
+//! Queries on `users` (web logins of a company's people).
+
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::{Profile, RegistrationState};
+
+/// Name of the index that keeps usernames unique regardless of case.
+pub const USERNAME_UNIQUE: &str = "users_username_lower_key";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub profile: Profile,
+    pub state: RegistrationState,
+    pub session_epoch: i32,
+    pub created_at: OffsetDateTime,
+    pub activated_at: Option<OffsetDateTime>,
+}
+
+impl User {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).trim().to_owned()
+    }
+}
+
+const COLUMNS: &str = "id, company_id, username, email, mobile, first_name, last_name, profile, \
+                       state, session_epoch, created_at, activated_at";
+
+pub struct NewUser<'a> {
+    pub company_id: Uuid,
+    pub username: &'a str,
+    pub email: &'a str,
+    pub mobile: Option<&'a str>,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub profile: Profile,
+    pub state: RegistrationState,
+}
+
+pub async fn insert(conn: &mut PgConnection, user: &NewUser<'_>) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        "INSERT INTO users (id, company_id, username, email, mobile, first_name, last_name,
+                            profile, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(user.company_id)
+    .bind(user.username)
+    .bind(user.email)
+    .bind(user.mobile)
+    .bind(user.first_name)
+    .bind(user.last_name)
+    .bind(user.profile)
+    .bind(user.state)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Same as [`find`], locking the row until the transaction ends.
+pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The user and their password hash, by case-insensitive username.
+pub async fn find_credentials(
+    conn: &mut PgConnection,
+    username: &str,
+) -> sqlx::Result<Option<(User, Option<String>)>> {
+    let row: Option<(Uuid, Option<String>)> = sqlx::query_as(
+        "SELECT id, password_hash FROM users WHERE lower(username) = lower($1)",
+    )
+    .bind(username)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, hash)) = row else { return Ok(None) };
+    Ok(find(conn, id).await?.map(|user| (user, hash)))
+}
+
+pub async fn legal_representative(conn: &mut PgConnection, company_id: Uuid) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND profile = 'rappresentante_legale'"
+    ))
+    .bind(company_id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn set_state(conn: &mut PgConnection, id: Uuid, state: RegistrationState) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET state = $2 WHERE id = $1")
+        .bind(id)
+        .bind(state)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a new password hash, marks the account active and ends every existing session.
+pub async fn activate_with_password(conn: &mut PgConnection, id: Uuid, password_hash: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $2, state = 'attivo',
+                activated_at = coalesce(activated_at, now()), session_epoch = session_epoch + 1
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(password_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

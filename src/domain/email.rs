@@ -1,0 +1,134 @@
+//! `EmailAddress`: a validated, lowercased e-mail address (contract e-mails, users' e-mails,
+//! the address typed in "Reinvio credenziali").
+//!
+//! Validation uses the `email_address` crate with the portal's stricter options: no display
+//! name ("Maria <m@x.it>"), no IP literal, at least one dot in the domain, no quoted local part.
+
+use std::fmt;
+
+use email_address::Options;
+
+use super::DomainError;
+
+/// Longest address accepted, in characters (RFC 5321 path limit).
+pub const MAX_LEN: usize = 254;
+
+/// A syntactically valid e-mail address, trimmed and lowercased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Parses what a person typed: trims it, refuses empty (`Required`), longer than
+    /// 254 characters (`TooLong`) or invalid (`InvalidEmail`) input, and lowercases it.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(DomainError::Required);
+        }
+        if trimmed.chars().count() > MAX_LEN {
+            return Err(DomainError::TooLong { max: MAX_LEN });
+        }
+        let options = Options::default()
+            .with_required_tld()
+            .without_display_text()
+            .without_domain_literal();
+        let parsed = email_address::EmailAddress::parse_with_options(trimmed, options)
+            .map_err(|_| DomainError::InvalidEmail)?;
+        // Quoted local parts ("a b"@x.it) are legal but not something a person means to type,
+        // and they cannot double as a username.
+        if parsed.local_part().starts_with('"') {
+            return Err(DomainError::InvalidEmail);
+        }
+        Ok(Self(trimmed.to_lowercase()))
+    }
+
+    /// The whole address, lowercased.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before the `@` (used as personal information when checking passwords).
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(local, _)| local)
+    }
+
+    /// The part after the `@`: what logs may show without naming the recipient.
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for EmailAddress {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_lowercases() {
+        let email = EmailAddress::parse("  Maria.Rossi@Example.IT \n").unwrap();
+        assert_eq!(email.as_str(), "maria.rossi@example.it");
+        assert_eq!(email.to_string(), "maria.rossi@example.it");
+        assert_eq!(email.as_ref(), "maria.rossi@example.it");
+        assert_eq!(email.local_part(), "maria.rossi");
+        assert_eq!(email.domain(), "example.it");
+    }
+
+    #[test]
+    fn accepts_common_forms() {
+        for ok in [
+            "a@b.it",
+            "luca.bianchi+fatture@mail.example.co.uk",
+            "x_y-z@azienda.it",
+        ] {
+            assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn empty_is_required() {
+        assert_eq!(EmailAddress::parse(""), Err(DomainError::Required));
+        assert_eq!(EmailAddress::parse("   "), Err(DomainError::Required));
+    }
+
+    #[test]
+    fn too_long_is_refused() {
+        let long = format!("{}@{}.it", "a".repeat(60), "b".repeat(200));
+        assert_eq!(
+            EmailAddress::parse(&long),
+            Err(DomainError::TooLong { max: 254 })
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_forms() {
+        for bad in [
+            "Maria <maria@example.it>",
+            "a@localhost",
+            "maria",
+            "maria@",
+            "@example.it",
+            "maria rossi@example.it",
+            "maria@@example.it",
+            "maria@[127.0.0.1]",
+            "\"maria rossi\"@example.it",
+            "maria@example..it",
+        ] {
+            assert_eq!(
+                EmailAddress::parse(bad),
+                Err(DomainError::InvalidEmail),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The one error type of the web layer.
+//!
+//! Which variant to use:
+//! - `NotFound`: the thing does not exist *for this user* (also another company's ids and
+//!   actions above one's profile: we never say 403, so nothing leaks about what exists);
+//! - `Csrf`: a state-changing form came without a valid CSRF token;
+//! - `TooManyRequests`: a limit was hit; the message says when to try again;
+//! - `LinkDead`: an emailed link that is expired, used or superseded (410);
+//! - `Internal`: anything unexpected. It is logged with an error id; the page shows only the id.
+//!
+//! Validation errors are not errors here: handlers re-render their form with status 422.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+pub use crate::credentials::DeadLink;
+use crate::web::pages::ErrorPage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 404: missing, or not visible to this user.
+    #[error("not found")]
+    NotFound,
+    /// 403: missing or wrong CSRF token.
+    #[error("csrf token missing or invalid")]
+    Csrf,
+    /// 429 with an Italian explanation.
+    #[error("too many requests")]
+    TooManyRequests(&'static str),
+    /// 400: a form body that could not be read at all (not a validation error).
+    #[error("malformed form")]
+    BadForm,
+    /// 413: a body over the limit of its route.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// 410 (404 for an unknown link) with the way forward.
+    #[error("dead link: {0:?}")]
+    LinkDead(DeadLink),
+    /// 500: logged with an id, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<crate::credentials::LinkError> for AppError {
+    fn from(e: crate::credentials::LinkError) -> Self {
+        match e {
+            crate::credentials::LinkError::Dead(reason) => AppError::LinkDead(reason),
+            crate::credentials::LinkError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, page) = match self {
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorPage::new(
+                    "Pagina non trovata",
+                    "La pagina che cerchi non esiste o non è disponibile per il tuo profilo.",
+                ),
+            ),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                ErrorPage::new(
+                    "Modulo scaduto",
+                    "Per la tua sicurezza il modulo non è stato accettato perché è scaduto o non proviene da questo sito. Torna alla pagina precedente, ricaricala e riprova.",
+                ),
+            ),
+            AppError::BadForm => (
+                StatusCode::BAD_REQUEST,
+                ErrorPage::new(
+                    "Richiesta non valida",
+                    "I dati inviati non sono leggibili. Torna alla pagina precedente, ricaricala e riprova.",
+                ),
+            ),
+            AppError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorPage::new(
+                    "Dati troppo grandi",
+                    "Il modulo inviato supera la dimensione consentita. Controlla i dati inseriti e riprova.",
+                ),
+            ),
+            AppError::TooManyRequests(message) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorPage::new("Troppe richieste", message),
+            ),
+            AppError::LinkDead(reason) => dead_link_page(reason),
+            AppError::Internal(error) => {
+                let error_id = uuid::Uuid::new_v4();
+                tracing::error!(%error_id, error = ?error, "internal error");
+                let mut page = ErrorPage::new(
+                    "Si è verificato un errore",
+                    "Non siamo riusciti a completare la richiesta. Riprova tra qualche minuto; se il problema continua, chiama il Servizio Clienti 191 indicando il codice errore.",
+                );
+                page.error_id = Some(error_id.to_string());
+                (StatusCode::INTERNAL_SERVER_ERROR, page)
+            }
+        };
+        (status, page).into_response()
+    }
+}
+
+fn dead_link_page(reason: DeadLink) -> (StatusCode, ErrorPage) {
+    let (status, title, message) = match reason {
+        DeadLink::Unknown => (
+            StatusCode::NOT_FOUND,
+            "Link non valido",
+            "Il link che hai aperto non è valido. Controlla di averlo copiato per intero dalla e-mail, oppure chiedi nuovamente l'invio della e-mail.",
+        ),
+        DeadLink::Expired => (
+            StatusCode::GONE,
+            "Link scaduto",
+            "Il link che hai aperto è scaduto. Chiedi nuovamente l'invio della e-mail: riceverai un link nuovo.",
+        ),
+        DeadLink::Used => (
+            StatusCode::GONE,
+            "Link già usato",
+            "Questo link è già stato usato. Se hai già scelto la password, accedi; se non la ricordi, usa Recupera Password.",
+        ),
+        DeadLink::Superseded => (
+            StatusCode::GONE,
+            "Link non più valido",
+            "Ti abbiamo inviato una e-mail più recente: usa il link contenuto nell'ultima e-mail ricevuta.",
+        ),
+    };
+    let mut page = ErrorPage::new(title, message);
+    page.links = vec![
+        ("/reinvio-credenziali", "Chiedi nuovamente l'invio della e-mail"),
+        ("/recupera-password", "Recupera Password"),
+        ("/accedi", "Accedi"),
+    ];
+    (status, page)
+}

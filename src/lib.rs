@@ -1,0 +1,17 @@
+//! Area Clienti: the customer portal through which a small business's people get into
+//! their telecom operator's customer area. See ARCHITECTURE in README.md.
+
+pub mod actor;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod contracts;
+pub mod credentials;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod notify;
+pub mod telemetry;
+pub mod web;

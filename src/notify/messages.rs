@@ -1,0 +1,142 @@
+//! The wording of the messages the portal sends (CONTRACT.md, section 5), rendered from
+//! `templates/email/<name>.{txt,html}`. The `.html` parts are auto-escaped by askama; the
+//! `.txt` parts are not, so a name or username reads exactly as the person typed it.
+
+use askama::Template;
+
+/// An e-mail ready for the outbox: subject, plain-text part and HTML part.
+#[derive(Debug, Clone)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/username.txt")]
+struct UsernameText<'a> {
+    name: &'a str,
+    username: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/username.html")]
+struct UsernameHtml<'a> {
+    name: &'a str,
+    username: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/code.txt")]
+struct CodeText<'a> {
+    name: &'a str,
+    code: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/code.html")]
+struct CodeHtml<'a> {
+    name: &'a str,
+    code: &'a str,
+}
+
+/// The username e-mail: states the username and carries the activation `link` (a full URL,
+/// `{PUBLIC_BASE_URL}/attivazione/{token}`), with the next steps in plain words.
+pub fn username_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
+    let name = greeting_name(first_name);
+    RenderedEmail {
+        subject: "Area Clienti: la tua username".to_owned(),
+        text: render(&UsernameText { name, username, link }),
+        html: render(&UsernameHtml { name, username, link }),
+    }
+}
+
+/// The e-mail that carries a verification code, for users without a mobile number.
+pub fn code_email(first_name: &str, code: &str) -> RenderedEmail {
+    let name = greeting_name(first_name);
+    RenderedEmail {
+        subject: "Area Clienti: il tuo codice di verifica".to_owned(),
+        text: render(&CodeText { name, code }),
+        html: render(&CodeHtml { name, code }),
+    }
+}
+
+/// The SMS that carries a verification code. No link: an SMS with a link is what phishing
+/// looks like, and the person is already on the page that asked for the code.
+pub fn code_sms(code: &str) -> String {
+    format!("Area Clienti: il tuo codice di verifica è {code}. Valido 10 minuti. Non comunicarlo a nessuno.")
+}
+
+/// "Gentile Maria," — or "Gentile cliente," when the first name is unknown.
+fn greeting_name(first_name: &str) -> &str {
+    match first_name.trim() {
+        "" => "cliente",
+        name => name,
+    }
+}
+
+fn render(template: &impl Template) -> String {
+    // These templates only print strings, and writing into a String cannot fail.
+    template.render().expect("e-mail templates render infallibly")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINK: &str = "https://area.example.it/attivazione/AbC-123_xyz";
+
+    #[test]
+    fn username_email_states_the_username_and_carries_the_link() {
+        let email = username_email("Maria", "maria.rossi@example.it", LINK);
+        assert!(email.subject.contains("Area Clienti"));
+        for part in [&email.text, &email.html] {
+            assert!(part.contains("Gentile Maria,"), "{part}");
+            assert!(part.contains("maria.rossi@example.it"), "{part}");
+            assert!(part.contains(LINK), "{part}");
+            assert!(part.contains("7 giorni"), "{part}");
+        }
+        assert!(email.html.contains(&format!("<a href=\"{LINK}\">")), "{}", email.html);
+        assert!(email.html.starts_with("<!doctype html>\n<html lang=\"it\">"));
+    }
+
+    #[test]
+    fn greeting_falls_back_to_cliente() {
+        let email = username_email("  ", "mrossi", LINK);
+        assert!(email.text.starts_with("Gentile cliente,\n"), "{}", email.text);
+        assert!(code_email("", "123456").html.contains("Gentile cliente,"));
+    }
+
+    #[test]
+    fn html_part_escapes_what_people_typed_and_text_part_does_not() {
+        let email = username_email("<script>alert(1)</script>", "a&b<script>", LINK);
+        assert!(!email.html.contains("<script>"), "{}", email.html);
+        assert!(email.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", email.html);
+        assert!(email.html.contains("a&amp;b&lt;script&gt;"), "{}", email.html);
+        assert!(email.text.contains("Gentile <script>alert(1)</script>,"), "{}", email.text);
+        assert!(email.text.contains("a&b<script>"), "{}", email.text);
+    }
+
+    #[test]
+    fn code_email_carries_the_code() {
+        let email = code_email("Luca", "042917");
+        assert_eq!(email.subject, "Area Clienti: il tuo codice di verifica");
+        for part in [&email.text, &email.html] {
+            assert!(part.contains("042917"), "{part}");
+            assert!(part.contains("10 minuti"), "{part}");
+            assert!(part.contains("Se non hai chiesto tu il codice, ignora questo messaggio."), "{part}");
+        }
+    }
+
+    #[test]
+    fn code_sms_carries_the_code_and_no_link() {
+        let sms = code_sms("123456");
+        assert_eq!(
+            sms,
+            "Area Clienti: il tuo codice di verifica è 123456. Valido 10 minuti. Non comunicarlo a nessuno."
+        );
+        assert!(!sms.contains("http"));
+    }
+}

@@ -1,0 +1,63 @@
+//! Logged-in pages: `/area-clienti` (home) and `/area-clienti/profilo`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+use super::AppState;
+use super::pages::{HomePage, Layout, NavUser, ProfilePage};
+use crate::auth::{CsrfToken, CurrentUser};
+use crate::db::users::User;
+use crate::db::{companies, lines};
+use crate::domain::Profile;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/area-clienti", get(home))
+        .route("/area-clienti/profilo", get(profile))
+}
+
+/// The layout of a logged-in page.
+pub fn layout_for(user: &User, csrf: String) -> Layout {
+    let name = match user.full_name() {
+        n if n.is_empty() => user.username.clone(),
+        n => n,
+    };
+    Layout { user: Some(NavUser { name, profile: user.profile.label() }), csrf }
+}
+
+async fn home(State(state): State<AppState>, CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> Result<HomePage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let company = companies::find(&mut conn, user.company_id).await?.ok_or(AppError::NotFound)?;
+    Ok(HomePage {
+        layout: layout_for(&user, csrf),
+        first_name: if user.first_name.is_empty() { user.username.clone() } else { user.first_name.clone() },
+        company_name: company.name,
+        profile: user.profile.label(),
+    })
+}
+
+async fn profile(State(state): State<AppState>, CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> Result<ProfilePage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let company = companies::find(&mut conn, user.company_id).await?.ok_or(AppError::NotFound)?;
+    // An Utilizzatore sees only their own line; everyone else sees the company's count.
+    let line_count = if user.profile == Profile::User {
+        i64::from(lines::number_of_user(&mut conn, user.company_id, user.id).await?.is_some())
+    } else {
+        lines::count_for_company(&mut conn, user.company_id).await?
+    };
+    Ok(ProfilePage {
+        layout: layout_for(&user, csrf),
+        company_name: company.name,
+        vat_number: company.vat_number,
+        tax_code: company.tax_code.unwrap_or_else(|| "—".to_owned()),
+        line_count,
+        full_name: user.full_name(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        mobile: user.mobile.clone().unwrap_or_else(|| "—".to_owned()),
+        profile: user.profile.label(),
+        state: user.state.label(),
+    })
+}

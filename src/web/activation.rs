@@ -1,0 +1,203 @@
+//! The pages behind an emailed link (`/attivazione/{token}`; recovery reuses them):
+//! show the username, send the code, check it, choose the password.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::AppState;
+use super::client::ClientAddr;
+use super::pages::{FormErrors, Layout, LinkPage, PasswordPage};
+use crate::actor::Actor;
+use crate::auth::{CsrfForm, CsrfToken, session};
+use crate::credentials::{self, CodeError, LinkView, SendCodeError, Step};
+use crate::db::credentials::Purpose;
+use crate::domain::Password;
+use crate::error::AppError;
+
+/// One kind of emailed link: where its pages live and what they are called.
+#[derive(Debug, Clone, Copy)]
+pub struct Journey {
+    pub purpose: Purpose,
+    pub prefix: &'static str,
+    pub title: &'static str,
+}
+
+pub const ACTIVATION: Journey = Journey { purpose: Purpose::Activation, prefix: "/attivazione", title: "Attiva il tuo accesso" };
+
+pub fn router() -> Router<AppState> {
+    routes(ACTIVATION)
+}
+
+/// The four routes of a journey under its prefix.
+pub fn routes(j: Journey) -> Router<AppState> {
+    Router::new()
+        .route(
+            &format!("{}/{{token}}", j.prefix),
+            get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| show(j, s, t, c))
+                .post(move |s: State<AppState>, t: Path<String>, a: ClientAddr, session: Session, f: CsrfForm<CodeForm>| {
+                    check_code(j, s, t, a, session, f)
+                }),
+        )
+        .route(
+            &format!("{}/{{token}}/codice", j.prefix),
+            post(move |s: State<AppState>, t: Path<String>, a: ClientAddr, session: Session, f: CsrfForm<Empty>| {
+                send_code(j, s, t, a, session, f)
+            }),
+        )
+        .route(
+            &format!("{}/{{token}}/password", j.prefix),
+            get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| password_form(j, s, t, c)).post(
+                move |s: State<AppState>, t: Path<String>, a: ClientAddr, session: Session, f: CsrfForm<PasswordForm>| {
+                    set_password(j, s, t, a, session, f)
+                },
+            ),
+        )
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+fn base(j: Journey, token: &str) -> String {
+    format!("{}/{token}", j.prefix)
+}
+
+fn link_page(j: Journey, token: &str, view: LinkView, csrf: String) -> LinkPage {
+    LinkPage {
+        layout: Layout::anonymous(csrf),
+        title: j.title,
+        base: base(j, token),
+        username: view.user.username,
+        masked_mobile: view.masked_mobile,
+        code_pending: view.step == Step::CodePending,
+        notice: None,
+        errors: FormErrors::default(),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(purpose = ?j.purpose))]
+async fn show(j: Journey, State(state): State<AppState>, Path(token): Path<String>, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
+    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    if view.step == Step::ChoosePassword {
+        return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response());
+    }
+    let mut page = link_page(j, &token, view, csrf);
+    if page.code_pending {
+        page.notice = Some(match &page.masked_mobile {
+            Some(m) => format!("Ti abbiamo inviato il codice di verifica via SMS al numero {m}."),
+            None => "Ti abbiamo inviato il codice di verifica via e-mail.".to_owned(),
+        });
+    }
+    Ok(page.into_response())
+}
+
+#[tracing::instrument(skip_all, fields(purpose = ?j.purpose))]
+async fn send_code(
+    j: Journey,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    _: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let actor = Actor::visitor(client);
+    let refusal = match credentials::link::send_code(&state.pool, &token, j.purpose, &actor).await {
+        Ok(()) => return Ok(Redirect::to(&base(j, &token)).into_response()),
+        Err(SendCodeError::Link(e)) => return Err(e.into()),
+        Err(SendCodeError::TooSoon) => "Ti abbiamo appena inviato un codice: attendi un minuto prima di chiederne un altro.",
+        Err(SendCodeError::HourlyLimit) => "Hai chiesto troppi codici nell'ultima ora. Riprova più tardi o chiama il Servizio Clienti 191.",
+    };
+    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    let mut page = link_page(j, &token, view, crate::auth::csrf::token_of(&session).await?);
+    page.notice = Some(refusal.to_owned());
+    Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
+}
+
+#[tracing::instrument(skip_all, fields(purpose = ?j.purpose))]
+async fn check_code(
+    j: Journey,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
+    let message = if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
+        "Il codice di verifica è formato da 6 cifre.".to_owned()
+    } else {
+        match credentials::link::verify_code(&state.pool, &token, j.purpose, &typed, &Actor::visitor(client)).await {
+            Ok(()) => return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response()),
+            Err(CodeError::Link(e)) => return Err(e.into()),
+            Err(CodeError::Wrong { remaining: 1 }) => "Codice errato. Hai ancora 1 tentativo.".to_owned(),
+            Err(CodeError::Wrong { remaining }) => format!("Codice errato. Hai ancora {remaining} tentativi."),
+            Err(CodeError::Exhausted) => "Hai sbagliato il codice troppe volte: chiedi un nuovo codice.".to_owned(),
+            Err(CodeError::Expired) => "Il codice è scaduto: chiedi un nuovo codice.".to_owned(),
+            Err(CodeError::NoCode) => "Prima chiedi l'invio del codice di verifica.".to_owned(),
+        }
+    };
+    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    let mut page = link_page(j, &token, view, crate::auth::csrf::token_of(&session).await?);
+    page.errors.add("code", message);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+async fn password_form(j: Journey, State(state): State<AppState>, Path(token): Path<String>, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
+    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    if view.step != Step::ChoosePassword {
+        return Ok(Redirect::to(&base(j, &token)).into_response());
+    }
+    let page = PasswordPage { layout: Layout::anonymous(csrf), title: j.title, base: base(j, &token), username: view.user.username, errors: FormErrors::default() };
+    Ok(page.into_response())
+}
+
+#[tracing::instrument(skip_all, fields(purpose = ?j.purpose))]
+async fn set_password(
+    j: Journey,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    if view.step != Step::ChoosePassword {
+        return Ok(Redirect::to(&base(j, &token)).into_response());
+    }
+    let user = &view.user;
+    let local_part = user.email.split('@').next().unwrap_or_default();
+    let personal = [user.username.as_str(), user.first_name.as_str(), user.last_name.as_str(), local_part];
+    let password = match Password::parse(&form.password, &form.password_confirm, &personal) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut errors = FormErrors::default();
+            errors.add(e.field(), e.to_string());
+            let csrf = crate::auth::csrf::token_of(&session).await?;
+            let page = PasswordPage { layout: Layout::anonymous(csrf), title: j.title, base: base(j, &token), username: user.username.clone(), errors };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let actor = Actor::visitor(client);
+    let user = credentials::link::set_password(&state.pool, &state.hasher, &token, j.purpose, &password, &actor).await?;
+    session::login(&session, &user).await?;
+    tracing::info!(user_id = %user.id, "password set, user logged in");
+    Ok(Redirect::to("/area-clienti").into_response())
+}

@@ -1,0 +1,50 @@
+//! HTTP handlers by area. Each area exposes `router()`; [`router`] merges them.
+//! Handlers parse the request into domain types, call a use case, and render.
+
+pub mod account;
+pub mod activation;
+pub mod api;
+pub mod client;
+pub mod dev_mailbox;
+pub mod health;
+pub mod pages;
+pub mod public;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use sqlx::PgPool;
+
+use crate::auth::PasswordHasher;
+use crate::config::Config;
+use crate::notify::Transports;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub hasher: PasswordHasher,
+    pub transports: Transports,
+}
+
+impl FromRef<AppState> for PgPool {
+    fn from_ref(state: &AppState) -> PgPool {
+        state.pool.clone()
+    }
+}
+
+/// All routes of the portal (layers are added by `app`).
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new()
+        .merge(public::router())
+        .merge(activation::router())
+        .merge(account::router())
+        .merge(health::router())
+        .nest("/api/v1", api::router());
+    if state.transports.dev_mode() {
+        router = router.merge(dev_mailbox::router());
+    }
+    router
+}

@@ -1,0 +1,144 @@
+//! View structs of the HTML pages: plain data handed to askama templates.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// What every page's layout needs: who is logged in (for the header) and the CSRF token
+/// (for the logout button and the page's own forms).
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub user: Option<NavUser>,
+    pub csrf: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub name: String,
+    pub profile: &'static str,
+}
+
+impl Layout {
+    pub fn anonymous(csrf: String) -> Layout {
+        Layout { user: None, csrf }
+    }
+}
+
+/// Validation messages of a form, by field name, in the order they were found.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(Vec<(&'static str, String)>);
+
+impl FormErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn all(&self) -> &[(&'static str, String)] {
+        &self.0
+    }
+}
+
+/// Any error page (404, 410, 429, 500...).
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub title: String,
+    pub message: String,
+    pub links: Vec<(&'static str, &'static str)>,
+    pub error_id: Option<String>,
+}
+
+impl ErrorPage {
+    pub fn new(title: &str, message: &str) -> ErrorPage {
+        ErrorPage {
+            layout: Layout::default(),
+            title: title.to_owned(),
+            message: message.to_owned(),
+            links: vec![("/", "Torna alla pagina iniziale")],
+            error_id: None,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub username: String,
+    pub error: Option<&'static str>,
+}
+
+/// The page of an emailed link: send the code, or type it.
+#[derive(Template, WebTemplate)]
+#[template(path = "credentials/link.html")]
+pub struct LinkPage {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub base: String,
+    pub username: String,
+    pub masked_mobile: Option<String>,
+    pub code_pending: bool,
+    /// An explanation at the top (e.g. "codice inviato", "attendi un minuto").
+    pub notice: Option<String>,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "credentials/password.html")]
+pub struct PasswordPage {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub base: String,
+    pub username: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub first_name: String,
+    pub company_name: String,
+    pub profile: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/profile.html")]
+pub struct ProfilePage {
+    pub layout: Layout,
+    pub company_name: String,
+    pub vat_number: String,
+    pub tax_code: String,
+    pub line_count: i64,
+    pub full_name: String,
+    pub username: String,
+    pub email: String,
+    pub mobile: String,
+    pub profile: &'static str,
+    pub state: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dev/mailbox.html")]
+pub struct DevMailboxPage {
+    pub layout: Layout,
+    pub messages: Vec<DevMailView>,
+}
+
+pub struct DevMailView {
+    pub channel: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    /// Links found in the text, made clickable so the journey can be walked in a browser.
+    pub links: Vec<String>,
+    pub created_at: String,
+}
