@@ -114,7 +114,12 @@ fn router(state: AppState) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
     let mut router = web::router(&state)
-        .nest_service("/static", ServeDir::new(static_dir()))
+        .nest_service(
+            "/static",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")))
+                .service(ServeDir::new(static_dir())),
+        )
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(sessions)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -134,8 +139,18 @@ fn router(state: AppState) -> Router {
     }
     router
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The request span names the route pattern, never the concrete path: paths may carry
+/// link tokens, which must not reach the logs.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("<nessuna rotta>", |p| p.as_str());
+    tracing::info_span!("request", method = %request.method(), route)
 }
 
 /// `static/` next to the crate (cargo run) or next to the working directory.

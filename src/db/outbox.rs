@@ -125,7 +125,7 @@ pub async fn claim_due(
 ) -> sqlx::Result<Vec<OutboxMessage>> {
     sqlx::query_as(
         "UPDATE outbox
-         SET attempts = attempts + 1, next_attempt_at = now() + $2::interval
+         SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
          WHERE id IN (
              SELECT id FROM outbox
              WHERE state = 'queued' AND next_attempt_at <= now()
@@ -137,7 +137,7 @@ pub async fn claim_due(
                    body_text, body_html, attempts",
     )
     .bind(batch)
-    .bind(lease)
+    .bind(lease.as_secs_f64())
     .fetch_all(pool)
     .await
 }
@@ -161,11 +161,11 @@ pub async fn mark_sent(pool: &PgPool, id: Uuid) -> sqlx::Result<()> {
 /// Records a failed attempt that will be retried after `delay`.
 pub async fn mark_retry(pool: &PgPool, id: Uuid, delay: Duration, error: &str) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET next_attempt_at = now() + $2::interval, last_error = $3
+        "UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3
          WHERE id = $1 AND state = 'queued'",
     )
     .bind(id)
-    .bind(delay)
+    .bind(delay.as_secs_f64())
     .bind(error)
     .execute(pool)
     .await?;

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -51,10 +52,21 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Option<Response> {
 }
 
 #[tracing::instrument(skip_all)]
-async fn create_contract(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create_contract(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     if let Some(denied) = authorize(&state, &headers) {
         return denied;
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let message = format!("Corpo della richiesta non leggibile o oltre {} MiB", MAX_BODY / (1024 * 1024));
+            return error(rejection.status(), "body", &message);
+        }
+    };
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

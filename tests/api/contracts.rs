@@ -149,6 +149,7 @@ async fn an_oversized_body_is_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.json::<Value>().await.unwrap()["errors"][0]["field"], "body");
 }
 
 #[tokio::test]

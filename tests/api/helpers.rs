@@ -28,12 +28,18 @@ pub struct TestApp {
     pub sms: SmsGateway,
     pub browser: Browser,
     pub config: Config,
+    pub database_url: String,
     db_name: String,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted first (e.g. dev-mailbox transports).
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     area_clienti::telemetry::init();
     let db_name = format!("ac_test_{}", Uuid::new_v4().simple());
     let smtp = SmtpSink::start().await;
@@ -48,9 +54,12 @@ pub async fn spawn_app() -> TestApp {
         sms_gateway_token: Some(SMS_TOKEN.into()),
         internal_api_token: Some(API_TOKEN.into()),
         outbox_retry_base_ms: 200,
-        outbox_max_attempts: 3,
+        outbox_max_attempts: 5,
     };
+    let mut settings = settings;
+    customize(&mut settings);
     let config = Config::from_settings(&settings).expect("test config");
+    let database_url = settings.database_url.clone();
     let app = Application::build(config.clone()).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
@@ -65,6 +74,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         browser: Browser::new(&address),
         config,
+        database_url,
         address,
         pool,
         smtp,
@@ -160,6 +170,17 @@ impl TestApp {
                 code_in(&mail.text)
             }
         }
+    }
+
+    /// Waits until `sql` (a boolean query) holds, polling the database; panics after 10 s.
+    pub async fn wait_until(&self, sql: &str) {
+        for _ in 0..200 {
+            if sqlx::query_scalar::<_, bool>(sql).fetch_one(&self.pool).await.unwrap() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("still false after 10 s: {sql}");
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

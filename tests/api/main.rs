@@ -2,7 +2,10 @@
 
 mod activation;
 mod contracts;
+mod delivery;
+mod demo;
 mod helpers;
+mod import;
 mod login;
 mod probes;
 mod support;
