@@ -14,4 +14,6 @@ pub mod domain;
 pub mod error;
 pub mod notify;
 pub mod telemetry;
+pub mod user_management;
+pub mod validation;
 pub mod web;

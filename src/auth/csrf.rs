@@ -62,7 +62,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
             .await
             .map_err(|_| AppError::PayloadTooLarge)?;
         verify(&session, &bytes).await?;
-        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadForm)?;
+        let form = serde_html_form::from_bytes(&bytes).map_err(|_| AppError::BadForm)?;
         Ok(CsrfForm(form))
     }
 }

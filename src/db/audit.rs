@@ -52,3 +52,29 @@ pub async fn recent_for_user(conn: &mut PgConnection, company_id: Uuid, user_id:
     .fetch_all(conn)
     .await
 }
+
+/// One row of the company's audit trail page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompanyAuditRow {
+    pub actor_label: String,
+    pub subject_username: Option<String>,
+    pub action: String,
+    pub details: serde_json::Value,
+    pub client_addr: Option<String>,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// A page of the company's audit trail, newest first.
+pub async fn company_page(conn: &mut PgConnection, company_id: Uuid, limit: i64, offset: i64) -> sqlx::Result<Vec<CompanyAuditRow>> {
+    sqlx::query_as(
+        "SELECT a.actor_label, u.username AS subject_username, a.action, a.details, a.client_addr, a.created_at
+         FROM audit_events a LEFT JOIN users u ON u.id = a.subject_user_id AND u.company_id = $1
+         WHERE a.company_id = $1
+         ORDER BY a.id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(company_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await
+}

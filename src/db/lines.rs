@@ -90,3 +90,45 @@ pub async fn number_of_user(conn: &mut PgConnection, company_id: Uuid, user_id: 
         .fetch_optional(conn)
         .await
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Line {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub number: String,
+    pub user_id: Option<Uuid>,
+    pub referent_first_name: Option<String>,
+    pub referent_last_name: Option<String>,
+    pub referent_email: Option<String>,
+    pub referent_profile: Option<Profile>,
+}
+
+const LINE_COLUMNS: &str = "id, company_id, number, user_id, referent_first_name, referent_last_name, \
+                            referent_email, referent_profile";
+
+/// A line of the company by id, locked; None for another company's line.
+pub async fn find_in_company(conn: &mut PgConnection, company_id: Uuid, id: Uuid) -> sqlx::Result<Option<Line>> {
+    sqlx::query_as(&format!("SELECT {LINE_COLUMNS} FROM mobile_lines WHERE company_id = $1 AND id = $2 FOR UPDATE"))
+        .bind(company_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// A line by number (any company), locked.
+pub async fn find_by_number(conn: &mut PgConnection, number: &str) -> sqlx::Result<Option<Line>> {
+    sqlx::query_as(&format!("SELECT {LINE_COLUMNS} FROM mobile_lines WHERE number = $1 FOR UPDATE"))
+        .bind(number)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Unties a user from whatever line of the company they had.
+pub async fn unassign_user(conn: &mut PgConnection, company_id: Uuid, user_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE mobile_lines SET user_id = NULL WHERE company_id = $1 AND user_id = $2")
+        .bind(company_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod dev_mailbox;
 pub mod lines;
 pub mod outbox;
+pub mod roster;
 pub mod users;
 
 use std::time::Duration;

@@ -125,3 +125,66 @@ pub async fn activate_with_password(conn: &mut PgConnection, id: Uuid, password_
     .await?;
     Ok(())
 }
+
+/// A user of the company, or None (also for another company's id).
+pub async fn find_in_company(conn: &mut PgConnection, company_id: Uuid, id: Uuid) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE company_id = $1 AND id = $2 FOR UPDATE"))
+        .bind(company_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Changes contact data and profile.
+pub async fn update_details(
+    conn: &mut PgConnection,
+    id: Uuid,
+    email: &str,
+    mobile: Option<&str>,
+    profile: Profile,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email = $2, mobile = $3, profile = $4 WHERE id = $1")
+        .bind(id)
+        .bind(email)
+        .bind(mobile)
+        .bind(profile)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Changes everything a saved (not yet registered) user has.
+pub async fn update_saved(conn: &mut PgConnection, id: Uuid, user: &NewUser<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET username = $2, email = $3, mobile = $4, first_name = $5, last_name = $6,
+                          profile = $7
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(user.username)
+    .bind(user.email)
+    .bind(user.mobile)
+    .bind(user.first_name)
+    .bind(user.last_name)
+    .bind(user.profile)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Disables the account and ends its sessions at once.
+pub async fn disable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET state = 'disabilitato', session_epoch = session_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the user has ever chosen a password (decides the state after re-enabling).
+pub async fn has_password(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT password_hash IS NOT NULL FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}

@@ -35,6 +35,7 @@ async fn home(State(state): State<AppState>, CurrentUser(user): CurrentUser, Csr
         first_name: if user.first_name.is_empty() { user.username.clone() } else { user.first_name.clone() },
         company_name: company.name,
         profile: user.profile.label(),
+        show_user_management: crate::user_management::can_view(&user),
     })
 }
 
@@ -42,8 +43,9 @@ async fn profile(State(state): State<AppState>, CurrentUser(user): CurrentUser, 
     let mut conn = state.pool.acquire().await?;
     let company = companies::find(&mut conn, user.company_id).await?.ok_or(AppError::NotFound)?;
     // An Utilizzatore sees only their own line; everyone else sees the company's count.
+    let own_line = lines::number_of_user(&mut conn, user.company_id, user.id).await?;
     let line_count = if user.profile == Profile::User {
-        i64::from(lines::number_of_user(&mut conn, user.company_id, user.id).await?.is_some())
+        i64::from(own_line.is_some())
     } else {
         lines::count_for_company(&mut conn, user.company_id).await?
     };
@@ -59,5 +61,7 @@ async fn profile(State(state): State<AppState>, CurrentUser(user): CurrentUser, 
         mobile: user.mobile.clone().unwrap_or_else(|| "—".to_owned()),
         profile: user.profile.label(),
         state: user.state.label(),
+        own_line,
+        show_user_management: crate::user_management::can_view(&user),
     })
 }

@@ -9,6 +9,8 @@ pub mod dev_mailbox;
 pub mod health;
 pub mod pages;
 pub mod public;
+pub mod user_management;
+pub mod user_management_views;
 
 use std::sync::Arc;
 
@@ -41,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public::router())
         .merge(activation::router())
         .merge(account::router())
+        .merge(user_management::router())
         .merge(health::router())
         .nest("/api/v1", api::router());
     if state.transports.dev_mode() {

@@ -3,6 +3,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
+pub use crate::validation::FieldErrors as FormErrors;
+
 /// What every page's layout needs: who is logged in (for the header) and the CSRF token
 /// (for the logout button and the page's own forms).
 #[derive(Debug, Clone, Default)]
@@ -20,28 +22,6 @@ pub struct NavUser {
 impl Layout {
     pub fn anonymous(csrf: String) -> Layout {
         Layout { user: None, csrf }
-    }
-}
-
-/// Validation messages of a form, by field name, in the order they were found.
-#[derive(Debug, Clone, Default)]
-pub struct FormErrors(Vec<(&'static str, String)>);
-
-impl FormErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn all(&self) -> &[(&'static str, String)] {
-        &self.0
     }
 }
 
@@ -108,6 +88,7 @@ pub struct HomePage {
     pub first_name: String,
     pub company_name: String,
     pub profile: &'static str,
+    pub show_user_management: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -124,6 +105,9 @@ pub struct ProfilePage {
     pub mobile: String,
     pub profile: &'static str,
     pub state: &'static str,
+    /// The user's own line, for an Utilizzatore (who sees only that).
+    pub own_line: Option<String>,
+    pub show_user_management: bool,
 }
 
 #[derive(Template, WebTemplate)]

@@ -1,0 +1,126 @@
+//! The Gestione Utenze listing: every mobile line of a company with its user, plus the
+//! users tied to no line, searchable, filterable by state and paginated.
+//! Every query is bounded to one company (`company_id = $1` on each table it reads).
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::{Profile, RegistrationState};
+
+/// Rows per page.
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RosterRow {
+    pub line_id: Option<Uuid>,
+    pub number: Option<String>,
+    pub user_id: Option<Uuid>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub profile: Option<Profile>,
+    pub state: RegistrationState,
+    /// `queued`, `sent` or `failed`: the user's latest username email.
+    pub delivery: Option<String>,
+    pub has_referent: bool,
+}
+
+/// What the page asked for.
+#[derive(Debug, Clone, Default)]
+pub struct RosterQuery {
+    /// Case-insensitive substring of number, name, email or username.
+    pub search: Option<String>,
+    pub state: Option<RegistrationState>,
+    /// 0-based.
+    pub page: i64,
+}
+
+/// Lines with their user, and users with no line of the company, as one set of rows.
+const ROWS: &str = "
+    SELECT l.id AS line_id, l.number, u.id AS user_id, u.first_name, u.last_name, u.email,
+           u.username, u.profile,
+           coalesce(u.state, 'da_registrare'::registration_state) AS state,
+           (l.referent_email IS NOT NULL) AS has_referent
+    FROM mobile_lines l LEFT JOIN users u ON u.id = l.user_id AND u.company_id = $1
+    WHERE l.company_id = $1
+    UNION ALL
+    SELECT NULL, u.mobile, u.id, u.first_name, u.last_name, u.email, u.username, u.profile,
+           u.state, false
+    FROM users u
+    WHERE u.company_id = $1
+      AND NOT EXISTS (SELECT 1 FROM mobile_lines l WHERE l.company_id = $1 AND l.user_id = u.id)";
+
+/// `$2` is the LIKE pattern of the search (NULL for none), `$3` the digits of it.
+const MATCHES: &str = "($2::text IS NULL
+        OR number LIKE '%' || $3 || '%'
+        OR username ILIKE $2 OR email ILIKE $2 OR first_name ILIKE $2 OR last_name ILIKE $2
+        OR (first_name || ' ' || last_name) ILIKE $2)";
+
+fn like_pattern(search: &str) -> String {
+    let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Digits of the search, for matching numbers typed with spaces or a prefix;
+/// `-` (matches nothing) when the search has no digits.
+fn digits(search: &str) -> String {
+    let digits: String = search.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() { "-".to_owned() } else { digits }
+}
+
+/// One page of rows.
+pub async fn page(conn: &mut PgConnection, company_id: Uuid, query: &RosterQuery) -> sqlx::Result<Vec<RosterRow>> {
+    let pattern = query.search.as_deref().map(like_pattern);
+    let digits = query.search.as_deref().map(digits).unwrap_or_default();
+    let sql = format!(
+        "SELECT r.*, (SELECT o.state::text FROM outbox o
+                      WHERE o.company_id = $1 AND o.user_id = r.user_id AND o.template = 'username'
+                      ORDER BY o.created_at DESC LIMIT 1) AS delivery
+         FROM (SELECT * FROM ({ROWS}) rows
+               WHERE {MATCHES} AND ($4::registration_state IS NULL OR state = $4)
+               ORDER BY number NULLS LAST, lower(username), line_id
+               LIMIT $5 OFFSET $6) r
+         ORDER BY number NULLS LAST, lower(username), line_id"
+    );
+    sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(pattern)
+        .bind(digits)
+        .bind(query.state)
+        .bind(PAGE_SIZE)
+        .bind(query.page.max(0) * PAGE_SIZE)
+        .fetch_all(conn)
+        .await
+}
+
+/// Rows matching the search, per state (all four states, zeros included).
+pub async fn counts(conn: &mut PgConnection, company_id: Uuid, search: Option<&str>) -> sqlx::Result<Vec<(RegistrationState, i64)>> {
+    let sql = format!("SELECT state, count(*) FROM ({ROWS}) rows WHERE {MATCHES} GROUP BY state");
+    let found: Vec<(RegistrationState, i64)> = sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(search.map(like_pattern))
+        .bind(search.map(digits).unwrap_or_default())
+        .fetch_all(conn)
+        .await?;
+    Ok(RegistrationState::ALL
+        .iter()
+        .map(|s| (*s, found.iter().find(|(f, _)| f == s).map_or(0, |(_, n)| *n)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_wildcards_are_taken_literally() {
+        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+
+    #[test]
+    fn digits_of_a_typed_number() {
+        assert_eq!(digits("+39 340 111"), "39340111");
+        assert_eq!(digits("rossi"), "-");
+    }
+}
