@@ -192,6 +192,11 @@ pub async fn set_password(
         Purpose::Activation => "account_attivato",
         Purpose::Recovery => "password_reimpostata",
     };
+    if purpose == Purpose::Recovery {
+        // Tell the owner, in case it was not them.
+        let email = messages::password_changed_email(&user.first_name, &user.username);
+        super::recovery::queue(&mut tx, &user, "password_cambiata", &email).await?;
+    }
     audit::append(&mut tx, &actor.event(user.company_id, Some(user.id), action, json!({}))).await?;
     let user = users::find(&mut tx, user.id).await?.ok_or(LinkError::Dead(DeadLink::Unknown))?;
     tx.commit().await?;

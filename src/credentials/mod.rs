@@ -3,6 +3,7 @@
 //! changes rows, writes audit events and outbox messages together.
 
 pub mod link;
+pub mod recovery;
 pub mod secret;
 pub mod username_email;
 
@@ -13,6 +14,8 @@ use time::Duration;
 
 /// How long an activation link lives.
 pub const ACTIVATION_LINK_LIFETIME: Duration = Duration::days(7);
+/// How long a recovery link lives.
+pub const RECOVERY_LINK_LIFETIME: Duration = Duration::hours(1);
 /// How long a verification code lives.
 pub const CODE_LIFETIME: Duration = Duration::minutes(10);
 /// Wrong tries allowed on one code; then a new code must be requested.

@@ -7,6 +7,8 @@ use uuid::Uuid;
 pub struct AuditEvent<'a> {
     pub company_id: Uuid,
     pub actor_user_id: Option<Uuid>,
+    /// Set when Servizio Clienti staff acted.
+    pub staff_user_id: Option<Uuid>,
     /// `sistema`, the acting username, or `assistenza:<staff>`.
     pub actor_label: &'a str,
     pub subject_user_id: Option<Uuid>,
@@ -18,8 +20,8 @@ pub struct AuditEvent<'a> {
 pub async fn append(conn: &mut PgConnection, event: &AuditEvent<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (company_id, actor_user_id, actor_label, subject_user_id,
-                                   action, details, client_addr)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                   action, details, client_addr, staff_user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(event.company_id)
     .bind(event.actor_user_id)
@@ -28,6 +30,7 @@ pub async fn append(conn: &mut PgConnection, event: &AuditEvent<'_>) -> sqlx::Re
     .bind(event.action)
     .bind(&event.details)
     .bind(event.client_addr)
+    .bind(event.staff_user_id)
     .execute(conn)
     .await?;
     Ok(())

@@ -8,7 +8,9 @@ pub mod credentials;
 pub mod dev_mailbox;
 pub mod lines;
 pub mod outbox;
+pub mod rate_limits;
 pub mod roster;
+pub mod staff;
 pub mod users;
 
 use std::time::Duration;

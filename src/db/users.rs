@@ -188,3 +188,26 @@ pub async fn has_password(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<boo
         .fetch_one(conn)
         .await
 }
+
+/// Users whose username or email is `identifier` (case-insensitive), at most `limit`.
+pub async fn find_by_username_or_email(conn: &mut PgConnection, identifier: &str, limit: i64) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1)
+         UNION
+         SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)
+         LIMIT $2"
+    ))
+    .bind(identifier)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Users with this email address (case-insensitive), at most `limit`.
+pub async fn find_by_email(conn: &mut PgConnection, email: &str, limit: i64) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) LIMIT $2"))
+        .bind(email)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+}

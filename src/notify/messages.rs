@@ -69,6 +69,78 @@ pub fn code_sms(code: &str) -> String {
     format!("Area Clienti: il tuo codice di verifica è {code}. Valido 10 minuti. Non comunicarlo a nessuno.")
 }
 
+#[derive(Template)]
+#[template(path = "email/notice.txt")]
+struct NoticeText<'a> {
+    name: &'a str,
+    paragraphs: &'a [String],
+    link: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.html")]
+struct NoticeHtml<'a> {
+    name: &'a str,
+    title: &'a str,
+    paragraphs: &'a [String],
+    link: Option<&'a str>,
+    link_label: &'a str,
+}
+
+/// A plain notice: a few paragraphs and at most one link.
+fn notice(first_name: &str, subject: &str, paragraphs: &[String], link: Option<(&str, &str)>) -> RenderedEmail {
+    let name = greeting_name(first_name);
+    RenderedEmail {
+        subject: subject.to_owned(),
+        text: render(&NoticeText { name, paragraphs, link: link.map(|(_, url)| url) }),
+        html: render(&NoticeHtml {
+            name,
+            title: subject,
+            paragraphs,
+            link: link.map(|(_, url)| url),
+            link_label: link.map_or("", |(label, _)| label),
+        }),
+    }
+}
+
+/// Recupera Password: the 1-hour link `{PUBLIC_BASE_URL}/recupera-password/{token}`.
+pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
+    let paragraphs = [
+        format!("abbiamo ricevuto una richiesta di recupero della password per la username {username}."),
+        "Apri il link qui sotto, chiedi il codice di verifica (ti arriva via SMS o, se non abbiamo il tuo cellulare, via e-mail) e scegli la nuova password. Il link è valido 1 ora e si può usare una sola volta.".to_owned(),
+        "Se non hai chiesto tu il recupero, ignora questo messaggio: la tua password resta la stessa.".to_owned(),
+    ];
+    notice(first_name, "Area Clienti: recupera la password", &paragraphs, Some(("Scegli una nuova password", link)))
+}
+
+/// For an active user who asked for the credentials again: the username and a recovery link.
+pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
+    let paragraphs = [
+        format!("hai chiesto di ricevere di nuovo le credenziali dell'Area Clienti. La tua username è: {username}"),
+        "Il tuo accesso è già attivo: accedi con la username e la tua password. Se non ricordi la password, apri il link qui sotto entro 1 ora per sceglierne una nuova.".to_owned(),
+        "Se non hai chiesto tu questo messaggio, ignoralo.".to_owned(),
+    ];
+    notice(first_name, "Area Clienti: la tua username", &paragraphs, Some(("Scegli una nuova password", link)))
+}
+
+/// After a password change: tells the owner, in case it was not them.
+pub fn password_changed_email(first_name: &str, username: &str) -> RenderedEmail {
+    let paragraphs = [
+        format!("la password della username {username} è stata cambiata e tutte le sessioni aperte sono state chiuse."),
+        "Se sei stato tu, non devi fare altro. Se non sei stato tu, usa subito Recupera Password e chiama il Servizio Clienti 191.".to_owned(),
+    ];
+    notice(first_name, "Area Clienti: password cambiata", &paragraphs, None)
+}
+
+/// When support staff acted on the account (e.g. resent the username email).
+pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
+    let paragraphs = [
+        format!("su richiesta al Servizio Clienti 191 ti abbiamo inviato di nuovo la e-mail con la username {username}."),
+        "Se non hai chiamato tu il Servizio Clienti, ignora la e-mail e avvisaci chiamando il 191.".to_owned(),
+    ];
+    notice(first_name, "Area Clienti: intervento del Servizio Clienti", &paragraphs, None)
+}
+
 /// "Gentile Maria," — or "Gentile cliente," when the first name is unknown.
 fn greeting_name(first_name: &str) -> &str {
     match first_name.trim() {
@@ -113,8 +185,9 @@ mod tests {
     fn html_part_escapes_what_people_typed_and_text_part_does_not() {
         let email = username_email("<script>alert(1)</script>", "a&b<script>", LINK);
         assert!(!email.html.contains("<script>"), "{}", email.html);
-        assert!(email.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", email.html);
-        assert!(email.html.contains("a&amp;b&lt;script&gt;"), "{}", email.html);
+        // askama writes numeric character references.
+        assert!(email.html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{}", email.html);
+        assert!(email.html.contains("a&#38;b&#60;script&#62;"), "{}", email.html);
         assert!(email.text.contains("Gentile <script>alert(1)</script>,"), "{}", email.text);
         assert!(email.text.contains("a&b<script>"), "{}", email.text);
     }
@@ -128,6 +201,16 @@ mod tests {
             assert!(part.contains("10 minuti"), "{part}");
             assert!(part.contains("Se non hai chiesto tu il codice, ignora questo messaggio."), "{part}");
         }
+    }
+
+    #[test]
+    fn notices_carry_their_link_escaped_in_html() {
+        let email = recovery_email("Anna", "a<b", "https://area.example.it/recupera-password/x");
+        assert!(email.text.contains("https://area.example.it/recupera-password/x"));
+        assert!(email.text.contains("username a<b"));
+        assert!(email.html.contains("a&#60;b") && !email.html.contains("a<b"));
+        assert!(email.html.contains("<a href=\"https://area.example.it/recupera-password/x\">"));
+        assert!(!password_changed_email("Anna", "anna").text.contains("http"));
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl<'a> Manager<'a> {
     pub fn new(user: &'a User, client_addr: Option<String>) -> Option<Manager<'a>> {
         can_manage(user).then(|| Manager {
             user,
-            actor: Actor { user_id: Some(user.id), label: user.username.clone(), client_addr },
+            actor: Actor::user(user.id, &user.username, client_addr),
         })
     }
 

@@ -9,6 +9,7 @@ pub mod dev_mailbox;
 pub mod health;
 pub mod pages;
 pub mod public;
+pub mod recovery;
 pub mod user_management;
 pub mod user_management_views;
 
@@ -42,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new()
         .merge(public::router())
         .merge(activation::router())
+        .merge(recovery::router())
         .merge(account::router())
         .merge(user_management::router())
         .merge(health::router())

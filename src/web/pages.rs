@@ -126,3 +126,23 @@ pub struct DevMailView {
     pub links: Vec<String>,
     pub created_at: String,
 }
+
+/// Recupera Password and "chiedi nuovamente l'invio": one field, one answer for everyone.
+#[derive(Template, WebTemplate)]
+#[template(path = "public/request.html")]
+pub struct RequestPage {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub action: &'static str,
+    pub intro: &'static str,
+    pub field: &'static str,
+    pub label: &'static str,
+    pub input_type: &'static str,
+    pub autocomplete: &'static str,
+    pub value: String,
+    /// The request was taken: show the same confirmation whatever happened.
+    pub sent: bool,
+    pub sent_text: &'static str,
+    pub note: &'static str,
+    pub errors: FormErrors,
+}

@@ -61,7 +61,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     let username = form.username.trim();
     let candidate = (username.len() <= MAX_USERNAME && !username.is_empty())
-        .then(|| username)
+        .then_some(username)
         .filter(|_| form.password.len() <= MAX_PASSWORD);
     let mut conn = state.pool.acquire().await?;
     let found = match candidate {

@@ -259,3 +259,266 @@ pub fn texts(html: &str, selector: &str) -> Vec<String> {
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
+
+// ---------------------------------------------------------------------------------------
+// Gestione Utenze: a company with its legal representative logged in, employees added
+// through the page, and the list page read back as rows.
+
+/// The Gestione Utenze page.
+pub const GU: &str = "/area-clienti/gestione-utenze";
+/// The legal representative of the company `onboard` creates (VAT_A).
+pub const LR_EMAIL: &str = "maria.rossi@example.it";
+pub const LR_MOBILE: &str = "+393331234567";
+/// The lines of the company `onboard` creates.
+pub const LINES_A: [&str; 2] = ["+393401112233", "+393401112234"];
+/// The second company (`second_company`): VAT_B, its legal representative and lines.
+pub const LR_B_EMAIL: &str = "luca.verdi@example.it";
+pub const LR_B_MOBILE: &str = "+393339876543";
+pub const LINES_B: [&str; 2] = ["+393409990001", "+393409990002"];
+/// A password every test person chooses (strong, unrelated to any username).
+pub const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
+
+impl TestApp {
+    /// Onboards the company of VAT_A (lines `LINES_A`), activates its legal representative
+    /// (`LR_EMAIL`, code by SMS to `LR_MOBILE`) and returns their logged-in browser.
+    pub async fn logged_in_legal_representative(&self) -> Browser {
+        let mail = self.onboard(LR_EMAIL, Some(LR_MOBILE)).await;
+        let browser = Browser::new(&self.address);
+        let done = self.activate(&browser, &mail, Some(LR_MOBILE), PASSWORD).await;
+        assert_eq!(location(&done), "/area-clienti", "legal representative activated");
+        browser
+    }
+
+    /// A second company (VAT_B, contract "CTR-B", lines `LINES_B`) with its legal
+    /// representative (`LR_B_EMAIL`) activated; returns their logged-in browser.
+    pub async fn second_company(&self) -> Browser {
+        let body = contract_body("CTR-B", VAT_B, LR_B_EMAIL, Some(LR_B_MOBILE), &LINES_B);
+        assert_eq!(self.post_contract(&body).await.status(), StatusCode::CREATED);
+        let mail = self.smtp.wait_for_to(LR_B_EMAIL).await;
+        let browser = Browser::new(&self.address);
+        let done = self.activate(&browser, &mail, Some(LR_B_MOBILE), PASSWORD).await;
+        assert_eq!(location(&done), "/area-clienti", "second legal representative activated");
+        browser
+    }
+
+    /// "Aggiungi" as the legal representative at `lr` fills it in: `action` is `register`
+    /// ("Aggiungi e Registra") or `save` ("Aggiungi Utente").
+    pub async fn add_employee(
+        &self,
+        lr: &Browser,
+        mobile: Option<&str>,
+        email: &str,
+        username: &str,
+        profile: &str,
+        action: &str,
+    ) -> reqwest::Response {
+        let form = [
+            ("mobile", mobile.unwrap_or("")),
+            ("email", email),
+            ("username", username),
+            ("profile", profile),
+            ("action", action),
+        ];
+        lr.post_form(&format!("{GU}/aggiungi"), &form).await
+    }
+
+    /// Adds an employee with "Aggiungi e Registra" (username = `email`), lets them activate
+    /// from their username email and returns their logged-in browser.
+    pub async fn employee_logged_in(&self, lr: &Browser, email: &str, mobile: Option<&str>, profile: &str) -> Browser {
+        let added = self.add_employee(lr, mobile, email, email, profile, "register").await;
+        assert_eq!(added.status(), StatusCode::SEE_OTHER, "employee {email} added");
+        self.activate_employee(email).await
+    }
+
+    /// The employee with username `username` (and that email) opens their username email,
+    /// gets the code where the portal sends it (their mobile on file, or email) and chooses
+    /// `PASSWORD`; returns the browser they are now logged in with.
+    pub async fn activate_employee(&self, username: &str) -> Browser {
+        let (email, mobile): (String, Option<String>) =
+            sqlx::query_as("SELECT email, mobile FROM users WHERE lower(username) = lower($1)")
+                .bind(username)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap();
+        let mail = self.username_email(&email).await;
+        let browser = Browser::new(&self.address);
+        let done = self.activate(&browser, &mail, mobile.as_deref(), PASSWORD).await;
+        assert_eq!(location(&done), "/area-clienti", "{username} activated");
+        browser
+    }
+
+    /// The latest username email to `email` (waits up to 10 s for one).
+    pub async fn username_email(&self, email: &str) -> ReceivedEmail {
+        let email = email.to_lowercase();
+        self.smtp
+            .wait_for(
+                |m| {
+                    m.to.iter().any(|t| t.to_lowercase() == email)
+                        && m.subject.contains("Area Clienti")
+                        && !m.subject.contains("codice")
+                        && m.text.contains(&format!("{PUBLIC_BASE_URL}/attivazione/"))
+                },
+                Duration::from_secs(10),
+            )
+            .await
+    }
+
+    pub async fn user_id(&self, username: &str) -> Uuid {
+        sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
+            .bind(username)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("no user {username}: {e}"))
+    }
+
+    pub async fn line_id(&self, number: &str) -> Uuid {
+        sqlx::query_scalar("SELECT id FROM mobile_lines WHERE number = $1")
+            .bind(number)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("no line {number}: {e}"))
+    }
+
+    /// The registration state of a user, as its code (`da_registrare`, `attivo`…).
+    pub async fn user_state(&self, username: &str) -> String {
+        sqlx::query_scalar("SELECT state::text FROM users WHERE lower(username) = lower($1)")
+            .bind(username)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("no user {username}: {e}"))
+    }
+
+    /// The user a line is tied to, if any.
+    pub async fn line_user(&self, number: &str) -> Option<Uuid> {
+        sqlx::query_scalar("SELECT user_id FROM mobile_lines WHERE number = $1")
+            .bind(number)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Username emails queued for a user (any delivery state).
+    pub async fn username_emails_of(&self, user_id: Uuid) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE user_id = $1 AND template = 'username'")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Everything a Gestione Utenze action could change, as one comparable text: users,
+    /// line assignments, and how many messages, links and audit events exist.
+    pub async fn state_snapshot(&self) -> String {
+        sqlx::query_scalar(
+            "SELECT concat_ws(E'\\n',
+                (SELECT string_agg(concat_ws('|', id, username, email, mobile, first_name, last_name, profile,
+                                             state, session_epoch, password_hash), E'\\n' ORDER BY id) FROM users),
+                (SELECT string_agg(concat_ws('|', id, user_id), E'\\n' ORDER BY id) FROM mobile_lines),
+                'outbox ' || (SELECT count(*) FROM outbox),
+                'tokens ' || (SELECT count(*) FROM credential_tokens),
+                'superseded ' || (SELECT count(*) FROM credential_tokens WHERE superseded_at IS NOT NULL),
+                'audit ' || (SELECT count(*) FROM audit_events))",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// Waits until no message is waiting in the outbox.
+    pub async fn outbox_settled(&self) {
+        self.wait_until("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued')").await;
+    }
+}
+
+/// One row of the Gestione Utenze list (`tr[data-row]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line_id: String,
+    pub user_id: String,
+    pub stato: String,
+    pub consegna: String,
+    /// All text of the row's cells, joined by spaces.
+    pub text: String,
+}
+
+impl Row {
+    /// The first E.164 number shown in the row, if any.
+    pub fn number(&self) -> Option<String> {
+        let start = self.text.find("+39")?;
+        let digits: String = self.text[start + 1..].chars().take_while(char::is_ascii_digit).collect();
+        (digits.len() >= 8).then(|| format!("+{digits}"))
+    }
+
+    pub fn shows(&self, text: &str) -> bool {
+        self.text.to_lowercase().contains(&text.to_lowercase())
+    }
+}
+
+/// The rows of a Gestione Utenze list page, in page order.
+pub fn rows(html: &str) -> Vec<Row> {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse("tr[data-row]").unwrap();
+    doc.select(&selector)
+        .map(|tr| {
+            let attr = |name: &str| tr.value().attr(name).unwrap_or_default().to_owned();
+            Row {
+                line_id: attr("data-line-id"),
+                user_id: attr("data-user-id"),
+                stato: attr("data-stato"),
+                consegna: attr("data-consegna"),
+                text: tr.text().map(str::trim).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" "),
+            }
+        })
+        .collect()
+}
+
+/// The one row of the list for a user id; panics when there is not exactly one.
+pub fn row_of_user(html: &str, user_id: Uuid) -> Row {
+    let id = user_id.to_string();
+    let found: Vec<Row> = rows(html).into_iter().filter(|r| r.user_id == id).collect();
+    assert_eq!(found.len(), 1, "exactly one row for user {id}: {found:#?}");
+    found.into_iter().next().unwrap()
+}
+
+/// The one row of the list for a line id; panics when there is not exactly one.
+pub fn row_of_line(html: &str, line_id: Uuid) -> Row {
+    let id = line_id.to_string();
+    let found: Vec<Row> = rows(html).into_iter().filter(|r| r.line_id == id).collect();
+    assert_eq!(found.len(), 1, "exactly one row for line {id}: {found:#?}");
+    found.into_iter().next().unwrap()
+}
+
+/// The number in `<span data-count="{state}">N</span>`.
+pub fn data_count(html: &str, state: &str) -> i64 {
+    let found = texts(html, &format!(r#"[data-count="{state}"]"#));
+    assert_eq!(found.len(), 1, "one data-count for {state}: {found:?}");
+    found[0].parse().unwrap_or_else(|_| panic!("data-count {state} is not a number: {:?}", found[0]))
+}
+
+/// The number in `<span data-total>N</span>`.
+pub fn data_total(html: &str) -> i64 {
+    let found = texts(html, "[data-total]");
+    assert_eq!(found.len(), 1, "one data-total: {found:?}");
+    found[0].parse().unwrap_or_else(|_| panic!("data-total is not a number: {:?}", found[0]))
+}
+
+/// What a form shows in field `name`: an input's `value`, the selected option of a select,
+/// the checked radio button, or a textarea's text.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let one = |css: &str| {
+        let selector = Selector::parse(css).unwrap();
+        doc.select(&selector).next().map(|e| e.value().attr("value").map(str::to_owned).unwrap_or_else(|| e.text().collect()))
+    };
+    one(&format!(r#"input[name="{name}"][type="radio"][checked]"#))
+        .or_else(|| one(&format!(r#"select[name="{name}"] option[selected]"#)))
+        .or_else(|| one(&format!(r#"textarea[name="{name}"]"#)))
+        .or_else(|| one(&format!(r#"input[name="{name}"]:not([type="radio"]):not([type="checkbox"])"#)))
+}
+
+/// How many forms of the page post to an address under `/area-clienti/gestione-utenze/`.
+pub fn management_forms(html: &str) -> usize {
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse(&format!(r#"form[action^="{GU}/"]"#)).unwrap();
+    doc.select(&selector).count()
+}

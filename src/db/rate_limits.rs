@@ -1,0 +1,38 @@
+//! Sliding-window counters in PostgreSQL, shared by every instance of the portal.
+
+use sqlx::PgConnection;
+
+/// How many events a key may have per minute and per hour.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub per_minute: i64,
+    pub per_hour: i64,
+}
+
+/// Records an event on `key` if it is within `limit`; returns whether it was.
+/// Serialised per key (advisory lock) so concurrent requests cannot both slip through.
+pub async fn try_acquire(conn: &mut PgConnection, key: &str, limit: Limit) -> sqlx::Result<bool> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    let (last_minute, last_hour): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute'), count(*)
+         FROM rate_limit_events WHERE key = $1 AND created_at > now() - interval '1 hour'",
+    )
+    .bind(key)
+    .fetch_one(&mut *conn)
+    .await?;
+    if last_minute >= limit.per_minute || last_hour >= limit.per_hour {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM rate_limit_events WHERE key = $1 AND created_at < now() - interval '1 hour'")
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO rate_limit_events (key) VALUES ($1)")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
