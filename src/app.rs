@@ -113,7 +113,17 @@ fn router(state: AppState) -> Router {
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
+    // Staff get their own cookie, scoped to /assistenza: the two sessions never mix.
+    let staff_sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
+        .with_name(if https { "__Host-area_clienti_assistenza" } else { "area_clienti_assistenza" })
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Strict)
+        .with_path(if https { "/" } else { "/assistenza" })
+        .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
     let mut router = web::router(&state)
+        .layer(sessions)
+        .merge(web::support::router().layer(staff_sessions))
         .nest_service(
             "/static",
             tower::ServiceBuilder::new()
@@ -121,7 +131,6 @@ fn router(state: AppState) -> Router {
                 .service(ServeDir::new(static_dir())),
         )
         .fallback(|| async { crate::error::AppError::NotFound })
-        .layer(sessions)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

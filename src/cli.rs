@@ -3,9 +3,10 @@
 use std::process::ExitCode;
 
 use crate::app::{Application, shutdown_signal};
-use crate::config::{Cli, Command, Config};
+use crate::auth::PasswordHasher;
+use crate::config::{Cli, Command, Config, StaffCommand};
 use crate::contracts::import;
-use crate::{db, demo};
+use crate::{db, demo, support};
 
 /// Runs one subcommand; `Ok` carries the exit status.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -34,8 +35,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Staff { command: StaffCommand::Add { username } } => {
+            let password = read_password()?;
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            support::add_staff(&pool, &PasswordHasher::new(1)?, &username, &password).await?;
+            println!("Operatore {username} creato: accede da /assistenza/accedi");
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "password mancante: scrivila sullo standard input");
+    Ok(password)
 }
 
 async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {

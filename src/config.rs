@@ -36,6 +36,19 @@ pub enum Command {
         /// Path of the JSON Lines file.
         file: PathBuf,
     },
+    /// Servizio Clienti 191 staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account; the password is read from standard input.
+    Add {
+        username: String,
+    },
 }
 
 /// Raw settings as given by the environment or flags.

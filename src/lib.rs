@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod notify;
+pub mod support;
 pub mod telemetry;
 pub mod user_management;
 pub mod validation;

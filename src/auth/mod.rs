@@ -3,6 +3,7 @@
 pub mod csrf;
 pub mod password;
 pub mod session;
+pub mod staff;
 
 pub use csrf::{CsrfForm, CsrfToken};
 pub use password::PasswordHasher;

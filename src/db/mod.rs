@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod rate_limits;
 pub mod roster;
 pub mod staff;
+pub mod support;
 pub mod users;
 
 use std::time::Duration;

@@ -24,7 +24,7 @@ pub fn layout_for(user: &User, csrf: String) -> Layout {
         n if n.is_empty() => user.username.clone(),
         n => n,
     };
-    Layout { user: Some(NavUser { name, profile: user.profile.label() }), csrf }
+    Layout { user: Some(NavUser { name, profile: user.profile.label() }), staff: None, csrf }
 }
 
 async fn home(State(state): State<AppState>, CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> Result<HomePage, AppError> {

@@ -10,6 +10,8 @@ pub mod health;
 pub mod pages;
 pub mod public;
 pub mod recovery;
+pub mod support;
+pub mod support_views;
 pub mod user_management;
 pub mod user_management_views;
 

@@ -10,6 +10,8 @@ pub use crate::validation::FieldErrors as FormErrors;
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
     pub user: Option<NavUser>,
+    /// The Servizio Clienti operator, on `/assistenza` pages.
+    pub staff: Option<String>,
     pub csrf: String,
 }
 
@@ -21,7 +23,7 @@ pub struct NavUser {
 
 impl Layout {
     pub fn anonymous(csrf: String) -> Layout {
-        Layout { user: None, csrf }
+        Layout { user: None, staff: None, csrf }
     }
 }
 

@@ -1,0 +1,140 @@
+//! Read queries of the Servizio Clienti 191 console: search across companies and the
+//! company sheet. Search runs one indexed query per kind of identifier and unions them.
+
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::{Profile, RegistrationState};
+
+/// Companies per result page.
+pub const SEARCH_PAGE: i64 = 20;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompanyHit {
+    pub id: Uuid,
+    pub name: String,
+    pub vat_number: String,
+    pub legal_representative: Option<String>,
+    pub total: i64,
+}
+
+/// What to look for, already normalised by the caller.
+#[derive(Debug, Default)]
+pub struct SearchTerms {
+    /// Lowercased text: substring of the company name, prefix of emails and usernames.
+    pub text: String,
+    /// Digits of a Partita IVA (prefix), when the query looks like one.
+    pub vat_prefix: Option<String>,
+    /// E.164 prefix of a mobile number, when the query looks like one.
+    pub phone_prefix: Option<String>,
+}
+
+pub async fn search(conn: &mut PgConnection, terms: &SearchTerms, page: i64) -> sqlx::Result<Vec<CompanyHit>> {
+    sqlx::query_as(
+        "WITH hits AS (
+             SELECT id FROM companies WHERE $2::text IS NOT NULL AND vat_number LIKE $2 || '%'
+             UNION SELECT id FROM companies WHERE length($1) >= 2 AND lower(name) LIKE '%' || $1 || '%'
+             UNION SELECT company_id FROM users WHERE length($1) >= 3 AND lower(email) LIKE $1 || '%'
+             UNION SELECT company_id FROM users WHERE length($1) >= 3 AND lower(username) LIKE $1 || '%'
+             UNION SELECT company_id FROM mobile_lines WHERE $3::text IS NOT NULL AND number LIKE $3 || '%'
+             UNION SELECT company_id FROM users WHERE $3::text IS NOT NULL AND mobile LIKE $3 || '%'
+         )
+         SELECT c.id, c.name, c.vat_number,
+                (SELECT u.email FROM users u WHERE u.company_id = c.id AND u.profile = 'rappresentante_legale')
+                    AS legal_representative,
+                count(*) OVER () AS total
+         FROM companies c JOIN hits h ON h.id = c.id
+         ORDER BY c.name, c.id LIMIT $4 OFFSET $5",
+    )
+    .bind(&terms.text)
+    .bind(&terms.vat_prefix)
+    .bind(&terms.phone_prefix)
+    .bind(SEARCH_PAGE)
+    .bind(page.max(0) * SEARCH_PAGE)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContractRow {
+    pub contract_id: String,
+    pub channel: String,
+    pub lines_added: i32,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn contracts(conn: &mut PgConnection, company_id: Uuid) -> sqlx::Result<Vec<ContractRow>> {
+    sqlx::query_as(
+        "SELECT contract_id, channel, lines_added, created_at FROM contracts
+         WHERE company_id = $1 ORDER BY created_at DESC LIMIT 100",
+    )
+    .bind(company_id)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub profile: Profile,
+    pub state: RegistrationState,
+}
+
+/// The company's users, legal representative first.
+pub async fn users(conn: &mut PgConnection, company_id: Uuid, limit: i64) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as(
+        "SELECT id, username, email, mobile, first_name, last_name, profile, state FROM users
+         WHERE company_id = $1 ORDER BY profile = 'rappresentante_legale' DESC, lower(username) LIMIT $2",
+    )
+    .bind(company_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineRow {
+    pub number: String,
+    pub username: Option<String>,
+}
+
+pub async fn lines(conn: &mut PgConnection, company_id: Uuid, limit: i64) -> sqlx::Result<Vec<LineRow>> {
+    sqlx::query_as(
+        "SELECT l.number, u.username FROM mobile_lines l LEFT JOIN users u ON u.id = l.user_id
+         WHERE l.company_id = $1 ORDER BY l.number LIMIT $2",
+    )
+    .bind(company_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// A message as support sees it: never its body.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub recipient: String,
+    pub channel: String,
+    pub template: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+pub async fn messages(conn: &mut PgConnection, company_id: Uuid, limit: i64) -> sqlx::Result<Vec<MessageRow>> {
+    sqlx::query_as(
+        "SELECT recipient, channel::text, template, state::text, attempts, last_error, created_at, sent_at
+         FROM outbox WHERE company_id = $1 ORDER BY created_at DESC LIMIT $2",
+    )
+    .bind(company_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

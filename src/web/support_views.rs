@@ -1,0 +1,183 @@
+//! View structs of the Servizio Clienti 191 pages.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::pages::Layout;
+use crate::db::audit::CompanyAuditRow;
+use crate::db::companies::Company;
+use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_PAGE, UserRow};
+use crate::domain::RegistrationState;
+
+/// Lines listed on the company sheet (the count shows how many there are in all).
+pub const LINES_SHOWN: i64 = 200;
+
+fn staff_layout(csrf: String, staff: &str) -> Layout {
+    Layout { user: None, staff: Some(staff.to_owned()), csrf }
+}
+
+fn when(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]");
+    at.format(&format).unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "support/login.html")]
+pub struct StaffLoginPage {
+    pub layout: Layout,
+    pub username: String,
+    pub failed: bool,
+}
+
+pub fn login_page(csrf: String, username: String, failed: bool) -> StaffLoginPage {
+    StaffLoginPage { layout: Layout::anonymous(csrf), username, failed }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "support/search.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub q: String,
+    pub hits: Vec<CompanyHit>,
+    pub total: i64,
+    pub page: i64,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+pub fn search_page(csrf: String, staff: &str, q: String, page: i64, hits: Vec<CompanyHit>) -> SearchPage {
+    let total = hits.first().map_or(0, |h| h.total);
+    let href = |p: i64| {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &q).append_pair("pagina", &p.to_string()).finish();
+        format!("/assistenza?{query}")
+    };
+    SearchPage {
+        layout: staff_layout(csrf, staff),
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: (page * SEARCH_PAGE < total).then(|| href(page + 1)),
+        q,
+        hits,
+        total,
+        page,
+    }
+}
+
+/// What the sheet of a company is made of.
+pub struct SheetData {
+    pub contracts: Vec<ContractRow>,
+    pub users: Vec<UserRow>,
+    pub lines: Vec<LineRow>,
+    pub line_count: i64,
+    pub messages: Vec<MessageRow>,
+    pub audit: Vec<CompanyAuditRow>,
+}
+
+pub struct UserView {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub mobile: String,
+    pub profile: &'static str,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub can_resend: bool,
+    pub reason_error: Option<&'static str>,
+}
+
+pub struct MessageView {
+    pub when: String,
+    pub recipient: String,
+    pub channel: String,
+    pub template: String,
+    pub state: String,
+    pub attempts: i32,
+    pub error: String,
+    pub sent_at: String,
+}
+
+pub struct EventView {
+    pub when: String,
+    pub actor: String,
+    pub subject: String,
+    pub action: String,
+    pub details: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "support/company.html")]
+pub struct CompanySheet {
+    pub layout: Layout,
+    pub company: Company,
+    pub flash: Option<String>,
+    pub contracts: Vec<(String, String, i32, String)>,
+    pub users: Vec<UserView>,
+    pub lines: Vec<LineRow>,
+    pub line_count: i64,
+    pub lines_shown: i64,
+    pub messages: Vec<MessageView>,
+    pub events: Vec<EventView>,
+}
+
+pub fn company_sheet(
+    csrf: String,
+    staff: &str,
+    company: Company,
+    data: SheetData,
+    flash: Option<String>,
+    reason_error: Option<(Uuid, &'static str)>,
+) -> CompanySheet {
+    let users = data
+        .users
+        .into_iter()
+        .map(|u| UserView {
+            reason_error: reason_error.filter(|(id, _)| *id == u.id).map(|(_, m)| m),
+            id: u.id.to_string(),
+            name: format!("{} {}", u.first_name, u.last_name).trim().to_owned(),
+            username: u.username,
+            email: u.email,
+            mobile: u.mobile.unwrap_or_default(),
+            profile: u.profile.label(),
+            state: u.state.as_str(),
+            state_label: u.state.label(),
+            can_resend: matches!(u.state, RegistrationState::Pending | RegistrationState::Active),
+        })
+        .collect();
+    CompanySheet {
+        layout: staff_layout(csrf, staff),
+        company,
+        flash,
+        contracts: data.contracts.into_iter().map(|c| (c.contract_id, c.channel, c.lines_added, when(c.created_at))).collect(),
+        users,
+        lines_shown: data.lines.len() as i64,
+        lines: data.lines,
+        line_count: data.line_count,
+        messages: data
+            .messages
+            .into_iter()
+            .map(|m| MessageView {
+                when: when(m.created_at),
+                recipient: m.recipient,
+                channel: m.channel,
+                template: m.template,
+                state: m.state,
+                attempts: m.attempts,
+                error: m.last_error.unwrap_or_default(),
+                sent_at: m.sent_at.map(when).unwrap_or_default(),
+            })
+            .collect(),
+        events: data
+            .audit
+            .into_iter()
+            .map(|e| EventView {
+                when: when(e.created_at),
+                actor: e.actor_label,
+                subject: e.subject_username.unwrap_or_default(),
+                action: e.action,
+                details: if e.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { e.details.to_string() },
+            })
+            .collect(),
+    }
+}
