@@ -284,8 +284,14 @@ impl TestApp {
     pub async fn logged_in_legal_representative(&self) -> Browser {
         let mail = self.onboard(LR_EMAIL, Some(LR_MOBILE)).await;
         let browser = Browser::new(&self.address);
-        let done = self.activate(&browser, &mail, Some(LR_MOBILE), PASSWORD).await;
-        assert_eq!(location(&done), "/area-clienti", "legal representative activated");
+        let done = self
+            .activate(&browser, &mail, Some(LR_MOBILE), PASSWORD)
+            .await;
+        assert_eq!(
+            location(&done),
+            "/area-clienti",
+            "legal representative activated"
+        );
         browser
     }
 
@@ -293,11 +299,20 @@ impl TestApp {
     /// representative (`LR_B_EMAIL`) activated; returns their logged-in browser.
     pub async fn second_company(&self) -> Browser {
         let body = contract_body("CTR-B", VAT_B, LR_B_EMAIL, Some(LR_B_MOBILE), &LINES_B);
-        assert_eq!(self.post_contract(&body).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            self.post_contract(&body).await.status(),
+            StatusCode::CREATED
+        );
         let mail = self.smtp.wait_for_to(LR_B_EMAIL).await;
         let browser = Browser::new(&self.address);
-        let done = self.activate(&browser, &mail, Some(LR_B_MOBILE), PASSWORD).await;
-        assert_eq!(location(&done), "/area-clienti", "second legal representative activated");
+        let done = self
+            .activate(&browser, &mail, Some(LR_B_MOBILE), PASSWORD)
+            .await;
+        assert_eq!(
+            location(&done),
+            "/area-clienti",
+            "second legal representative activated"
+        );
         browser
     }
 
@@ -324,9 +339,21 @@ impl TestApp {
 
     /// Adds an employee with "Aggiungi e Registra" (username = `email`), lets them activate
     /// from their username email and returns their logged-in browser.
-    pub async fn employee_logged_in(&self, lr: &Browser, email: &str, mobile: Option<&str>, profile: &str) -> Browser {
-        let added = self.add_employee(lr, mobile, email, email, profile, "register").await;
-        assert_eq!(added.status(), StatusCode::SEE_OTHER, "employee {email} added");
+    pub async fn employee_logged_in(
+        &self,
+        lr: &Browser,
+        email: &str,
+        mobile: Option<&str>,
+        profile: &str,
+    ) -> Browser {
+        let added = self
+            .add_employee(lr, mobile, email, email, profile, "register")
+            .await;
+        assert_eq!(
+            added.status(),
+            StatusCode::SEE_OTHER,
+            "employee {email} added"
+        );
         self.activate_employee(email).await
     }
 
@@ -342,7 +369,9 @@ impl TestApp {
                 .unwrap();
         let mail = self.username_email(&email).await;
         let browser = Browser::new(&self.address);
-        let done = self.activate(&browser, &mail, mobile.as_deref(), PASSWORD).await;
+        let done = self
+            .activate(&browser, &mail, mobile.as_deref(), PASSWORD)
+            .await;
         assert_eq!(location(&done), "/area-clienti", "{username} activated");
         browser
     }
@@ -399,11 +428,13 @@ impl TestApp {
 
     /// Username emails queued for a user (any delivery state).
     pub async fn username_emails_of(&self, user_id: Uuid) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE user_id = $1 AND template = 'username'")
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT count(*) FROM outbox WHERE user_id = $1 AND template = 'username'",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 
     /// Everything a Gestione Utenze action could change, as one comparable text: users,
@@ -426,7 +457,8 @@ impl TestApp {
 
     /// Waits until no message is waiting in the outbox.
     pub async fn outbox_settled(&self) {
-        self.wait_until("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued')").await;
+        self.wait_until("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued')")
+            .await;
     }
 }
 
@@ -445,7 +477,10 @@ impl Row {
     /// The first E.164 number shown in the row, if any.
     pub fn number(&self) -> Option<String> {
         let start = self.text.find("+39")?;
-        let digits: String = self.text[start + 1..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = self.text[start + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         (digits.len() >= 8).then(|| format!("+{digits}"))
     }
 
@@ -466,7 +501,12 @@ pub fn rows(html: &str) -> Vec<Row> {
                 user_id: attr("data-user-id"),
                 stato: attr("data-stato"),
                 consegna: attr("data-consegna"),
-                text: tr.text().map(str::trim).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" "),
+                text: tr
+                    .text()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             }
         })
         .collect()
@@ -492,14 +532,18 @@ pub fn row_of_line(html: &str, line_id: Uuid) -> Row {
 pub fn data_count(html: &str, state: &str) -> i64 {
     let found = texts(html, &format!(r#"[data-count="{state}"]"#));
     assert_eq!(found.len(), 1, "one data-count for {state}: {found:?}");
-    found[0].parse().unwrap_or_else(|_| panic!("data-count {state} is not a number: {:?}", found[0]))
+    found[0]
+        .parse()
+        .unwrap_or_else(|_| panic!("data-count {state} is not a number: {:?}", found[0]))
 }
 
 /// The number in `<span data-total>N</span>`.
 pub fn data_total(html: &str) -> i64 {
     let found = texts(html, "[data-total]");
     assert_eq!(found.len(), 1, "one data-total: {found:?}");
-    found[0].parse().unwrap_or_else(|_| panic!("data-total is not a number: {:?}", found[0]))
+    found[0]
+        .parse()
+        .unwrap_or_else(|_| panic!("data-total is not a number: {:?}", found[0]))
 }
 
 /// What a form shows in field `name`: an input's `value`, the selected option of a select,
@@ -508,12 +552,21 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
     let doc = Html::parse_document(html);
     let one = |css: &str| {
         let selector = Selector::parse(css).unwrap();
-        doc.select(&selector).next().map(|e| e.value().attr("value").map(str::to_owned).unwrap_or_else(|| e.text().collect()))
+        doc.select(&selector).next().map(|e| {
+            e.value()
+                .attr("value")
+                .map(str::to_owned)
+                .unwrap_or_else(|| e.text().collect())
+        })
     };
     one(&format!(r#"input[name="{name}"][type="radio"][checked]"#))
         .or_else(|| one(&format!(r#"select[name="{name}"] option[selected]"#)))
         .or_else(|| one(&format!(r#"textarea[name="{name}"]"#)))
-        .or_else(|| one(&format!(r#"input[name="{name}"]:not([type="radio"]):not([type="checkbox"])"#)))
+        .or_else(|| {
+            one(&format!(
+                r#"input[name="{name}"]:not([type="radio"]):not([type="checkbox"])"#
+            ))
+        })
 }
 
 /// How many forms of the page post to an address under `/area-clienti/gestione-utenze/`.

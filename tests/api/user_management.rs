@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    Browser, GU, LINES_A, LR_EMAIL, PASSWORD, PUBLIC_BASE_URL, TestApp, VAT_A, VAT_B, activation_path, contract_body,
-    field_value, location, management_forms, row_of_line, row_of_user, rows, spawn_app, texts,
+    Browser, GU, LINES_A, LR_EMAIL, PASSWORD, PUBLIC_BASE_URL, TestApp, VAT_A, VAT_B,
+    activation_path, contract_body, field_value, location, management_forms, row_of_line,
+    row_of_user, rows, spawn_app, texts,
 };
 
 const LUCA: &str = "luca.bianchi@example.it";
@@ -35,48 +36,87 @@ async fn settle() {
 /// The text of the first element `#{field}-error`, or panics.
 fn field_error(html: &str, field: &str) -> String {
     let found = texts(html, &format!("#{field}-error"));
-    assert!(!found.is_empty() && !found[0].is_empty(), "a message in #{field}-error: {html}");
+    assert!(
+        !found.is_empty() && !found[0].is_empty(),
+        "a message in #{field}-error: {html}"
+    );
     found[0].clone()
 }
 
 #[tokio::test]
-async fn adding_and_registering_an_employee_emails_the_username_and_they_activate_with_the_sms_code() {
+async fn adding_and_registering_an_employee_emails_the_username_and_they_activate_with_the_sms_code()
+ {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
     let (status, form) = lr.get_html(&format!("{GU}/aggiungi")).await;
     assert_eq!(status, StatusCode::OK);
     for field in ["mobile", "email", "username", "profile"] {
-        assert!(form.contains(&format!(r#"name="{field}""#)), "the form has {field}");
+        assert!(
+            form.contains(&format!(r#"name="{field}""#)),
+            "the form has {field}"
+        );
     }
 
     let added = app
-        .add_employee(&lr, Some(LUCA_MOBILE), LUCA, "luca.bianchi", "amministratore_light", "register")
+        .add_employee(
+            &lr,
+            Some(LUCA_MOBILE),
+            LUCA,
+            "luca.bianchi",
+            "amministratore_light",
+            "register",
+        )
         .await;
 
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&added), GU);
     let mail = app.username_email(LUCA).await;
     assert!(mail.subject.contains("Area Clienti"), "{}", mail.subject);
-    assert!(mail.text.contains("luca.bianchi"), "the username is stated: {}", mail.text);
-    assert!(mail.text.contains(&format!("{PUBLIC_BASE_URL}/attivazione/")), "{}", mail.text);
+    assert!(
+        mail.text.contains("luca.bianchi"),
+        "the username is stated: {}",
+        mail.text
+    );
+    assert!(
+        mail.text
+            .contains(&format!("{PUBLIC_BASE_URL}/attivazione/")),
+        "{}",
+        mail.text
+    );
     assert_eq!(app.user_state("luca.bianchi").await, "in_attesa");
     let id = app.user_id("luca.bianchi").await;
     let row = row_of_user(&list(&lr).await, id);
-    assert_eq!((row.stato.as_str(), row.line_id.as_str()), ("in_attesa", ""), "{row:?}");
+    assert_eq!(
+        (row.stato.as_str(), row.line_id.as_str()),
+        ("in_attesa", ""),
+        "{row:?}"
+    );
     for shown in [LUCA, "luca.bianchi", "Amministratore Light", LUCA_MOBILE] {
         assert!(row.shows(shown), "{shown} in {row:?}");
     }
 
     let employee = Browser::new(&app.address);
-    let done = app.activate(&employee, &mail, Some(LUCA_MOBILE), PASSWORD).await;
+    let done = app
+        .activate(&employee, &mail, Some(LUCA_MOBILE), PASSWORD)
+        .await;
 
     assert_eq!(location(&done), "/area-clienti");
-    assert_eq!(app.sms.count_to(LUCA_MOBILE).await, 1, "the code went to the employee's mobile");
+    assert_eq!(
+        app.sms.count_to(LUCA_MOBILE).await,
+        1,
+        "the code went to the employee's mobile"
+    );
     let elsewhere = Browser::new(&app.address);
-    assert_eq!(location(&elsewhere.login("LUCA.Bianchi", PASSWORD).await), "/area-clienti");
+    assert_eq!(
+        location(&elsewhere.login("LUCA.Bianchi", PASSWORD).await),
+        "/area-clienti"
+    );
     let (status, home) = elsewhere.get_html("/area-clienti").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(home.contains("Rossi Impianti S.r.l."), "the employee sees their company");
+    assert!(
+        home.contains("Rossi Impianti S.r.l."),
+        "the employee sees their company"
+    );
     assert_eq!(app.user_state("luca.bianchi").await, "attivo");
     assert_eq!(row_of_user(&list(&lr).await, id).stato, "attivo");
 }
@@ -86,7 +126,9 @@ async fn saving_an_employee_sends_nothing_until_registra_then_the_code_comes_by_
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
 
-    let saved = app.add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "save").await;
+    let saved = app
+        .add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "save")
+        .await;
 
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&saved), GU);
@@ -96,10 +138,19 @@ async fn saving_an_employee_sends_nothing_until_registra_then_the_code_comes_by_
     assert_eq!(app.username_emails_of(id).await, 0, "nothing queued");
     assert_eq!(app.smtp.count_to(LUCA).await, 0, "nothing sent");
     let row = row_of_user(&list(&lr).await, id);
-    assert_eq!((row.stato.as_str(), row.consegna.as_str(), row.line_id.as_str()), ("da_registrare", "", ""));
+    assert_eq!(
+        (
+            row.stato.as_str(),
+            row.consegna.as_str(),
+            row.line_id.as_str()
+        ),
+        ("da_registrare", "", "")
+    );
     assert!(row.shows("Utilizzatore"), "{row:?}");
 
-    let registered = lr.post_form(&format!("{GU}/utenti/{id}/registra"), &[]).await;
+    let registered = lr
+        .post_form(&format!("{GU}/utenti/{id}/registra"), &[])
+        .await;
 
     assert_eq!(registered.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&registered), GU);
@@ -108,8 +159,16 @@ async fn saving_an_employee_sends_nothing_until_registra_then_the_code_comes_by_
     assert_eq!(app.user_state(LUCA).await, "in_attesa");
     let employee = Browser::new(&app.address);
     let done = app.activate(&employee, &mail, None, PASSWORD).await;
-    assert_eq!(location(&done), "/area-clienti", "code by email without a mobile");
-    assert_eq!(app.sms.sent().await.len(), 1, "only the legal representative's code went by SMS");
+    assert_eq!(
+        location(&done),
+        "/area-clienti",
+        "code by email without a mobile"
+    );
+    assert_eq!(
+        app.sms.sent().await.len(),
+        1,
+        "only the legal representative's code went by SMS"
+    );
     assert_eq!(app.user_state(LUCA).await, "attivo");
 }
 
@@ -118,45 +177,116 @@ async fn adding_with_the_number_of_a_company_line_ties_the_employee_to_that_line
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
     let line = app.line_id(LINES_A[0]).await;
-    assert_eq!(row_of_line(&list(&lr).await, line).stato, "da_registrare", "a free line waits to be registered");
+    assert_eq!(
+        row_of_line(&list(&lr).await, line).stato,
+        "da_registrare",
+        "a free line waits to be registered"
+    );
 
-    let added = app.add_employee(&lr, Some(LINES_A[0]), LUCA, LUCA, "amministratore_full", "save").await;
+    let added = app
+        .add_employee(
+            &lr,
+            Some(LINES_A[0]),
+            LUCA,
+            LUCA,
+            "amministratore_full",
+            "save",
+        )
+        .await;
 
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     let id = app.user_id(LUCA).await;
     assert_eq!(app.line_user(LINES_A[0]).await, Some(id));
     let html = list(&lr).await;
     let row = row_of_line(&html, line);
-    assert_eq!(row.user_id, id.to_string(), "the line row shows the employee");
+    assert_eq!(
+        row.user_id,
+        id.to_string(),
+        "the line row shows the employee"
+    );
     assert_eq!(row.stato, "da_registrare");
-    assert!(row.shows(LINES_A[0]) && row.shows(LUCA) && row.shows("Amministratore Full"), "{row:?}");
-    assert_eq!(row_of_user(&html, id), row, "one row for line and employee, not two");
-    assert_eq!(rows(&html).len(), 3, "two lines and the legal representative: {:#?}", rows(&html));
-    assert_eq!(app.line_user(LINES_A[1]).await, None, "the other line stays free");
+    assert!(
+        row.shows(LINES_A[0]) && row.shows(LUCA) && row.shows("Amministratore Full"),
+        "{row:?}"
+    );
+    assert_eq!(
+        row_of_user(&html, id),
+        row,
+        "one row for line and employee, not two"
+    );
+    assert_eq!(
+        rows(&html).len(),
+        3,
+        "two lines and the legal representative: {:#?}",
+        rows(&html)
+    );
+    assert_eq!(
+        app.line_user(LINES_A[1]).await,
+        None,
+        "the other line stays free"
+    );
 }
 
 #[tokio::test]
-async fn a_username_already_in_use_in_any_case_anywhere_in_the_portal_is_refused_keeping_what_was_typed() {
+async fn a_username_already_in_use_in_any_case_anywhere_in_the_portal_is_refused_keeping_what_was_typed()
+ {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
     let other_company = contract_body("CTR-B", VAT_B, "luca.verdi@example.it", None, &[]);
-    assert_eq!(app.post_contract(&other_company).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post_contract(&other_company).await.status(),
+        StatusCode::CREATED
+    );
     let before = app.state_snapshot().await;
 
     for taken in ["Maria.Rossi@Example.IT", "LUCA.VERDI@example.it"] {
         let response = app
-            .add_employee(&lr, Some(LUCA_MOBILE), LUCA, taken, "amministratore_light", "register")
+            .add_employee(
+                &lr,
+                Some(LUCA_MOBILE),
+                LUCA,
+                taken,
+                "amministratore_light",
+                "register",
+            )
             .await;
 
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{taken}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{taken}"
+        );
         let html = response.text().await.unwrap();
-        assert!(field_error(&html, "username").contains("già in uso"), "{taken}");
-        assert_eq!(field_value(&html, "username").as_deref(), Some(taken), "typed username kept");
-        assert_eq!(field_value(&html, "email").as_deref(), Some(LUCA), "typed email kept");
-        assert_eq!(field_value(&html, "mobile").as_deref(), Some(LUCA_MOBILE), "typed mobile kept");
-        assert_eq!(field_value(&html, "profile").as_deref(), Some("amministratore_light"), "chosen profile kept");
+        assert!(
+            field_error(&html, "username").contains("già in uso"),
+            "{taken}"
+        );
+        assert_eq!(
+            field_value(&html, "username").as_deref(),
+            Some(taken),
+            "typed username kept"
+        );
+        assert_eq!(
+            field_value(&html, "email").as_deref(),
+            Some(LUCA),
+            "typed email kept"
+        );
+        assert_eq!(
+            field_value(&html, "mobile").as_deref(),
+            Some(LUCA_MOBILE),
+            "typed mobile kept"
+        );
+        assert_eq!(
+            field_value(&html, "profile").as_deref(),
+            Some("amministratore_light"),
+            "chosen profile kept"
+        );
     }
-    assert_eq!(app.state_snapshot().await, before, "nothing saved, nothing sent");
+    assert_eq!(
+        app.state_snapshot().await,
+        before,
+        "nothing saved, nothing sent"
+    );
 }
 
 #[tokio::test]
@@ -173,16 +303,45 @@ async fn an_invalid_mobile_email_or_missing_username_is_refused_keeping_what_was
     ];
 
     for (field, mobile, email, username) in cases {
-        let response = app.add_employee(&lr, Some(mobile), email, username, "utilizzatore", "register").await;
+        let response = app
+            .add_employee(
+                &lr,
+                Some(mobile),
+                email,
+                username,
+                "utilizzatore",
+                "register",
+            )
+            .await;
 
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}: {mobile} {email} {username}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {mobile} {email} {username}"
+        );
         let html = response.text().await.unwrap();
         field_error(&html, field);
-        assert_eq!(field_value(&html, "mobile").as_deref(), Some(mobile), "typed mobile kept");
-        assert_eq!(field_value(&html, "email").as_deref(), Some(email), "typed email kept");
-        assert_eq!(field_value(&html, "username").unwrap_or_default(), username, "typed username kept");
+        assert_eq!(
+            field_value(&html, "mobile").as_deref(),
+            Some(mobile),
+            "typed mobile kept"
+        );
+        assert_eq!(
+            field_value(&html, "email").as_deref(),
+            Some(email),
+            "typed email kept"
+        );
+        assert_eq!(
+            field_value(&html, "username").unwrap_or_default(),
+            username,
+            "typed username kept"
+        );
     }
-    assert_eq!(app.state_snapshot().await, before, "nothing saved, nothing sent");
+    assert_eq!(
+        app.state_snapshot().await,
+        before,
+        "nothing saved, nothing sent"
+    );
 }
 
 #[tokio::test]
@@ -198,14 +357,22 @@ async fn a_line_to_register_is_prefilled_from_its_referent_then_saved_registered
     assert_eq!(app.post_contract(&body).await.status(), StatusCode::CREATED);
     let line = app.line_id(NUMBER).await;
     let row = row_of_line(&list(&lr).await, line);
-    assert_eq!((row.stato.as_str(), row.user_id.as_str()), ("da_registrare", ""), "no user yet: {row:?}");
+    assert_eq!(
+        (row.stato.as_str(), row.user_id.as_str()),
+        ("da_registrare", ""),
+        "no user yet: {row:?}"
+    );
 
     let (status, form) = lr.get_html(&format!("{GU}/linee/{line}/aggiorna")).await;
 
     assert_eq!(status, StatusCode::OK);
     let prefilled = |name| field_value(&form, name).unwrap_or_default();
     assert_eq!(prefilled("email"), LUCA);
-    assert_eq!(prefilled("username"), LUCA, "username suggested from the referent's email");
+    assert_eq!(
+        prefilled("username"),
+        LUCA,
+        "username suggested from the referent's email"
+    );
     assert_eq!(prefilled("profile"), "amministratore_light");
     assert_eq!(prefilled("first_name"), "Luca");
     assert_eq!(prefilled("last_name"), "Bianchi");
@@ -216,25 +383,36 @@ async fn a_line_to_register_is_prefilled_from_its_referent_then_saved_registered
         ("first_name", "Luca"),
         ("last_name", "Bianchi"),
     ];
-    let saved = lr.post_form(&format!("{GU}/linee/{line}/aggiorna"), &fields).await;
+    let saved = lr
+        .post_form(&format!("{GU}/linee/{line}/aggiorna"), &fields)
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&saved), GU);
     let id = app.user_id(LUCA).await;
     assert_eq!(app.line_user(NUMBER).await, Some(id));
     assert_eq!(app.user_state(LUCA).await, "da_registrare");
     let row = row_of_line(&list(&lr).await, line);
-    assert_eq!((row.user_id, row.stato), (id.to_string(), "da_registrare".to_owned()));
+    assert_eq!(
+        (row.user_id, row.stato),
+        (id.to_string(), "da_registrare".to_owned())
+    );
     settle().await;
     assert_eq!(app.smtp.count_to(LUCA).await, 0, "saving sends nothing");
 
-    let registered = lr.post_form(&format!("{GU}/utenti/{id}/registra"), &[]).await;
+    let registered = lr
+        .post_form(&format!("{GU}/utenti/{id}/registra"), &[])
+        .await;
 
     assert_eq!(registered.status(), StatusCode::SEE_OTHER);
     let mail = app.username_email(LUCA).await;
     assert!(mail.text.contains(LUCA));
     let employee = Browser::new(&app.address);
     let done = app.activate(&employee, &mail, Some(NUMBER), PASSWORD).await;
-    assert_eq!(location(&done), "/area-clienti", "the code went by SMS to the line");
+    assert_eq!(
+        location(&done),
+        "/area-clienti",
+        "the code went by SMS to the line"
+    );
     assert_eq!(row_of_line(&list(&lr).await, line).stato, "attivo");
 }
 
@@ -242,9 +420,16 @@ async fn a_line_to_register_is_prefilled_from_its_referent_then_saved_registered
 async fn registra_on_several_selected_users_emails_each_of_them_in_one_go() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
-    let people = ["anna@example.it", "bruno@example.it", "carla@example.it", "dario@example.it"];
+    let people = [
+        "anna@example.it",
+        "bruno@example.it",
+        "carla@example.it",
+        "dario@example.it",
+    ];
     for email in people {
-        let saved = app.add_employee(&lr, None, email, email, "utilizzatore", "save").await;
+        let saved = app
+            .add_employee(&lr, None, email, email, "utilizzatore", "save")
+            .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     }
     let mut ids = Vec::new();
@@ -266,7 +451,11 @@ async fn registra_on_several_selected_users_emails_each_of_them_in_one_go() {
     for id in &ids {
         assert_eq!(row_of_user(&html, id.parse().unwrap()).stato, "in_attesa");
     }
-    assert_eq!(app.user_state(people[3]).await, "da_registrare", "the one not selected waits");
+    assert_eq!(
+        app.user_state(people[3]).await,
+        "da_registrare",
+        "the one not selected waits"
+    );
     settle().await;
     assert_eq!(app.smtp.count_to(people[3]).await, 0);
 }
@@ -275,53 +464,122 @@ async fn registra_on_several_selected_users_emails_each_of_them_in_one_go() {
 async fn resending_the_username_email_makes_the_older_link_dead() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
-    app.add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "register").await;
+    app.add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "register")
+        .await;
     let old = app.username_email(LUCA).await;
     let id = app.user_id(LUCA).await;
 
-    let resent = lr.post_form(&format!("{GU}/utenti/{id}/reinvia"), &[]).await;
+    let resent = lr
+        .post_form(&format!("{GU}/utenti/{id}/reinvia"), &[])
+        .await;
 
     assert_eq!(resent.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resent), GU);
     let newer = app
         .smtp
-        .wait_for(|m| m.to[0] == LUCA && m.text.contains("/attivazione/") && activation_path(m) != activation_path(&old), Duration::from_secs(10))
+        .wait_for(
+            |m| {
+                m.to[0] == LUCA
+                    && m.text.contains("/attivazione/")
+                    && activation_path(m) != activation_path(&old)
+            },
+            Duration::from_secs(10),
+        )
         .await;
     let stranger = Browser::new(&app.address);
-    assert_eq!(stranger.get(&activation_path(&old)).await.status(), StatusCode::GONE, "the older link is dead");
-    assert_eq!(stranger.get(&activation_path(&newer)).await.status(), StatusCode::OK);
+    assert_eq!(
+        stranger.get(&activation_path(&old)).await.status(),
+        StatusCode::GONE,
+        "the older link is dead"
+    );
+    assert_eq!(
+        stranger.get(&activation_path(&newer)).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(app.user_state(LUCA).await, "in_attesa");
-    let done = app.activate(&Browser::new(&app.address), &newer, None, PASSWORD).await;
-    assert_eq!(location(&done), "/area-clienti", "the newer link works to the end");
+    let done = app
+        .activate(&Browser::new(&app.address), &newer, None, PASSWORD)
+        .await;
+    assert_eq!(
+        location(&done),
+        "/area-clienti",
+        "the newer link works to the end"
+    );
 }
 
 #[tokio::test]
 async fn modifica_changes_email_mobile_and_profile_and_the_audit_keeps_before_and_after() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
-    app.add_employee(&lr, Some(LUCA_MOBILE), LUCA, "luca.bianchi", "amministratore_light", "save").await;
+    app.add_employee(
+        &lr,
+        Some(LUCA_MOBILE),
+        LUCA,
+        "luca.bianchi",
+        "amministratore_light",
+        "save",
+    )
+    .await;
     let id = app.user_id("luca.bianchi").await;
     let path = format!("{GU}/utenti/{id}/modifica");
     let (status, form) = lr.get_html(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(field_value(&form, "email").as_deref(), Some(LUCA), "prefilled");
-    assert_eq!(field_value(&form, "mobile").as_deref(), Some(LUCA_MOBILE), "prefilled");
-    assert_eq!(field_value(&form, "profile").as_deref(), Some("amministratore_light"), "prefilled");
+    assert_eq!(
+        field_value(&form, "email").as_deref(),
+        Some(LUCA),
+        "prefilled"
+    );
+    assert_eq!(
+        field_value(&form, "mobile").as_deref(),
+        Some(LUCA_MOBILE),
+        "prefilled"
+    );
+    assert_eq!(
+        field_value(&form, "profile").as_deref(),
+        Some("amministratore_light"),
+        "prefilled"
+    );
 
     let before = app.state_snapshot().await;
     let bad = lr
-        .post_form(&path, &[("email", "luca@"), ("mobile", "12"), ("profile", "amministratore_full")])
+        .post_form(
+            &path,
+            &[
+                ("email", "luca@"),
+                ("mobile", "12"),
+                ("profile", "amministratore_full"),
+            ],
+        )
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = bad.text().await.unwrap();
     field_error(&html, "email");
     field_error(&html, "mobile");
-    assert_eq!(field_value(&html, "email").as_deref(), Some("luca@"), "typed email kept");
-    assert_eq!(field_value(&html, "mobile").as_deref(), Some("12"), "typed mobile kept");
-    assert_eq!(app.state_snapshot().await, before, "nothing changed by a refused form");
+    assert_eq!(
+        field_value(&html, "email").as_deref(),
+        Some("luca@"),
+        "typed email kept"
+    );
+    assert_eq!(
+        field_value(&html, "mobile").as_deref(),
+        Some("12"),
+        "typed mobile kept"
+    );
+    assert_eq!(
+        app.state_snapshot().await,
+        before,
+        "nothing changed by a refused form"
+    );
 
     let changed = lr
-        .post_form(&path, &[("email", "l.bianchi@example.com"), ("mobile", LINES_A[1]), ("profile", "amministratore_full")])
+        .post_form(
+            &path,
+            &[
+                ("email", "l.bianchi@example.com"),
+                ("mobile", LINES_A[1]),
+                ("profile", "amministratore_full"),
+            ],
+        )
         .await;
 
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
@@ -336,9 +594,16 @@ async fn modifica_changes_email_mobile_and_profile_and_the_audit_keeps_before_an
     assert_eq!(mobile.as_deref(), Some(LINES_A[1]));
     assert_eq!(profile, "amministratore_full");
     assert_eq!(username, "luca.bianchi", "the username does not change");
-    assert_eq!(app.line_user(LINES_A[1]).await, Some(id), "the new mobile is a company line: tied to it");
+    assert_eq!(
+        app.line_user(LINES_A[1]).await,
+        Some(id),
+        "the new mobile is a company line: tied to it"
+    );
     let row = row_of_user(&list(&lr).await, id);
-    assert!(row.shows("l.bianchi@example.com") && row.shows("Amministratore Full"), "{row:?}");
+    assert!(
+        row.shows("l.bianchi@example.com") && row.shows("Amministratore Full"),
+        "{row:?}"
+    );
 
     let (actor, client_addr, details): (Option<Uuid>, Option<String>, Value) = sqlx::query_as(
         "SELECT actor_user_id, client_addr, details FROM audit_events WHERE subject_user_id = $1 ORDER BY id DESC LIMIT 1",
@@ -350,8 +615,18 @@ async fn modifica_changes_email_mobile_and_profile_and_the_audit_keeps_before_an
     assert_eq!(actor, Some(lr_id(&app).await));
     assert!(client_addr.is_some_and(|a| !a.is_empty()), "from where");
     let details = details.to_string();
-    for value in [LUCA, "l.bianchi@example.com", LUCA_MOBILE, LINES_A[1], "amministratore_light", "amministratore_full"] {
-        assert!(details.contains(value), "before/after has {value}: {details}");
+    for value in [
+        LUCA,
+        "l.bianchi@example.com",
+        LUCA_MOBILE,
+        LINES_A[1],
+        "amministratore_light",
+        "amministratore_full",
+    ] {
+        assert!(
+            details.contains(value),
+            "before/after has {value}: {details}"
+        );
     }
 }
 
@@ -359,30 +634,60 @@ async fn modifica_changes_email_mobile_and_profile_and_the_audit_keeps_before_an
 async fn disabling_ends_the_employee_session_at_once_and_reenabling_lets_them_back_in() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
-    let employee = app.employee_logged_in(&lr, LUCA, Some(LUCA_MOBILE), "utilizzatore").await;
+    let employee = app
+        .employee_logged_in(&lr, LUCA, Some(LUCA_MOBILE), "utilizzatore")
+        .await;
     assert_eq!(employee.get("/area-clienti").await.status(), StatusCode::OK);
     let id = app.user_id(LUCA).await;
 
-    let disabled = lr.post_form(&format!("{GU}/utenti/{id}/disabilita"), &[]).await;
+    let disabled = lr
+        .post_form(&format!("{GU}/utenti/{id}/disabilita"), &[])
+        .await;
 
     assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&disabled), GU);
     assert_eq!(app.user_state(LUCA).await, "disabilitato");
     let next = employee.get("/area-clienti").await;
-    assert_eq!(next.status(), StatusCode::SEE_OTHER, "the open session is over");
+    assert_eq!(
+        next.status(),
+        StatusCode::SEE_OTHER,
+        "the open session is over"
+    );
     assert_eq!(location(&next), "/accedi");
-    assert_eq!(employee.get("/area-clienti/profilo").await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(Browser::new(&app.address).login(LUCA, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        employee.get("/area-clienti/profilo").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        Browser::new(&app.address)
+            .login(LUCA, PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(row_of_user(&list(&lr).await, id).stato, "disabilitato");
 
-    let enabled = lr.post_form(&format!("{GU}/utenti/{id}/riabilita"), &[]).await;
+    let enabled = lr
+        .post_form(&format!("{GU}/utenti/{id}/riabilita"), &[])
+        .await;
 
     assert_eq!(enabled.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.user_state(LUCA).await, "attivo", "they had a password: active again");
-    assert_eq!(location(&employee.login(LUCA, PASSWORD).await), "/area-clienti");
+    assert_eq!(
+        app.user_state(LUCA).await,
+        "attivo",
+        "they had a password: active again"
+    );
+    assert_eq!(
+        location(&employee.login(LUCA, PASSWORD).await),
+        "/area-clienti"
+    );
     assert_eq!(employee.get("/area-clienti").await.status(), StatusCode::OK);
     assert_eq!(row_of_user(&list(&lr).await, id).stato, "attivo");
-    assert_eq!(lr.get("/area-clienti").await.status(), StatusCode::OK, "the legal representative is unaffected");
+    assert_eq!(
+        lr.get("/area-clienti").await.status(),
+        StatusCode::OK,
+        "the legal representative is unaffected"
+    );
 }
 
 #[tokio::test]
@@ -390,33 +695,77 @@ async fn the_list_shows_the_delivery_state_of_each_username_email() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
     app.outbox_settled().await;
-    app.add_employee(&lr, None, "salvato@example.it", "salvato@example.it", "utilizzatore", "save").await;
+    app.add_employee(
+        &lr,
+        None,
+        "salvato@example.it",
+        "salvato@example.it",
+        "utilizzatore",
+        "save",
+    )
+    .await;
     let saved = app.user_id("salvato@example.it").await;
 
     app.smtp.set_reject(Some("451 4.3.0 riprova più tardi"));
-    app.add_employee(&lr, None, "ritardo@example.it", "ritardo@example.it", "utilizzatore", "register").await;
+    app.add_employee(
+        &lr,
+        None,
+        "ritardo@example.it",
+        "ritardo@example.it",
+        "utilizzatore",
+        "register",
+    )
+    .await;
     let delayed = app.user_id("ritardo@example.it").await;
     let html = list(&lr).await;
-    assert_eq!(row_of_user(&html, delayed).consegna, "queued", "not delivered yet");
-    assert_eq!(row_of_user(&html, saved).consegna, "", "no username email for a saved user");
+    assert_eq!(
+        row_of_user(&html, delayed).consegna,
+        "queued",
+        "not delivered yet"
+    );
+    assert_eq!(
+        row_of_user(&html, saved).consegna,
+        "",
+        "no username email for a saved user"
+    );
     app.smtp.set_reject(None);
     app.username_email("ritardo@example.it").await;
-    app.wait_until(&format!("SELECT EXISTS (SELECT 1 FROM outbox WHERE user_id = '{delayed}' AND state = 'sent')"))
-        .await;
+    app.wait_until(&format!(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE user_id = '{delayed}' AND state = 'sent')"
+    ))
+    .await;
     assert_eq!(row_of_user(&list(&lr).await, delayed).consegna, "sent");
 
     app.smtp.set_reject(Some("550 5.1.1 no such user"));
-    app.add_employee(&lr, None, "inesistente@example.it", "inesistente@example.it", "utilizzatore", "register").await;
+    app.add_employee(
+        &lr,
+        None,
+        "inesistente@example.it",
+        "inesistente@example.it",
+        "utilizzatore",
+        "register",
+    )
+    .await;
     let bounced = app.user_id("inesistente@example.it").await;
-    app.wait_until(&format!("SELECT EXISTS (SELECT 1 FROM outbox WHERE user_id = '{bounced}' AND state = 'failed')"))
-        .await;
+    app.wait_until(&format!(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE user_id = '{bounced}' AND state = 'failed')"
+    ))
+    .await;
     app.smtp.set_reject(None);
 
     let html = list(&lr).await;
-    assert_eq!(row_of_user(&html, bounced).consegna, "failed", "support and the legal representative see it");
+    assert_eq!(
+        row_of_user(&html, bounced).consegna,
+        "failed",
+        "support and the legal representative see it"
+    );
     assert_eq!(row_of_user(&html, delayed).consegna, "sent");
     assert_eq!(row_of_user(&html, saved).consegna, "");
-    assert_eq!(row_of_user(&html, lr_id(&app).await).consegna, "sent", "the legal representative's own email");
+    assert_eq!(
+        row_of_user(&html, lr_id(&app).await).consegna,
+        "sent",
+        "the legal representative's own email"
+    );
 }
 
 #[tokio::test]
@@ -424,11 +773,22 @@ async fn the_registro_lists_the_company_events_newest_first() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
     let other = app.second_company().await;
-    app.add_employee(&other, None, "altro@example.it", "altro@example.it", "utilizzatore", "register").await;
-    app.add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "save").await;
+    app.add_employee(
+        &other,
+        None,
+        "altro@example.it",
+        "altro@example.it",
+        "utilizzatore",
+        "register",
+    )
+    .await;
+    app.add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "save")
+        .await;
     let id = app.user_id(LUCA).await;
-    lr.post_form(&format!("{GU}/utenti/{id}/registra"), &[]).await;
-    lr.post_form(&format!("{GU}/utenti/{id}/disabilita"), &[]).await;
+    lr.post_form(&format!("{GU}/utenti/{id}/registra"), &[])
+        .await;
+    lr.post_form(&format!("{GU}/utenti/{id}/disabilita"), &[])
+        .await;
 
     let (status, html) = lr.get_html(&format!("{GU}/registro")).await;
 
@@ -438,34 +798,56 @@ async fn the_registro_lists_the_company_events_newest_first() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let expected: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM audit_events WHERE company_id = $1 ORDER BY id DESC")
-            .bind(company)
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let expected: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE company_id = $1 ORDER BY id DESC",
+    )
+    .bind(company)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
     let doc = scraper::Html::parse_document(&html);
     let selector = scraper::Selector::parse("tr[data-evento]").unwrap();
-    let shown: Vec<String> =
-        doc.select(&selector).map(|e| e.value().attr("data-azione").unwrap_or_default().to_owned()).collect();
+    let shown: Vec<String> = doc
+        .select(&selector)
+        .map(|e| e.value().attr("data-azione").unwrap_or_default().to_owned())
+        .collect();
     assert!(expected.len() >= 4, "events recorded: {expected:?}");
-    assert_eq!(shown, expected, "all of the company's events, newest first, none of the other company");
+    assert_eq!(
+        shown, expected,
+        "all of the company's events, newest first, none of the other company"
+    );
 }
 
+/// An audit event: actor, subject, client address, action.
+type NewEvent = (Option<Uuid>, Option<Uuid>, Option<String>, String);
+
 /// One Gestione Utenze action, and whom it concerns.
-async fn audited(app: &TestApp, lr: &Browser, what: &str, subject: Uuid, path: &str, form: &[(&str, &str)], only_one: bool) {
+async fn audited(
+    app: &TestApp,
+    lr: &Browser,
+    what: &str,
+    subject: Uuid,
+    path: &str,
+    form: &[(&str, &str)],
+    only_one: bool,
+) {
     let before = app.count("SELECT count(*) FROM audit_events").await;
-    let last_before = app.count("SELECT coalesce(max(id), 0) FROM audit_events").await;
+    let last_before = app
+        .count("SELECT coalesce(max(id), 0) FROM audit_events")
+        .await;
     let response = lr.post_form(path, form).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{what}");
-    let new: Vec<(Option<Uuid>, Option<Uuid>, Option<String>, String)> = sqlx::query_as(
+    let new: Vec<NewEvent> = sqlx::query_as(
         "SELECT actor_user_id, subject_user_id, client_addr, action FROM audit_events WHERE id > $1 ORDER BY id",
     )
     .bind(last_before)
     .fetch_all(&app.pool)
     .await
     .unwrap();
-    assert_eq!(app.count("SELECT count(*) FROM audit_events").await, before + new.len() as i64);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events").await,
+        before + new.len() as i64
+    );
     if only_one {
         assert_eq!(new.len(), 1, "{what}: one event: {new:?}");
     } else {
@@ -476,7 +858,10 @@ async fn audited(app: &TestApp, lr: &Browser, what: &str, subject: Uuid, path: &
         assert!(!action.is_empty());
         assert_eq!(*actor, Some(lr), "{what}: who");
         assert_eq!(*whom, Some(subject), "{what}: whom");
-        assert!(addr.as_deref().is_some_and(|a| !a.is_empty()), "{what}: from where");
+        assert!(
+            addr.as_deref().is_some_and(|a| !a.is_empty()),
+            "{what}: from where"
+        );
     }
 }
 
@@ -485,39 +870,129 @@ async fn every_action_writes_an_audit_event_with_who_whom_and_from_where() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
     let add = |email: &'static str, action: &'static str| {
-        [("mobile", ""), ("email", email), ("username", email), ("profile", "utilizzatore"), ("action", action)]
+        [
+            ("mobile", ""),
+            ("email", email),
+            ("username", email),
+            ("profile", "utilizzatore"),
+            ("action", action),
+        ]
     };
     let aggiungi = format!("{GU}/aggiungi");
 
-    let before = app.count("SELECT coalesce(max(id), 0) FROM audit_events").await;
+    let before = app
+        .count("SELECT coalesce(max(id), 0) FROM audit_events")
+        .await;
     lr.post_form(&aggiungi, &add("a@example.it", "save")).await;
     let a = app.user_id("a@example.it").await;
-    let events = app.count(&format!("SELECT count(*) FROM audit_events WHERE id > {before} AND subject_user_id = '{a}'")).await;
+    let events = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_events WHERE id > {before} AND subject_user_id = '{a}'"
+        ))
+        .await;
     assert_eq!(events, 1, "Aggiungi Utente");
-    let before = app.count("SELECT coalesce(max(id), 0) FROM audit_events").await;
-    lr.post_form(&aggiungi, &add("b@example.it", "register")).await;
+    let before = app
+        .count("SELECT coalesce(max(id), 0) FROM audit_events")
+        .await;
+    lr.post_form(&aggiungi, &add("b@example.it", "register"))
+        .await;
     let b = app.user_id("b@example.it").await;
     let events = app.count(&format!("SELECT count(*) FROM audit_events WHERE id > {before} AND subject_user_id = '{b}' AND client_addr IS NOT NULL")).await;
     assert!(events >= 1, "Aggiungi e Registra");
 
     let line = app.line_id(LINES_A[0]).await;
-    let before = app.count("SELECT coalesce(max(id), 0) FROM audit_events").await;
-    let fields = [("email", "c@example.it"), ("username", "c@example.it"), ("profile", "amministratore_full")];
-    assert_eq!(lr.post_form(&format!("{GU}/linee/{line}/aggiorna"), &fields).await.status(), StatusCode::SEE_OTHER);
+    let before = app
+        .count("SELECT coalesce(max(id), 0) FROM audit_events")
+        .await;
+    let fields = [
+        ("email", "c@example.it"),
+        ("username", "c@example.it"),
+        ("profile", "amministratore_full"),
+    ];
+    assert_eq!(
+        lr.post_form(&format!("{GU}/linee/{line}/aggiorna"), &fields)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     let c = app.user_id("c@example.it").await;
     let events = app.count(&format!("SELECT count(*) FROM audit_events WHERE id > {before} AND subject_user_id = '{c}' AND client_addr IS NOT NULL")).await;
     assert_eq!(events, 1, "Aggiorna");
 
-    audited(&app, &lr, "Registra", a, &format!("{GU}/utenti/{a}/registra"), &[], false).await;
-    audited(&app, &lr, "Registra selezionati", c, &format!("{GU}/registra"), &[("user_id", &c.to_string())], false).await;
-    audited(&app, &lr, "Reinvia", b, &format!("{GU}/utenti/{b}/reinvia"), &[], false).await;
-    let modify = [("email", "b@example.it"), ("mobile", "+393471234567"), ("profile", "amministratore_light")];
-    audited(&app, &lr, "Modifica", b, &format!("{GU}/utenti/{b}/modifica"), &modify, true).await;
-    audited(&app, &lr, "Disabilita", b, &format!("{GU}/utenti/{b}/disabilita"), &[], true).await;
-    audited(&app, &lr, "Riabilita", b, &format!("{GU}/utenti/{b}/riabilita"), &[], true).await;
+    audited(
+        &app,
+        &lr,
+        "Registra",
+        a,
+        &format!("{GU}/utenti/{a}/registra"),
+        &[],
+        false,
+    )
+    .await;
+    audited(
+        &app,
+        &lr,
+        "Registra selezionati",
+        c,
+        &format!("{GU}/registra"),
+        &[("user_id", &c.to_string())],
+        false,
+    )
+    .await;
+    audited(
+        &app,
+        &lr,
+        "Reinvia",
+        b,
+        &format!("{GU}/utenti/{b}/reinvia"),
+        &[],
+        false,
+    )
+    .await;
+    let modify = [
+        ("email", "b@example.it"),
+        ("mobile", "+393471234567"),
+        ("profile", "amministratore_light"),
+    ];
+    audited(
+        &app,
+        &lr,
+        "Modifica",
+        b,
+        &format!("{GU}/utenti/{b}/modifica"),
+        &modify,
+        true,
+    )
+    .await;
+    audited(
+        &app,
+        &lr,
+        "Disabilita",
+        b,
+        &format!("{GU}/utenti/{b}/disabilita"),
+        &[],
+        true,
+    )
+    .await;
+    audited(
+        &app,
+        &lr,
+        "Riabilita",
+        b,
+        &format!("{GU}/utenti/{b}/riabilita"),
+        &[],
+        true,
+    )
+    .await;
 
     let (status, html) = lr.get_html(&format!("{GU}/registro")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(texts(&html, "tr[data-evento]").len() >= 9, "every action is on the registro");
-    assert!(management_forms(&list(&lr).await) > 0, "the legal representative gets the forms to act");
+    assert!(
+        texts(&html, "tr[data-evento]").len() >= 9,
+        "every action is on the registro"
+    );
+    assert!(
+        management_forms(&list(&lr).await) > 0,
+        "the legal representative gets the forms to act"
+    );
 }

@@ -1,0 +1,274 @@
+//! Recupera Password and "chiedi nuovamente l'invio": self-service that never tells whether
+//! an account exists, with caps against abuse.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, TestApp, activation_path, location, spawn_app, texts};
+use crate::support::sms_gateway::code_in;
+use crate::support::smtp_sink::ReceivedEmail;
+
+const EMAIL: &str = "maria.rossi@example.it";
+const MOBILE: &str = "+393331234567";
+const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
+const NEW_PASSWORD: &str = "Nebbia sulle risaie di Vercelli";
+
+/// A company whose legal representative is active and logged in on `app.browser`.
+async fn active_user(app: &TestApp, mobile: Option<&str>) {
+    let mail = app.onboard(EMAIL, mobile).await;
+    let done = app.activate(&app.browser, &mail, mobile, PASSWORD).await;
+    assert_eq!(location(&done), "/area-clienti");
+}
+
+async fn wait_for_subject(app: &TestApp, to: &str, subject: &str) -> ReceivedEmail {
+    app.smtp
+        .wait_for(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject), Duration::from_secs(10))
+        .await
+}
+
+fn recovery_path(mail: &ReceivedEmail) -> String {
+    let base = "http://portale.test";
+    let start = mail.text.find(&format!("{base}/recupera-password/")).expect("recovery link") + base.len();
+    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_the_owner() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    let other = Browser::new(&app.address);
+
+    let asked = other.post_form("/recupera-password", &[("username", "Maria.Rossi@example.it")]).await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let mail = wait_for_subject(&app, EMAIL, "recupera").await;
+    let link = recovery_path(&mail);
+    other.post_form(&format!("{link}/codice"), &[]).await;
+    let code = code_in(&app.sms.wait_for_to(MOBILE).await.text);
+    assert_eq!(location(&other.post_form(&link, &[("code", &code)]).await), format!("{link}/password"));
+    let done = other
+        .post_form(&format!("{link}/password"), &[("password", NEW_PASSWORD), ("password_confirm", NEW_PASSWORD)])
+        .await;
+
+    assert_eq!(location(&done), "/area-clienti");
+    assert_eq!(location(&app.browser.get("/area-clienti").await), "/accedi", "the other session ended");
+    wait_for_subject(&app, EMAIL, "password cambiata").await;
+    let fresh = Browser::new(&app.address);
+    assert_eq!(fresh.login(EMAIL, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(location(&fresh.login(EMAIL, NEW_PASSWORD).await), "/area-clienti");
+    assert_eq!(other.get(&link).await.status(), StatusCode::GONE, "single use");
+}
+
+#[tokio::test]
+async fn recovery_without_a_mobile_sends_the_code_by_email() {
+    let app = spawn_app().await;
+    active_user(&app, None).await;
+
+    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    let link = recovery_path(&wait_for_subject(&app, EMAIL, "recupera").await);
+    app.browser.post_form(&format!("{link}/codice"), &[]).await;
+    let codes = app.smtp.messages().await.into_iter().filter(|m| m.subject.contains("codice")).count();
+    assert!(codes >= 1);
+    let code = code_in(&app.smtp.messages().await.into_iter().rev().find(|m| m.subject.contains("codice")).unwrap().text);
+    app.browser.post_form(&link, &[("code", &code)]).await;
+    let done = app
+        .browser
+        .post_form(&format!("{link}/password"), &[("password", NEW_PASSWORD), ("password_confirm", NEW_PASSWORD)])
+        .await;
+
+    assert_eq!(location(&done), "/area-clienti");
+}
+
+#[tokio::test]
+async fn a_recovery_link_expires_after_an_hour() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    let link = recovery_path(&wait_for_subject(&app, EMAIL, "recupera").await);
+    let lifetime: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM expires_at - created_at)::float8 FROM credential_tokens WHERE purpose = 'recovery'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!((3590.0..=3610.0).contains(&lifetime), "{lifetime}");
+
+    sqlx::query("UPDATE credential_tokens SET expires_at = now() - interval '1 second' WHERE purpose = 'recovery'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    assert_eq!(app.browser.get(&link).await.status(), StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn recovery_for_a_user_still_waiting_sends_a_fresh_username_email() {
+    let app = spawn_app().await;
+    let first = app.onboard(EMAIL, Some(MOBILE)).await;
+
+    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+
+    let fresh = app
+        .smtp
+        .wait_for(|m| m.to[0] == EMAIL && m.text.contains("/attivazione/") && activation_path(m) != activation_path(&first), Duration::from_secs(10))
+        .await;
+    assert_eq!(app.browser.get(&activation_path(&first)).await.status(), StatusCode::GONE, "older link dead");
+    assert_eq!(app.browser.get(&activation_path(&fresh)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn recovery_for_unknown_or_disabled_accounts_sends_nothing() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    sqlx::query("UPDATE users SET state = 'disabilitato'").execute(&app.pool).await.unwrap();
+    let before = app.smtp.messages().await.len();
+
+    for who in ["nessuno@example.it", EMAIL] {
+        let response = app.browser.post_form("/recupera-password", &[("username", who)]).await;
+        assert_eq!(location(&response), "/recupera-password?richiesta=inviata");
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+
+    assert_eq!(app.count("SELECT count(*) FROM outbox WHERE template IN ('recupero', 'username') AND created_at > now() - interval '5 seconds'").await, 0);
+    assert_eq!(app.smtp.messages().await.len(), before);
+}
+
+/// Status, redirect and the page behind it, with nothing of the person in it.
+async fn answer(browser: &Browser, path: &str, field: &str, value: &str) -> (StatusCode, String, String) {
+    let response = browser.post_form(path, &[(field, value)]).await;
+    let status = response.status();
+    let target = location(&response);
+    let (_, page) = browser.get_html(&target).await;
+    (status, target, texts(&page, "main").join(" "))
+}
+
+#[tokio::test]
+async fn known_and_unknown_identifiers_get_identical_answers() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    let browser = Browser::new(&app.address);
+
+    for (path, field) in [("/recupera-password", "username"), ("/reinvio-credenziali", "email")] {
+        let known = answer(&browser, path, field, EMAIL).await;
+        let unknown = answer(&browser, path, field, "nessuno@example.it").await;
+        assert_eq!(known, unknown, "{path}");
+        assert!(!known.2.contains(EMAIL), "no per-user data in the page");
+    }
+}
+
+#[tokio::test]
+async fn known_and_unknown_identifiers_take_the_same_time() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    let browser = Browser::new(&app.address);
+    let csrf = browser.csrf().await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+
+    for i in 0..30 {
+        for (who, samples) in [(EMAIL, &mut known), ("nessuno@example.it", &mut unknown)] {
+            let started = Instant::now();
+            let response = browser.post_raw("/recupera-password", &[("username", who), ("csrf_token", &csrf)]).await;
+            samples.push(started.elapsed());
+            assert_eq!(response.status(), StatusCode::SEE_OTHER, "request {i}");
+        }
+    }
+
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (k, u) = (median(&mut known), median(&mut unknown));
+    let gap = k.abs_diff(u);
+    assert!(gap < Duration::from_millis(15), "median known {k:?} vs unknown {u:?}");
+}
+
+#[tokio::test]
+async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_window() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    let sent = || app.count("SELECT count(*) FROM outbox WHERE template = 'recupero'");
+
+    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    app.wait_until("SELECT count(*) = 1 FROM outbox WHERE template = 'recupero'").await;
+    let again = app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    assert_eq!(location(&again), "/recupera-password?richiesta=inviata", "same answer over the cap");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sent().await, 1, "one a minute");
+
+    sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'").execute(&app.pool).await.unwrap();
+    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE template = 'recupero'").await;
+
+    for _ in 0..4 {
+        sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'").execute(&app.pool).await.unwrap();
+        app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    app.wait_until("SELECT count(*) = 5 FROM outbox WHERE template = 'recupero'").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sent().await, 5, "five an hour");
+
+    sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '1 hour'").execute(&app.pool).await.unwrap();
+    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    app.wait_until("SELECT count(*) = 6 FROM outbox WHERE template = 'recupero'").await;
+}
+
+#[tokio::test]
+async fn the_company_daily_cap_on_codes_holds() {
+    let app = spawn_app().await;
+    let mail = app.onboard(EMAIL, Some(MOBILE)).await;
+    sqlx::query(
+        "INSERT INTO verification_codes (id, company_id, user_id, token_id, code_sha256, expires_at, superseded_at)
+         SELECT gen_random_uuid(), t.company_id, t.user_id, t.id, '\\x00', now(), now()
+         FROM credential_tokens t, generate_series(1, 1000)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let response = app.browser.post_form(&format!("{}/codice", activation_path(&mail)), &[]).await;
+
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.text().await.unwrap().contains("numero massimo"));
+    assert_eq!(app.sms.sent().await.len(), 0);
+}
+
+#[tokio::test]
+async fn resend_gives_a_waiting_user_a_fresh_username_email_and_kills_the_old_link() {
+    let app = spawn_app().await;
+    let first = app.onboard(EMAIL, Some(MOBILE)).await;
+
+    let response = app.browser.post_form("/reinvio-credenziali", &[("email", "MARIA.ROSSI@example.it")]).await;
+
+    assert_eq!(location(&response), "/reinvio-credenziali?richiesta=inviata");
+    let fresh = app
+        .smtp
+        .wait_for(|m| m.to[0] == EMAIL && activation_path(m) != activation_path(&first), Duration::from_secs(10))
+        .await;
+    assert_eq!(app.browser.get(&activation_path(&first)).await.status(), StatusCode::GONE);
+    assert_eq!(app.browser.get(&activation_path(&fresh)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn resend_reminds_an_active_user_of_the_username_with_a_recovery_link() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+
+    app.browser.post_form("/reinvio-credenziali", &[("email", EMAIL)]).await;
+
+    let mail = wait_for_subject(&app, EMAIL, "username").await;
+    assert!(mail.text.contains(EMAIL) && mail.text.contains("/recupera-password/"), "{}", mail.text);
+    assert_eq!(app.browser.get(&recovery_path(&mail)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_resend_page_tells_employees_their_legal_representative_can_resend() {
+    let app = spawn_app().await;
+    let (status, page) = app.browser.get_html("/reinvio-credenziali").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Rappresentante Legale"));
+    let empty = app.browser.post_form("/reinvio-credenziali", &[("email", "  ")]).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(texts(&empty.text().await.unwrap(), "#email-error")[0].contains("Inserisci"));
+}
