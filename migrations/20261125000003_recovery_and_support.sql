@@ -26,5 +26,8 @@ CREATE INDEX users_email_prefix_idx ON users (lower(email) text_pattern_ops);
 CREATE INDEX mobile_lines_number_prefix_idx ON mobile_lines (number text_pattern_ops);
 CREATE INDEX users_mobile_idx ON users (mobile) WHERE mobile IS NOT NULL;
 
+-- The daily cap of verification codes per company counts by company and time.
+CREATE INDEX verification_codes_company_idx ON verification_codes (company_id, created_at);
+
 -- Audit events by support staff name the staff user.
 ALTER TABLE audit_events ADD COLUMN staff_user_id uuid REFERENCES staff_users(id);

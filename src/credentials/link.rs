@@ -6,7 +6,9 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{CODE_COOLDOWN, CODE_LIFETIME, CODE_MAX_ATTEMPTS, CODES_PER_HOUR, PASSWORD_STEP_LIFETIME, secret};
+use super::{
+    CODE_COOLDOWN, CODE_LIFETIME, CODE_MAX_ATTEMPTS, CODES_PER_HOUR, COMPANY_CODES_PER_DAY, PASSWORD_STEP_LIFETIME, secret,
+};
 use crate::actor::Actor;
 use crate::auth::PasswordHasher;
 use crate::db::audit;
@@ -70,6 +72,9 @@ pub enum SendCodeError {
     /// Five codes an hour.
     #[error("hourly code limit reached")]
     HourlyLimit,
+    /// The company's daily cap.
+    #[error("company daily code limit reached")]
+    CompanyDailyLimit,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +123,13 @@ pub async fn send_code(pool: &PgPool, raw: &str, purpose: Purpose, actor: &Actor
     if last_hour >= CODES_PER_HOUR {
         tracing::warn!(user_id = %user.id, "verification code refused: hourly limit reached");
         return Err(SendCodeError::HourlyLimit);
+    }
+    let company_today = db::company_codes_since(&mut tx, user.company_id, now - time::Duration::days(1))
+        .await
+        .map_err(LinkError::from)?;
+    if company_today >= COMPANY_CODES_PER_DAY {
+        tracing::warn!(company_id = %user.company_id, "verification code refused: company daily limit reached");
+        return Err(SendCodeError::CompanyDailyLimit);
     }
     let code = secret::new_code();
     let code_id = Uuid::new_v4();

@@ -24,5 +24,8 @@ pub const CODE_MAX_ATTEMPTS: i32 = 5;
 pub const CODE_COOLDOWN: Duration = Duration::minutes(1);
 /// ...and at most this many per hour.
 pub const CODES_PER_HOUR: i64 = 5;
+/// At most this many codes a day for all the users of one company (SMS cost and abuse cap;
+/// a company onboarding hundreds of people a day is far below it).
+pub const COMPANY_CODES_PER_DAY: i64 = 1_000;
 /// After the right code, the password must be chosen within this time.
 pub const PASSWORD_STEP_LIFETIME: Duration = Duration::minutes(30);

@@ -182,3 +182,12 @@ pub async fn codes_sent_since(
     .fetch_one(conn)
     .await
 }
+
+/// Codes sent to the company's users since `since` (for the daily cap per company).
+pub async fn company_codes_since(conn: &mut PgConnection, company_id: Uuid, since: OffsetDateTime) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM verification_codes WHERE company_id = $1 AND created_at >= $2")
+        .bind(company_id)
+        .bind(since)
+        .fetch_one(conn)
+        .await
+}

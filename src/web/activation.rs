@@ -124,6 +124,9 @@ async fn send_code(
         Err(SendCodeError::Link(e)) => return Err(e.into()),
         Err(SendCodeError::TooSoon) => "Ti abbiamo appena inviato un codice: attendi un minuto prima di chiederne un altro.",
         Err(SendCodeError::HourlyLimit) => "Hai chiesto troppi codici nell'ultima ora. Riprova più tardi o chiama il Servizio Clienti 191.",
+        Err(SendCodeError::CompanyDailyLimit) => {
+            "Oggi la tua azienda ha già ricevuto il numero massimo di codici di verifica. Riprova domani o chiama il Servizio Clienti 191."
+        }
     };
     let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
     let mut page = link_page(j, &token, view, crate::auth::csrf::token_of(&session).await?);
