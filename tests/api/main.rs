@@ -10,6 +10,7 @@ mod login;
 mod permissions;
 mod probes;
 mod recovery;
+mod servizio_clienti;
 mod support;
 mod user_management;
 mod user_management_scale;
