@@ -16,22 +16,42 @@ pub struct Actor {
 impl Actor {
     /// The portal itself (contract ingestion, the worker).
     pub fn system() -> Actor {
-        Actor { user_id: None, staff_user_id: None, label: "sistema".to_owned(), client_addr: None }
+        Actor {
+            user_id: None,
+            staff_user_id: None,
+            label: "sistema".to_owned(),
+            client_addr: None,
+        }
     }
 
     /// An anonymous visitor acting through an emailed link or a public form.
     pub fn visitor(client_addr: Option<String>) -> Actor {
-        Actor { user_id: None, staff_user_id: None, label: "visitatore".to_owned(), client_addr }
+        Actor {
+            user_id: None,
+            staff_user_id: None,
+            label: "visitatore".to_owned(),
+            client_addr,
+        }
     }
 
     /// A logged-in user of a company.
     pub fn user(user_id: Uuid, username: &str, client_addr: Option<String>) -> Actor {
-        Actor { user_id: Some(user_id), staff_user_id: None, label: username.to_owned(), client_addr }
+        Actor {
+            user_id: Some(user_id),
+            staff_user_id: None,
+            label: username.to_owned(),
+            client_addr,
+        }
     }
 
     /// A Servizio Clienti 191 operator.
     pub fn staff(staff_user_id: Uuid, username: &str, client_addr: Option<String>) -> Actor {
-        Actor { user_id: None, staff_user_id: Some(staff_user_id), label: format!("assistenza:{username}"), client_addr }
+        Actor {
+            user_id: None,
+            staff_user_id: Some(staff_user_id),
+            label: format!("assistenza:{username}"),
+            client_addr,
+        }
     }
 
     /// An event by this actor on `subject_user_id` of `company_id`.

@@ -56,11 +56,18 @@ impl Application {
             .await
             .with_context(|| format!("impossibile ascoltare su {}", state.config.bind_addr))?;
         let router = router(state.clone());
-        Ok(Application { listener, router, state })
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -69,7 +76,10 @@ impl Application {
 
     /// Serves HTTP and runs the outbox worker until `shutdown` completes; then stops
     /// taking requests, lets in-flight requests and deliveries finish, and returns.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
         let worker = tokio::spawn(worker::run(
             self.state.pool.clone(),
@@ -80,7 +90,12 @@ impl Application {
         let store = PostgresStore::new(self.state.pool.clone());
         let cleanup = tokio::spawn(async move {
             // The store deletes expired sessions; errors are logged by the store's caller.
-            if let Err(e) = tower_sessions::ExpiredDeletion::continuously_delete_expired(store, Duration::from_secs(300)).await {
+            if let Err(e) = tower_sessions::ExpiredDeletion::continuously_delete_expired(
+                store,
+                Duration::from_secs(300),
+            )
+            .await
+            {
                 tracing::warn!(error = %e, "expired session cleanup stopped");
             }
         });
@@ -88,7 +103,8 @@ impl Application {
         let stop_serving = stop.clone();
         let served = axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -106,7 +122,11 @@ fn router(state: AppState) -> Router {
     let https = state.config.is_https();
     let store = PostgresStore::new(state.pool.clone());
     let sessions = SessionManagerLayer::new(store)
-        .with_name(if https { "__Host-area_clienti" } else { "area_clienti" })
+        .with_name(if https {
+            "__Host-area_clienti"
+        } else {
+            "area_clienti"
+        })
         .with_secure(https)
         .with_http_only(true)
         // Lax, not Strict: the first page after following the emailed link must see the session.
@@ -115,7 +135,11 @@ fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
     // Staff get their own cookie, scoped to /assistenza: the two sessions never mix.
     let staff_sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
-        .with_name(if https { "__Host-area_clienti_assistenza" } else { "area_clienti_assistenza" })
+        .with_name(if https {
+            "__Host-area_clienti_assistenza"
+        } else {
+            "area_clienti_assistenza"
+        })
         .with_secure(https)
         .with_http_only(true)
         .with_same_site(tower_sessions::cookie::SameSite::Strict)
@@ -127,15 +151,33 @@ fn router(state: AppState) -> Router {
         .nest_service(
             "/static",
             tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=3600"),
+                ))
                 .service(ServeDir::new(static_dir())),
         )
         .fallback(|| async { crate::error::AppError::NotFound })
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
@@ -147,7 +189,10 @@ fn router(state: AppState) -> Router {
         ));
     }
     router
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }
@@ -165,7 +210,11 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 /// `static/` next to the crate (cargo run) or next to the working directory.
 fn static_dir() -> std::path::PathBuf {
     let beside_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    if beside_crate.is_dir() { beside_crate } else { std::path::PathBuf::from("static") }
+    if beside_crate.is_dir() {
+        beside_crate
+    } else {
+        std::path::PathBuf::from("static")
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -14,7 +14,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Migrate => {
             db::connect_and_migrate(&config.database_url).await?;
-            println!("Migrazioni applicate a {}", db::redact(&config.database_url));
+            println!(
+                "Migrazioni applicate a {}",
+                db::redact(&config.database_url)
+            );
         }
         Command::Serve => serve(config, false).await?,
         Command::Demo => serve(config, true).await?,
@@ -35,7 +38,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Staff { command: StaffCommand::Add { username } } => {
+        Command::Staff {
+            command: StaffCommand::Add { username },
+        } => {
             let password = read_password()?;
             let pool = db::connect_and_migrate(&config.database_url).await?;
             support::add_staff(&pool, &PasswordHasher::new(1)?, &username, &password).await?;
@@ -50,7 +55,10 @@ fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    anyhow::ensure!(!password.is_empty(), "password mancante: scrivila sullo standard input");
+    anyhow::ensure!(
+        !password.is_empty(),
+        "password mancante: scrivila sullo standard input"
+    );
     Ok(password)
 }
 

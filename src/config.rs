@@ -14,7 +14,11 @@ use crate::notify::NotifySettings;
 
 /// Command line of the `area-clienti` binary.
 #[derive(Debug, Parser)]
-#[command(name = "area-clienti", version, about = "Area Clienti: il portale dei clienti business")]
+#[command(
+    name = "area-clienti",
+    version,
+    about = "Area Clienti: il portale dei clienti business"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
@@ -46,34 +50,60 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum StaffCommand {
     /// Create a staff account; the password is read from standard input.
-    Add {
-        username: String,
-    },
+    Add { username: String },
 }
 
 /// Raw settings as given by the environment or flags.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
-    #[arg(long, env = "DATABASE_URL", global = true,
-          default_value = "postgres://postgres@localhost:5432/area_clienti")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        default_value = "postgres://postgres@localhost:5432/area_clienti"
+    )]
     pub database_url: String,
-    #[arg(long, env = "BIND_ADDR", global = true, default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        global = true,
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind_addr: String,
-    #[arg(long, env = "PUBLIC_BASE_URL", global = true, default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "PUBLIC_BASE_URL",
+        global = true,
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub public_base_url: String,
     #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
-    #[arg(long, env = "MAIL_FROM", global = true,
-          default_value = "Area Clienti <no-reply@localhost>")]
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        global = true,
+        default_value = "Area Clienti <no-reply@localhost>"
+    )]
     pub mail_from: String,
     #[arg(long, env = "SMS_GATEWAY_URL", global = true)]
     pub sms_gateway_url: Option<String>,
     #[arg(long, env = "SMS_GATEWAY_TOKEN", global = true, hide_env_values = true)]
     pub sms_gateway_token: Option<String>,
-    #[arg(long, env = "INTERNAL_API_TOKEN", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "INTERNAL_API_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
     pub internal_api_token: Option<String>,
     /// First retry delay of a failed delivery, in milliseconds; doubles at each attempt.
-    #[arg(long, env = "OUTBOX_RETRY_BASE_MS", global = true, default_value_t = 5_000)]
+    #[arg(
+        long,
+        env = "OUTBOX_RETRY_BASE_MS",
+        global = true,
+        default_value_t = 5_000
+    )]
     pub outbox_retry_base_ms: u64,
     /// Delivery attempts before a message is recorded as failed for good.
     #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", global = true, default_value_t = 8)]
@@ -134,14 +164,20 @@ impl Config {
 
     /// Absolute link for a path, e.g. `/attivazione/{token}`.
     pub fn link(&self, path: &str) -> String {
-        format!("{}{}", self.public_base_url.as_str().trim_end_matches('/'), path)
+        format!(
+            "{}{}",
+            self.public_base_url.as_str().trim_end_matches('/'),
+            path
+        )
     }
 }
 
 fn parse_base_url(raw: &str) -> anyhow::Result<Url> {
     let url = Url::parse(raw).with_context(|| format!("PUBLIC_BASE_URL non valido: {raw:?}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        bail!("PUBLIC_BASE_URL deve essere un indirizzo http(s) completo, ad esempio https://area-clienti.example.it");
+        bail!(
+            "PUBLIC_BASE_URL deve essere un indirizzo http(s) completo, ad esempio https://area-clienti.example.it"
+        );
     }
     Ok(url)
 }
@@ -151,7 +187,9 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Cli::try_parse_from(["area-clienti", "serve"]).unwrap().settings
+        Cli::try_parse_from(["area-clienti", "serve"])
+            .unwrap()
+            .settings
     }
 
     #[test]
@@ -170,13 +208,23 @@ mod tests {
         assert!(err.contains("PUBLIC_BASE_URL"), "{err}");
         let mut s = settings();
         s.bind_addr = "nowhere".into();
-        assert!(Config::from_settings(&s).unwrap_err().to_string().contains("BIND_ADDR"));
+        assert!(
+            Config::from_settings(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("BIND_ADDR")
+        );
     }
 
     #[test]
     fn empty_token_means_api_disabled() {
         let mut s = settings();
         s.internal_api_token = Some(String::new());
-        assert!(Config::from_settings(&s).unwrap().internal_api_token.is_none());
+        assert!(
+            Config::from_settings(&s)
+                .unwrap()
+                .internal_api_token
+                .is_none()
+        );
     }
 }

@@ -4,7 +4,10 @@
 use sqlx::PgPool;
 
 use crate::config::Config;
-use crate::contracts::{self, ContractPayload, payload::{CompanyPayload, LinePayload, PersonPayload}};
+use crate::contracts::{
+    self, ContractPayload,
+    payload::{CompanyPayload, LinePayload, PersonPayload},
+};
 
 pub const DEMO_CONTRACT_ID: &str = "DEMO-0001";
 pub const DEMO_USERNAME: &str = "maria.rossi@example.it";
@@ -44,13 +47,21 @@ pub fn demo_contract() -> ContractPayload {
 
 /// Loads the demo company (a no-op when it is already there) and says where to look.
 pub async fn load(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
-    let outcome = contracts::ingest(pool, config, &demo_contract()).await.map_err(|e| anyhow::anyhow!("demo: {e:?}"))?;
+    let outcome = contracts::ingest(pool, config, &demo_contract())
+        .await
+        .map_err(|e| anyhow::anyhow!("demo: {e:?}"))?;
     let mailbox = config.link("/dev/posta");
     if outcome.created {
-        tracing::info!("demo company created: the username email of {DEMO_USERNAME} is in {mailbox}");
+        tracing::info!(
+            "demo company created: the username email of {DEMO_USERNAME} is in {mailbox}"
+        );
     } else {
-        tracing::info!("demo company already present (username {DEMO_USERNAME}); messages: {mailbox}");
+        tracing::info!(
+            "demo company already present (username {DEMO_USERNAME}); messages: {mailbox}"
+        );
     }
-    println!("\nArea Clienti demo: apri {mailbox} e segui il link della e-mail per {DEMO_USERNAME}\n");
+    println!(
+        "\nArea Clienti demo: apri {mailbox} e segui il link della e-mail per {DEMO_USERNAME}\n"
+    );
     Ok(())
 }

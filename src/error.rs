@@ -132,7 +132,10 @@ fn dead_link_page(reason: DeadLink) -> (StatusCode, ErrorPage) {
     };
     let mut page = ErrorPage::new(title, message);
     page.links = vec![
-        ("/reinvio-credenziali", "Chiedi nuovamente l'invio della e-mail"),
+        (
+            "/reinvio-credenziali",
+            "Chiedi nuovamente l'invio della e-mail",
+        ),
         ("/recupera-password", "Recupera Password"),
         ("/accedi", "Accedi"),
     ];

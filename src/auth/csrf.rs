@@ -42,7 +42,10 @@ pub async fn token_of(session: &Session) -> Result<String, AppError> {
         return Ok(token);
     }
     let token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>());
-    session.insert(SESSION_KEY, &token).await.map_err(internal)?;
+    session
+        .insert(SESSION_KEY, &token)
+        .await
+        .map_err(internal)?;
     Ok(token)
 }
 
@@ -73,7 +76,9 @@ async fn verify(session: &Session, body: &Bytes) -> Result<(), AppError> {
         .map(|(_, v)| v.into_owned());
     let expected = session.get::<String>(SESSION_KEY).await.map_err(internal)?;
     match (sent, expected) {
-        (Some(sent), Some(expected)) if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) => Ok(()),
+        (Some(sent), Some(expected)) if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) => {
+            Ok(())
+        }
         _ => {
             tracing::warn!("form refused: missing or wrong CSRF token");
             Err(AppError::Csrf)

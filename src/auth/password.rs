@@ -29,7 +29,11 @@ impl PasswordHasher {
 
     /// Argon2id with the crate defaults (m=19456 KiB, t=2, p=1: the OWASP parameters).
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("password hasher closed")?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .context("password hasher closed")?;
         let raw = password.expose().to_owned();
         tokio::task::spawn_blocking(move || hash_blocking(&raw)).await?
     }
@@ -37,13 +41,23 @@ impl PasswordHasher {
     /// Checks a password against a stored hash; with no hash (unknown user, not yet
     /// activated) it does the same work against a dummy and answers `false`.
     pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await.context("password hasher closed")?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .context("password hasher closed")?;
         let known = stored.is_some();
-        let hash = stored.map(str::to_owned).unwrap_or_else(|| self.dummy_hash.to_string());
+        let hash = stored
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.dummy_hash.to_string());
         let candidate = candidate.to_owned();
         let matches = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(candidate.as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await?;
@@ -66,11 +80,31 @@ mod tests {
     #[tokio::test]
     async fn verifies_only_the_right_password() {
         let hasher = PasswordHasher::new(2).unwrap();
-        let password = Password::parse("Cavallo-batteria-graffetta-7", "Cavallo-batteria-graffetta-7", &[]).unwrap();
+        let password = Password::parse(
+            "Cavallo-batteria-graffetta-7",
+            "Cavallo-batteria-graffetta-7",
+            &[],
+        )
+        .unwrap();
         let hash = hasher.hash(&password).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(hasher.verify("Cavallo-batteria-graffetta-7", Some(&hash)).await.unwrap());
-        assert!(!hasher.verify("cavallo-batteria-graffetta-7", Some(&hash)).await.unwrap());
-        assert!(!hasher.verify("Cavallo-batteria-graffetta-7", None).await.unwrap());
+        assert!(
+            hasher
+                .verify("Cavallo-batteria-graffetta-7", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("cavallo-batteria-graffetta-7", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("Cavallo-batteria-graffetta-7", None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -83,14 +83,21 @@ where
             .get(SESSION_KEY)
             .await
             .map_err(|e| NotLoggedIn::Error(internal(e)))?;
-        let Some(auth) = auth else { return Err(NotLoggedIn::Redirect) };
+        let Some(auth) = auth else {
+            return Err(NotLoggedIn::Redirect);
+        };
         let pool = PgPool::from_ref(state);
-        let mut conn = pool.acquire().await.map_err(|e| NotLoggedIn::Error(e.into()))?;
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(|e| NotLoggedIn::Error(e.into()))?;
         let user = users::find(&mut conn, auth.user_id)
             .await
             .map_err(|e| NotLoggedIn::Error(e.into()))?;
         match user {
-            Some(user) if still_valid(&auth, &user, OffsetDateTime::now_utc()) => Ok(CurrentUser(user)),
+            Some(user) if still_valid(&auth, &user, OffsetDateTime::now_utc()) => {
+                Ok(CurrentUser(user))
+            }
             _ => {
                 tracing::info!(user_id = %auth.user_id, "session ended: expired, disabled or credentials changed");
                 let _ = session.flush().await;

@@ -26,7 +26,10 @@ struct StaffAuth {
 /// Logs a staff user in with a fresh session id.
 pub async fn login(session: &Session, staff: &StaffUser) -> Result<(), AppError> {
     session.cycle_id().await.map_err(internal)?;
-    let auth = StaffAuth { staff_id: staff.id, logged_in_at: OffsetDateTime::now_utc() };
+    let auth = StaffAuth {
+        staff_id: staff.id,
+        logged_in_at: OffsetDateTime::now_utc(),
+    };
     session.insert(SESSION_KEY, auth).await.map_err(internal)
 }
 
@@ -56,15 +59,23 @@ where
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| fail(AppError::Internal(anyhow::anyhow!(msg))))?;
-        let auth: Option<StaffAuth> = session.get(SESSION_KEY).await.map_err(|e| fail(internal(e)))?;
-        let Some(auth) = auth else { return Err(StaffNotLoggedIn(None)) };
+        let auth: Option<StaffAuth> = session
+            .get(SESSION_KEY)
+            .await
+            .map_err(|e| fail(internal(e)))?;
+        let Some(auth) = auth else {
+            return Err(StaffNotLoggedIn(None));
+        };
         if OffsetDateTime::now_utc() - auth.logged_in_at >= ABSOLUTE_LIFETIME {
             let _ = session.flush().await;
             return Err(StaffNotLoggedIn(None));
         }
         let pool = PgPool::from_ref(state);
         let mut conn = pool.acquire().await.map_err(|e| fail(e.into()))?;
-        match staff::find(&mut conn, auth.staff_id).await.map_err(|e| fail(e.into()))? {
+        match staff::find(&mut conn, auth.staff_id)
+            .await
+            .map_err(|e| fail(e.into()))?
+        {
             Some(staff) => Ok(CurrentStaff(staff)),
             None => {
                 let _ = session.flush().await;

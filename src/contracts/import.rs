@@ -25,12 +25,21 @@ pub struct ImportReport {
 }
 
 /// Imports every valid line and reports the invalid ones by line number and field.
-pub async fn import_file(pool: &PgPool, config: &Config, path: &Path, show_progress: bool) -> anyhow::Result<ImportReport> {
+pub async fn import_file(
+    pool: &PgPool,
+    config: &Config,
+    path: &Path,
+    show_progress: bool,
+) -> anyhow::Result<ImportReport> {
     let file = tokio::fs::File::open(path)
         .await
         .with_context(|| format!("impossibile aprire {}", path.display()))?;
     let total_bytes = file.metadata().await?.len();
-    let progress = if show_progress { ProgressBar::new(total_bytes) } else { ProgressBar::hidden() };
+    let progress = if show_progress {
+        ProgressBar::new(total_bytes)
+    } else {
+        ProgressBar::hidden()
+    };
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
             .expect("static template")
@@ -49,24 +58,37 @@ pub async fn import_file(pool: &PgPool, config: &Config, path: &Path, show_progr
         line_no += 1;
         progress.inc(n as u64);
         if n > MAX_LINE_BYTES {
-            report.errors.push(format!("riga {line_no}: riga troppo lunga"));
+            report
+                .errors
+                .push(format!("riga {line_no}: riga troppo lunga"));
             continue;
         }
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         import_line(pool, config, &buf, line_no, &mut report).await?;
-        progress.set_message(format!("{} contratti, {} linee", report.created, report.lines_added));
+        progress.set_message(format!(
+            "{} contratti, {} linee",
+            report.created, report.lines_added
+        ));
     }
     progress.finish_and_clear();
     Ok(report)
 }
 
-async fn import_line(pool: &PgPool, config: &Config, bytes: &[u8], line_no: u64, report: &mut ImportReport) -> anyhow::Result<()> {
+async fn import_line(
+    pool: &PgPool,
+    config: &Config,
+    bytes: &[u8],
+    line_no: u64,
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
     let payload = match payload::parse_json(bytes) {
         Ok(p) => p,
         Err(e) => {
-            report.errors.push(format!("riga {line_no}: {}: {}", e.field, e.message));
+            report
+                .errors
+                .push(format!("riga {line_no}: {}: {}", e.field, e.message));
             return Ok(());
         }
     };
@@ -78,12 +100,14 @@ async fn import_line(pool: &PgPool, config: &Config, bytes: &[u8], line_no: u64,
         Ok(_) => report.already_present += 1,
         Err(IngestError::Invalid(errors)) => {
             for e in errors {
-                report.errors.push(format!("riga {line_no}: {}: {}", e.field, e.message));
+                report
+                    .errors
+                    .push(format!("riga {line_no}: {}: {}", e.field, e.message));
             }
         }
-        Err(IngestError::Conflict) => report
-            .errors
-            .push(format!("riga {line_no}: contract_id: già usato per un contratto con dati diversi")),
+        Err(IngestError::Conflict) => report.errors.push(format!(
+            "riga {line_no}: contract_id: già usato per un contratto con dati diversi"
+        )),
         Err(IngestError::Internal(e)) => return Err(e.context(format!("riga {line_no}"))),
     }
     Ok(())

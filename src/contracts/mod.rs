@@ -47,13 +47,21 @@ impl From<sqlx::Error> for IngestError {
 }
 
 fn invalid(field: &str, message: &str) -> IngestError {
-    IngestError::Invalid(vec![FieldError { field: field.to_owned(), message: message.to_owned() }])
+    IngestError::Invalid(vec![FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }])
 }
 
 /// Validates and records one contract.
-pub async fn ingest(pool: &PgPool, config: &Config, payload: &ContractPayload) -> Result<IngestOutcome, IngestError> {
+pub async fn ingest(
+    pool: &PgPool,
+    config: &Config,
+    payload: &ContractPayload,
+) -> Result<IngestOutcome, IngestError> {
     let contract = payload.validate().map_err(IngestError::Invalid)?;
-    let fingerprint: [u8; 32] = Sha256::digest(serde_json::to_vec(payload).map_err(anyhow::Error::from)?).into();
+    let fingerprint: [u8; 32] =
+        Sha256::digest(serde_json::to_vec(payload).map_err(anyhow::Error::from)?).into();
     let mut tx = pool.begin().await?;
     if let Some(outcome) = replay(&mut tx, &contract.contract_id, &fingerprint).await? {
         return Ok(outcome);
@@ -72,7 +80,15 @@ pub async fn ingest(pool: &PgPool, config: &Config, payload: &ContractPayload) -
             .await?
             .ok_or_else(|| anyhow::anyhow!("company {company_id} has no legal representative"))?
     };
-    let claimed = contracts::claim(&mut tx, &contract.contract_id, company_id, &contract.channel, &fingerprint, legal_rep.id).await?;
+    let claimed = contracts::claim(
+        &mut tx,
+        &contract.contract_id,
+        company_id,
+        &contract.channel,
+        &fingerprint,
+        legal_rep.id,
+    )
+    .await?;
     if !claimed {
         // The same contract_id committed concurrently: answer as a retry would.
         drop(tx);
@@ -88,17 +104,32 @@ pub async fn ingest(pool: &PgPool, config: &Config, payload: &ContractPayload) -
     contracts::set_lines_added(&mut tx, &contract.contract_id, lines_added).await?;
     let actor = Actor::system();
     let details = json!({ "contract_id": contract.contract_id, "channel": contract.channel, "lines_added": lines_added });
-    audit::append(&mut tx, &actor.event(company_id, None, "contratto_registrato", details)).await?;
+    audit::append(
+        &mut tx,
+        &actor.event(company_id, None, "contratto_registrato", details),
+    )
+    .await?;
     if created {
         send_username_email(&mut tx, config, &legal_rep, &actor).await?;
     }
     tx.commit().await?;
     tracing::info!(contract_id = %contract.contract_id, %company_id, created, lines_added, "contract recorded");
-    Ok(IngestOutcome { company_id, legal_representative_user_id: legal_rep.id, lines_added, created: true })
+    Ok(IngestOutcome {
+        company_id,
+        legal_representative_user_id: legal_rep.id,
+        lines_added,
+        created: true,
+    })
 }
 
-async fn replay(conn: &mut PgConnection, contract_id: &str, fingerprint: &[u8]) -> Result<Option<IngestOutcome>, IngestError> {
-    let Some(record) = contracts::find(conn, contract_id).await? else { return Ok(None) };
+async fn replay(
+    conn: &mut PgConnection,
+    contract_id: &str,
+    fingerprint: &[u8],
+) -> Result<Option<IngestOutcome>, IngestError> {
+    let Some(record) = contracts::find(conn, contract_id).await? else {
+        return Ok(None);
+    };
     if record.request_sha256 != fingerprint {
         return Err(IngestError::Conflict);
     }
@@ -110,7 +141,11 @@ async fn replay(conn: &mut PgConnection, contract_id: &str, fingerprint: &[u8]) 
     }))
 }
 
-async fn insert_legal_representative(conn: &mut PgConnection, company_id: Uuid, contract: &Contract) -> Result<users::User, IngestError> {
+async fn insert_legal_representative(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    contract: &Contract,
+) -> Result<users::User, IngestError> {
     let person = &contract.legal_representative;
     let new_user = users::NewUser {
         company_id,
@@ -132,10 +167,16 @@ async fn insert_legal_representative(conn: &mut PgConnection, company_id: Uuid, 
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(users::find(conn, id).await?.ok_or_else(|| anyhow::anyhow!("user {id} vanished"))?)
+    Ok(users::find(conn, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user {id} vanished"))?)
 }
 
-async fn insert_lines(conn: &mut PgConnection, company_id: Uuid, contract: &Contract) -> Result<i32, IngestError> {
+async fn insert_lines(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    contract: &Contract,
+) -> Result<i32, IngestError> {
     let numbers: Vec<&str> = contract.lines.iter().map(|l| l.number.as_str()).collect();
     let taken = lines::owned_elsewhere(conn, company_id, &numbers).await?;
     if !taken.is_empty() {

@@ -96,7 +96,10 @@ impl Errors {
     }
 
     fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     fn required<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
@@ -132,33 +135,62 @@ impl ContractPayload {
         }
         let empty = CompanyPayload::default();
         let company = company.unwrap_or(&empty);
-        let company_name = errors.required("company.name", &company.name).and_then(|n| {
-            let ok = n.chars().count() <= 200 && !n.chars().any(char::is_control);
-            if !ok {
-                errors.push("company.name", DomainError::TooLong { max: 200 }.to_string());
-            }
-            ok.then(|| n.to_owned())
-        });
+        let company_name = errors
+            .required("company.name", &company.name)
+            .and_then(|n| {
+                let ok = n.chars().count() <= 200 && !n.chars().any(char::is_control);
+                if !ok {
+                    errors.push(
+                        "company.name",
+                        DomainError::TooLong { max: 200 }.to_string(),
+                    );
+                }
+                ok.then(|| n.to_owned())
+            });
         let vat = errors.required("company.vat_number", &company.vat_number);
         let vat_number = vat.and_then(|v| errors.check("company.vat_number", VatNumber::parse(v)));
-        let tax_code = company.tax_code.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let tax_code = company
+            .tax_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
         if tax_code.is_some_and(|t| t.len() > 16 || !t.bytes().all(|b| b.is_ascii_alphanumeric())) {
-            errors.push("company.tax_code", "Codice fiscale non valido: da 11 a 16 lettere e cifre");
+            errors.push(
+                "company.tax_code",
+                "Codice fiscale non valido: da 11 a 16 lettere e cifre",
+            );
         }
-        let person = person(&mut errors, "legal_representative", self.legal_representative.as_ref());
-        let lines = lines(&mut errors, self.mobile_lines.as_deref().unwrap_or_default());
-        match (contract_id, company_name, vat_number, person, errors.0.is_empty()) {
-            (Some(contract_id), Some(company_name), Some(vat_number), Some(legal_representative), true) => {
-                Ok(Contract {
-                    contract_id,
-                    channel,
-                    company_name,
-                    vat_number,
-                    tax_code: tax_code.map(str::to_uppercase),
-                    legal_representative,
-                    lines,
-                })
-            }
+        let person = person(
+            &mut errors,
+            "legal_representative",
+            self.legal_representative.as_ref(),
+        );
+        let lines = lines(
+            &mut errors,
+            self.mobile_lines.as_deref().unwrap_or_default(),
+        );
+        match (
+            contract_id,
+            company_name,
+            vat_number,
+            person,
+            errors.0.is_empty(),
+        ) {
+            (
+                Some(contract_id),
+                Some(company_name),
+                Some(vat_number),
+                Some(legal_representative),
+                true,
+            ) => Ok(Contract {
+                contract_id,
+                channel,
+                company_name,
+                vat_number,
+                tax_code: tax_code.map(str::to_uppercase),
+                legal_representative,
+                lines,
+            }),
             _ => Err(errors.0),
         }
     }
@@ -176,7 +208,12 @@ fn person(errors: &mut Errors, path: &str, payload: Option<&PersonPayload>) -> O
         Some(m) => Some(errors.check(format!("{path}.mobile"), PhoneNumber::parse(m))?),
         None => None,
     };
-    Some(Person { first_name: first_name?, last_name: last_name?, email: email?, mobile })
+    Some(Person {
+        first_name: first_name?,
+        last_name: last_name?,
+        email: email?,
+        mobile,
+    })
 }
 
 fn name(errors: &mut Errors, field: &str, value: &Option<String>) -> Option<PersonName> {
@@ -191,7 +228,10 @@ fn email(errors: &mut Errors, field: &str, value: &Option<String>) -> Option<Ema
 
 fn lines(errors: &mut Errors, payload: &[LinePayload]) -> Vec<Line> {
     if payload.len() > MAX_LINES_PER_CONTRACT {
-        errors.push("mobile_lines", format!("Al massimo {MAX_LINES_PER_CONTRACT} linee per contratto"));
+        errors.push(
+            "mobile_lines",
+            format!("Al massimo {MAX_LINES_PER_CONTRACT} linee per contratto"),
+        );
         return Vec::new();
     }
     let mut seen = std::collections::HashSet::new();
@@ -201,10 +241,16 @@ fn lines(errors: &mut Errors, payload: &[LinePayload]) -> Vec<Line> {
         let number = errors
             .required(&format!("{path}.number"), &line.number)
             .and_then(|n| errors.check(format!("{path}.number"), PhoneNumber::parse(n)));
-        let referent = line.referent.as_ref().and_then(|r| referent(errors, &format!("{path}.referent"), r));
+        let referent = line
+            .referent
+            .as_ref()
+            .and_then(|r| referent(errors, &format!("{path}.referent"), r));
         if let Some(number) = number {
             if !seen.insert(number.as_str().to_owned()) {
-                errors.push(format!("{path}.number"), "Numero ripetuto nello stesso contratto");
+                errors.push(
+                    format!("{path}.number"),
+                    "Numero ripetuto nello stesso contratto",
+                );
             }
             lines.push(Line { number, referent });
         }
@@ -216,14 +262,27 @@ fn referent(errors: &mut Errors, path: &str, r: &PersonPayload) -> Option<Refere
     let first_name = name(errors, &format!("{path}.first_name"), &r.first_name);
     let last_name = name(errors, &format!("{path}.last_name"), &r.last_name);
     let email = email(errors, &format!("{path}.email"), &r.email);
-    let profile = match r.profile.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let profile = match r
+        .profile
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(p) => Some(errors.check(format!("{path}.profile"), Profile::parse_assignable(p))?),
         None => None,
     };
     if r.mobile.is_some() {
-        errors.push(format!("{path}.mobile"), "Il numero del referente è quello della linea");
+        errors.push(
+            format!("{path}.mobile"),
+            "Il numero del referente è quello della linea",
+        );
     }
-    Some(Referent { first_name: first_name?, last_name: last_name?, email: email?, profile })
+    Some(Referent {
+        first_name: first_name?,
+        last_name: last_name?,
+        email: email?,
+        profile,
+    })
 }
 
 /// Parses a JSON body, naming the field of a type error (e.g. `mobile_lines[0].number`).
@@ -231,7 +290,14 @@ pub fn parse_json(bytes: &[u8]) -> Result<ContractPayload, FieldError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
-        let field = if field == "." { "body".to_owned() } else { field };
-        FieldError { field, message: format!("JSON non valido: {}", e.inner()) }
+        let field = if field == "." {
+            "body".to_owned()
+        } else {
+            field
+        };
+        FieldError {
+            field,
+            message: format!("JSON non valido: {}", e.inner()),
+        }
     })
 }

@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    CODE_COOLDOWN, CODE_LIFETIME, CODE_MAX_ATTEMPTS, CODES_PER_HOUR, COMPANY_CODES_PER_DAY, PASSWORD_STEP_LIFETIME, secret,
+    CODE_COOLDOWN, CODE_LIFETIME, CODE_MAX_ATTEMPTS, CODES_PER_HOUR, COMPANY_CODES_PER_DAY,
+    PASSWORD_STEP_LIFETIME, secret,
 };
 use crate::actor::Actor;
 use crate::auth::PasswordHasher;
@@ -105,18 +106,28 @@ pub async fn open(pool: &PgPool, raw: &str, purpose: Purpose) -> Result<LinkView
             _ => Step::NeedCode,
         }
     };
-    Ok(LinkView { masked_mobile: masked_mobile(&user), user, step })
+    Ok(LinkView {
+        masked_mobile: masked_mobile(&user),
+        user,
+        step,
+    })
 }
 
 /// Sends a new code (SMS, or email without a mobile), replacing the previous one.
-pub async fn send_code(pool: &PgPool, raw: &str, purpose: Purpose, actor: &Actor) -> Result<(), SendCodeError> {
+pub async fn send_code(
+    pool: &PgPool,
+    raw: &str,
+    purpose: Purpose,
+    actor: &Actor,
+) -> Result<(), SendCodeError> {
     let mut tx = pool.begin().await.map_err(LinkError::from)?;
     let token = live_token(&mut tx, raw, purpose, true).await?;
     let user = live_user(&mut tx, &token).await?;
     let now = OffsetDateTime::now_utc();
-    let (last_hour, latest) = db::codes_sent_since(&mut tx, user.id, now - time::Duration::hours(1))
-        .await
-        .map_err(LinkError::from)?;
+    let (last_hour, latest) =
+        db::codes_sent_since(&mut tx, user.id, now - time::Duration::hours(1))
+            .await
+            .map_err(LinkError::from)?;
     if latest.is_some_and(|at| now - at < CODE_COOLDOWN) {
         return Err(SendCodeError::TooSoon);
     }
@@ -124,9 +135,10 @@ pub async fn send_code(pool: &PgPool, raw: &str, purpose: Purpose, actor: &Actor
         tracing::warn!(user_id = %user.id, "verification code refused: hourly limit reached");
         return Err(SendCodeError::HourlyLimit);
     }
-    let company_today = db::company_codes_since(&mut tx, user.company_id, now - time::Duration::days(1))
-        .await
-        .map_err(LinkError::from)?;
+    let company_today =
+        db::company_codes_since(&mut tx, user.company_id, now - time::Duration::days(1))
+            .await
+            .map_err(LinkError::from)?;
     if company_today >= COMPANY_CODES_PER_DAY {
         tracing::warn!(company_id = %user.company_id, "verification code refused: company daily limit reached");
         return Err(SendCodeError::CompanyDailyLimit);
@@ -141,21 +153,42 @@ pub async fn send_code(pool: &PgPool, raw: &str, purpose: Purpose, actor: &Actor
         code_sha256: &secret::hash_code(code_id, &code),
         expires_at: now + CODE_LIFETIME,
     };
-    db::replace_code(&mut tx, &new_code).await.map_err(LinkError::from)?;
-    let channel = enqueue_code(&mut tx, &user, &code).await.map_err(LinkError::from)?;
-    let event = actor.event(user.company_id, Some(user.id), "codice_inviato", json!({ "canale": channel }));
-    audit::append(&mut tx, &event).await.map_err(LinkError::from)?;
+    db::replace_code(&mut tx, &new_code)
+        .await
+        .map_err(LinkError::from)?;
+    let channel = enqueue_code(&mut tx, &user, &code)
+        .await
+        .map_err(LinkError::from)?;
+    let event = actor.event(
+        user.company_id,
+        Some(user.id),
+        "codice_inviato",
+        json!({ "canale": channel }),
+    );
+    audit::append(&mut tx, &event)
+        .await
+        .map_err(LinkError::from)?;
     tx.commit().await.map_err(LinkError::from)?;
     Ok(())
 }
 
 /// Checks a typed code; the right one opens the password step.
-pub async fn verify_code(pool: &PgPool, raw: &str, purpose: Purpose, typed: &str, actor: &Actor) -> Result<(), CodeError> {
+pub async fn verify_code(
+    pool: &PgPool,
+    raw: &str,
+    purpose: Purpose,
+    typed: &str,
+    actor: &Actor,
+) -> Result<(), CodeError> {
     let mut tx = pool.begin().await.map_err(LinkError::from)?;
     let token = live_token(&mut tx, raw, purpose, true).await?;
     let user = live_user(&mut tx, &token).await?;
-    let code = db::current_code(&mut tx, token.id).await.map_err(LinkError::from)?;
-    let Some(code) = code else { return Err(CodeError::NoCode) };
+    let code = db::current_code(&mut tx, token.id)
+        .await
+        .map_err(LinkError::from)?;
+    let Some(code) = code else {
+        return Err(CodeError::NoCode);
+    };
     if code.failed_attempts >= CODE_MAX_ATTEMPTS {
         return Err(CodeError::Exhausted);
     }
@@ -164,18 +197,35 @@ pub async fn verify_code(pool: &PgPool, raw: &str, purpose: Purpose, typed: &str
     }
     let right = secret::code_matches(code.id, typed, &code.code_sha256);
     let result = if right {
-        db::mark_code_used(&mut tx, code.id).await.map_err(LinkError::from)?;
-        db::mark_code_verified(&mut tx, token.id).await.map_err(LinkError::from)?;
+        db::mark_code_used(&mut tx, code.id)
+            .await
+            .map_err(LinkError::from)?;
+        db::mark_code_verified(&mut tx, token.id)
+            .await
+            .map_err(LinkError::from)?;
         Ok(())
     } else {
-        let failed = db::record_failed_attempt(&mut tx, code.id).await.map_err(LinkError::from)?;
+        let failed = db::record_failed_attempt(&mut tx, code.id)
+            .await
+            .map_err(LinkError::from)?;
         let remaining = CODE_MAX_ATTEMPTS - failed;
-        if remaining > 0 { Err(CodeError::Wrong { remaining }) } else { Err(CodeError::Exhausted) }
+        if remaining > 0 {
+            Err(CodeError::Wrong { remaining })
+        } else {
+            Err(CodeError::Exhausted)
+        }
     };
-    let action = if right { "codice_verificato" } else { "codice_errato" };
-    audit::append(&mut tx, &actor.event(user.company_id, Some(user.id), action, json!({})))
-        .await
-        .map_err(LinkError::from)?;
+    let action = if right {
+        "codice_verificato"
+    } else {
+        "codice_errato"
+    };
+    audit::append(
+        &mut tx,
+        &actor.event(user.company_id, Some(user.id), action, json!({})),
+    )
+    .await
+    .map_err(LinkError::from)?;
     tx.commit().await.map_err(LinkError::from)?;
     result
 }
@@ -209,19 +259,36 @@ pub async fn set_password(
         let email = messages::password_changed_email(&user.first_name, &user.username);
         super::recovery::queue(&mut tx, &user, "password_cambiata", &email).await?;
     }
-    audit::append(&mut tx, &actor.event(user.company_id, Some(user.id), action, json!({}))).await?;
-    let user = users::find(&mut tx, user.id).await?.ok_or(LinkError::Dead(DeadLink::Unknown))?;
+    audit::append(
+        &mut tx,
+        &actor.event(user.company_id, Some(user.id), action, json!({})),
+    )
+    .await?;
+    let user = users::find(&mut tx, user.id)
+        .await?
+        .ok_or(LinkError::Dead(DeadLink::Unknown))?;
     tx.commit().await?;
     Ok(user)
 }
 
-async fn live_token(conn: &mut PgConnection, raw: &str, purpose: Purpose, lock: bool) -> Result<TokenRow, LinkError> {
+async fn live_token(
+    conn: &mut PgConnection,
+    raw: &str,
+    purpose: Purpose,
+    lock: bool,
+) -> Result<TokenRow, LinkError> {
     if !secret::looks_like_link_token(raw) {
         return Err(LinkError::Dead(DeadLink::Unknown));
     }
     let hash = secret::hash_link_token(raw);
-    let token = if lock { db::find_token_for_update(conn, &hash).await? } else { db::find_token(conn, &hash).await? };
-    let token = token.filter(|t| t.purpose == purpose).ok_or(LinkError::Dead(DeadLink::Unknown))?;
+    let token = if lock {
+        db::find_token_for_update(conn, &hash).await?
+    } else {
+        db::find_token(conn, &hash).await?
+    };
+    let token = token
+        .filter(|t| t.purpose == purpose)
+        .ok_or(LinkError::Dead(DeadLink::Unknown))?;
     if token.used_at.is_some() {
         Err(LinkError::Dead(DeadLink::Used))
     } else if token.superseded_at.is_some() {
@@ -242,7 +309,9 @@ async fn live_user(conn: &mut PgConnection, token: &TokenRow) -> Result<User, Li
 }
 
 fn password_step_open(token: &TokenRow, now: OffsetDateTime) -> bool {
-    token.code_verified_at.is_some_and(|at| now - at < PASSWORD_STEP_LIFETIME)
+    token
+        .code_verified_at
+        .is_some_and(|at| now - at < PASSWORD_STEP_LIFETIME)
 }
 
 fn code_usable(code: &CodeRow, now: OffsetDateTime) -> bool {
@@ -255,7 +324,11 @@ fn masked_mobile(user: &User) -> Option<String> {
 }
 
 /// Queues the code by SMS, or by email when the user has no mobile; returns the channel name.
-async fn enqueue_code(conn: &mut PgConnection, user: &User, code: &str) -> sqlx::Result<&'static str> {
+async fn enqueue_code(
+    conn: &mut PgConnection,
+    user: &User,
+    code: &str,
+) -> sqlx::Result<&'static str> {
     let base = |channel, recipient| NewMessage {
         company_id: user.company_id,
         user_id: Some(user.id),
@@ -269,7 +342,14 @@ async fn enqueue_code(conn: &mut PgConnection, user: &User, code: &str) -> sqlx:
     match user.mobile.as_deref() {
         Some(mobile) => {
             let text = messages::code_sms(code);
-            outbox::enqueue(conn, &NewMessage { body_text: &text, ..base(Channel::Sms, mobile) }).await?;
+            outbox::enqueue(
+                conn,
+                &NewMessage {
+                    body_text: &text,
+                    ..base(Channel::Sms, mobile)
+                },
+            )
+            .await?;
             Ok("sms")
         }
         None => {

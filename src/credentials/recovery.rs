@@ -9,18 +9,24 @@ use time::OffsetDateTime;
 use super::{RECOVERY_LINK_LIFETIME, secret, send_username_email};
 use crate::actor::Actor;
 use crate::config::Config;
+use crate::db::audit;
 use crate::db::credentials::{self as db, NewToken, Purpose};
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::rate_limits::{self, Limit};
 use crate::db::users::{self, User};
-use crate::db::audit;
 use crate::domain::RegistrationState;
 use crate::notify::messages::{self, RenderedEmail};
 
 /// Emails of these journeys per account and per address: 1 a minute, 5 an hour.
-pub const EMAIL_LIMIT: Limit = Limit { per_minute: 1, per_hour: 5 };
+pub const EMAIL_LIMIT: Limit = Limit {
+    per_minute: 1,
+    per_hour: 5,
+};
 /// Requests per client address, whatever they ask for (slows down enumeration scripts).
-pub const CLIENT_LIMIT: Limit = Limit { per_minute: 10, per_hour: 60 };
+pub const CLIENT_LIMIT: Limit = Limit {
+    per_minute: 10,
+    per_hour: 60,
+};
 /// Accounts one identifier may match (an email shared by a person's several logins).
 const MAX_MATCHES: i64 = 5;
 
@@ -30,7 +36,12 @@ pub const TEMPLATE_REMINDER: &str = "promemoria";
 
 /// Recupera Password for a username or email: an active user gets a 1-hour recovery link;
 /// a user still waiting gets a fresh username email; anyone else, nothing.
-pub async fn request_recovery(pool: &PgPool, config: &Config, identifier: &str, client: Option<String>) -> anyhow::Result<()> {
+pub async fn request_recovery(
+    pool: &PgPool,
+    config: &Config,
+    identifier: &str,
+    client: Option<String>,
+) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     if !client_allowed(&mut tx, "recupero", client.as_deref()).await? {
         return Ok(());
@@ -45,9 +56,20 @@ pub async fn request_recovery(pool: &PgPool, config: &Config, identifier: &str, 
                 let link = new_recovery_link(&mut tx, config, &user).await?;
                 let email = messages::recovery_email(&user.first_name, &user.username, &link);
                 queue(&mut tx, &user, TEMPLATE_RECOVERY, &email).await?;
-                audit::append(&mut tx, &actor.event(user.company_id, Some(user.id), "recupero_password_richiesto", json!({}))).await?;
+                audit::append(
+                    &mut tx,
+                    &actor.event(
+                        user.company_id,
+                        Some(user.id),
+                        "recupero_password_richiesto",
+                        json!({}),
+                    ),
+                )
+                .await?;
             }
-            RegistrationState::Pending => send_username_email(&mut tx, config, &user, &actor).await?,
+            RegistrationState::Pending => {
+                send_username_email(&mut tx, config, &user, &actor).await?
+            }
             RegistrationState::ToRegister | RegistrationState::Disabled => {
                 tracing::info!(user_id = %user.id, state = user.state.as_str(), "recovery asked for an account that cannot recover");
             }
@@ -59,7 +81,12 @@ pub async fn request_recovery(pool: &PgPool, config: &Config, identifier: &str, 
 
 /// "Non hai ricevuto la mail?": a user still waiting gets a fresh username email; an active
 /// user a reminder with the username and a recovery link.
-pub async fn request_resend(pool: &PgPool, config: &Config, email: &str, client: Option<String>) -> anyhow::Result<()> {
+pub async fn request_resend(
+    pool: &PgPool,
+    config: &Config,
+    email: &str,
+    client: Option<String>,
+) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     if !client_allowed(&mut tx, "reinvio", client.as_deref()).await? {
         return Ok(());
@@ -77,14 +104,28 @@ pub async fn request_resend(pool: &PgPool, config: &Config, email: &str, client:
 
 /// The right message for a user who did not get (or lost) their credentials: the username
 /// email while not active, a reminder with a recovery link once active.
-pub async fn remind(conn: &mut PgConnection, config: &Config, user: &User, actor: &Actor) -> anyhow::Result<bool> {
+pub async fn remind(
+    conn: &mut PgConnection,
+    config: &Config,
+    user: &User,
+    actor: &Actor,
+) -> anyhow::Result<bool> {
     match user.state {
         RegistrationState::Pending => send_username_email(conn, config, user, actor).await?,
         RegistrationState::Active => {
             let link = new_recovery_link(conn, config, user).await?;
             let email = messages::reminder_email(&user.first_name, &user.username, &link);
             queue(conn, user, TEMPLATE_REMINDER, &email).await?;
-            audit::append(conn, &actor.event(user.company_id, Some(user.id), "promemoria_credenziali_inviato", json!({}))).await?;
+            audit::append(
+                conn,
+                &actor.event(
+                    user.company_id,
+                    Some(user.id),
+                    "promemoria_credenziali_inviato",
+                    json!({}),
+                ),
+            )
+            .await?;
         }
         RegistrationState::ToRegister | RegistrationState::Disabled => {
             tracing::info!(user_id = %user.id, state = user.state.as_str(), "no credentials to resend in this state");
@@ -94,20 +135,40 @@ pub async fn remind(conn: &mut PgConnection, config: &Config, user: &User, actor
     Ok(true)
 }
 
-async fn client_allowed(conn: &mut PgConnection, journey: &str, client: Option<&str>) -> sqlx::Result<bool> {
-    let Some(client) = client else { return Ok(true) };
-    let allowed = rate_limits::try_acquire(conn, &format!("{journey}:client:{client}"), CLIENT_LIMIT).await?;
+async fn client_allowed(
+    conn: &mut PgConnection,
+    journey: &str,
+    client: Option<&str>,
+) -> sqlx::Result<bool> {
+    let Some(client) = client else {
+        return Ok(true);
+    };
+    let allowed =
+        rate_limits::try_acquire(conn, &format!("{journey}:client:{client}"), CLIENT_LIMIT).await?;
     if !allowed {
-        tracing::warn!(journey, "request over the per-client limit: answered, not acted on");
+        tracing::warn!(
+            journey,
+            "request over the per-client limit: answered, not acted on"
+        );
     }
     Ok(allowed)
 }
 
 /// Per account and per recipient address: at most [`EMAIL_LIMIT`] of these emails.
 async fn account_allowed(conn: &mut PgConnection, user: &User) -> sqlx::Result<bool> {
-    let account = rate_limits::try_acquire(conn, &format!("credenziali:utente:{}", user.id), EMAIL_LIMIT).await?;
+    let account = rate_limits::try_acquire(
+        conn,
+        &format!("credenziali:utente:{}", user.id),
+        EMAIL_LIMIT,
+    )
+    .await?;
     let address = account
-        && rate_limits::try_acquire(conn, &format!("credenziali:indirizzo:{}", user.email.to_lowercase()), EMAIL_LIMIT).await?;
+        && rate_limits::try_acquire(
+            conn,
+            &format!("credenziali:indirizzo:{}", user.email.to_lowercase()),
+            EMAIL_LIMIT,
+        )
+        .await?;
     if !address {
         tracing::warn!(user_id = %user.id, "credential email over the limit: not sent");
     }
@@ -115,7 +176,11 @@ async fn account_allowed(conn: &mut PgConnection, user: &User) -> sqlx::Result<b
 }
 
 /// A fresh recovery link (older links of the user die).
-async fn new_recovery_link(conn: &mut PgConnection, config: &Config, user: &User) -> sqlx::Result<String> {
+async fn new_recovery_link(
+    conn: &mut PgConnection,
+    config: &Config,
+    user: &User,
+) -> sqlx::Result<String> {
     db::supersede_tokens(conn, user.id).await?;
     let token = secret::new_link_token();
     let new_token = NewToken {
@@ -130,7 +195,12 @@ async fn new_recovery_link(conn: &mut PgConnection, config: &Config, user: &User
 }
 
 /// Queues an email to the user's address.
-pub async fn queue(conn: &mut PgConnection, user: &User, template: &str, email: &RenderedEmail) -> sqlx::Result<()> {
+pub async fn queue(
+    conn: &mut PgConnection,
+    user: &User,
+    template: &str,
+    email: &RenderedEmail,
+) -> sqlx::Result<()> {
     let message = NewMessage {
         company_id: user.company_id,
         user_id: Some(user.id),

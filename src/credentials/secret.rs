@@ -19,7 +19,10 @@ pub fn hash_link_token(token: &str) -> [u8; 32] {
 
 /// Whether a path segment can be a token at all (avoids hashing arbitrary input).
 pub fn looks_like_link_token(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A fresh 6-digit verification code.

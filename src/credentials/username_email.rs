@@ -8,10 +8,10 @@ use time::OffsetDateTime;
 use super::{ACTIVATION_LINK_LIFETIME, secret};
 use crate::actor::Actor;
 use crate::config::Config;
+use crate::db::audit;
 use crate::db::credentials::{self as db, NewToken, Purpose};
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::users::{self, User};
-use crate::db::audit;
 use crate::domain::RegistrationState;
 use crate::notify::messages;
 
@@ -58,6 +58,15 @@ pub async fn send_username_email(
         users::set_state(conn, user.id, RegistrationState::Pending).await?;
     }
     let details = json!({ "email": user.email });
-    audit::append(conn, &actor.event(user.company_id, Some(user.id), "email_username_inviata", details)).await?;
+    audit::append(
+        conn,
+        &actor.event(
+            user.company_id,
+            Some(user.id),
+            "email_username_inviata",
+            details,
+        ),
+    )
+    .await?;
     Ok(())
 }

@@ -44,7 +44,12 @@ pub struct AuditRow {
 }
 
 /// Most recent events of one user, newest first.
-pub async fn recent_for_user(conn: &mut PgConnection, company_id: Uuid, user_id: Uuid, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+pub async fn recent_for_user(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    user_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
     sqlx::query_as(
         "SELECT actor_label, action, created_at FROM audit_events
          WHERE company_id = $1 AND subject_user_id = $2 ORDER BY id DESC LIMIT $3",
@@ -68,7 +73,12 @@ pub struct CompanyAuditRow {
 }
 
 /// A page of the company's audit trail, newest first.
-pub async fn company_page(conn: &mut PgConnection, company_id: Uuid, limit: i64, offset: i64) -> sqlx::Result<Vec<CompanyAuditRow>> {
+pub async fn company_page(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<CompanyAuditRow>> {
     sqlx::query_as(
         "SELECT a.actor_label, u.username AS subject_username, a.action, a.details, a.client_addr, a.created_at
          FROM audit_events a LEFT JOIN users u ON u.id = a.subject_user_id AND u.company_id = $1

@@ -37,7 +37,10 @@ pub async fn claim(
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn find(conn: &mut PgConnection, contract_id: &str) -> sqlx::Result<Option<ContractRecord>> {
+pub async fn find(
+    conn: &mut PgConnection,
+    contract_id: &str,
+) -> sqlx::Result<Option<ContractRecord>> {
     sqlx::query_as(
         "SELECT company_id, legal_representative_user_id, lines_added, request_sha256
          FROM contracts WHERE contract_id = $1",
@@ -47,7 +50,11 @@ pub async fn find(conn: &mut PgConnection, contract_id: &str) -> sqlx::Result<Op
     .await
 }
 
-pub async fn set_lines_added(conn: &mut PgConnection, contract_id: &str, n: i32) -> sqlx::Result<()> {
+pub async fn set_lines_added(
+    conn: &mut PgConnection,
+    contract_id: &str,
+    n: i32,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE contracts SET lines_added = $2 WHERE contract_id = $1")
         .bind(contract_id)
         .bind(n)

@@ -62,15 +62,23 @@ pub async fn supersede_tokens(conn: &mut PgConnection, user_id: Uuid) -> sqlx::R
 const TOKEN_COLUMNS: &str =
     "id, company_id, user_id, purpose, expires_at, code_verified_at, used_at, superseded_at";
 
-pub async fn find_token(conn: &mut PgConnection, token_sha256: &[u8]) -> sqlx::Result<Option<TokenRow>> {
-    sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM credential_tokens WHERE token_sha256 = $1"))
-        .bind(token_sha256)
-        .fetch_optional(conn)
-        .await
+pub async fn find_token(
+    conn: &mut PgConnection,
+    token_sha256: &[u8],
+) -> sqlx::Result<Option<TokenRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM credential_tokens WHERE token_sha256 = $1"
+    ))
+    .bind(token_sha256)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Same as [`find_token`], locking the row so concurrent steps of one link serialise.
-pub async fn find_token_for_update(conn: &mut PgConnection, token_sha256: &[u8]) -> sqlx::Result<Option<TokenRow>> {
+pub async fn find_token_for_update(
+    conn: &mut PgConnection,
+    token_sha256: &[u8],
+) -> sqlx::Result<Option<TokenRow>> {
     sqlx::query_as(&format!(
         "SELECT {TOKEN_COLUMNS} FROM credential_tokens WHERE token_sha256 = $1 FOR UPDATE"
     ))
@@ -138,7 +146,10 @@ pub async fn replace_code(conn: &mut PgConnection, code: &NewCode<'_>) -> sqlx::
 }
 
 /// The link's current code (not used, not superseded), whatever its expiry or attempts.
-pub async fn current_code(conn: &mut PgConnection, token_id: Uuid) -> sqlx::Result<Option<CodeRow>> {
+pub async fn current_code(
+    conn: &mut PgConnection,
+    token_id: Uuid,
+) -> sqlx::Result<Option<CodeRow>> {
     sqlx::query_as(
         "SELECT id, code_sha256, created_at, expires_at, failed_attempts FROM verification_codes
          WHERE token_id = $1 AND used_at IS NULL AND superseded_at IS NULL
@@ -184,10 +195,16 @@ pub async fn codes_sent_since(
 }
 
 /// Codes sent to the company's users since `since` (for the daily cap per company).
-pub async fn company_codes_since(conn: &mut PgConnection, company_id: Uuid, since: OffsetDateTime) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM verification_codes WHERE company_id = $1 AND created_at >= $2")
-        .bind(company_id)
-        .bind(since)
-        .fetch_one(conn)
-        .await
+pub async fn company_codes_since(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    since: OffsetDateTime,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM verification_codes WHERE company_id = $1 AND created_at >= $2",
+    )
+    .bind(company_id)
+    .bind(since)
+    .fetch_one(conn)
+    .await
 }

@@ -65,7 +65,12 @@ pub async fn owned_elsewhere(
 }
 
 /// Ties a line of the company to a user (the employee's SIM).
-pub async fn assign_user(conn: &mut PgConnection, company_id: Uuid, number: &str, user_id: Uuid) -> sqlx::Result<()> {
+pub async fn assign_user(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    number: &str,
+    user_id: Uuid,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE mobile_lines SET user_id = $3 WHERE company_id = $1 AND number = $2")
         .bind(company_id)
         .bind(number)
@@ -83,12 +88,18 @@ pub async fn count_for_company(conn: &mut PgConnection, company_id: Uuid) -> sql
 }
 
 /// The line tied to a user, if any.
-pub async fn number_of_user(conn: &mut PgConnection, company_id: Uuid, user_id: Uuid) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT number FROM mobile_lines WHERE company_id = $1 AND user_id = $2 LIMIT 1")
-        .bind(company_id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
+pub async fn number_of_user(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT number FROM mobile_lines WHERE company_id = $1 AND user_id = $2 LIMIT 1",
+    )
+    .bind(company_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -107,24 +118,36 @@ const LINE_COLUMNS: &str = "id, company_id, number, user_id, referent_first_name
                             referent_email, referent_profile";
 
 /// A line of the company by id, locked; None for another company's line.
-pub async fn find_in_company(conn: &mut PgConnection, company_id: Uuid, id: Uuid) -> sqlx::Result<Option<Line>> {
-    sqlx::query_as(&format!("SELECT {LINE_COLUMNS} FROM mobile_lines WHERE company_id = $1 AND id = $2 FOR UPDATE"))
-        .bind(company_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn find_in_company(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<Line>> {
+    sqlx::query_as(&format!(
+        "SELECT {LINE_COLUMNS} FROM mobile_lines WHERE company_id = $1 AND id = $2 FOR UPDATE"
+    ))
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// A line by number (any company), locked.
 pub async fn find_by_number(conn: &mut PgConnection, number: &str) -> sqlx::Result<Option<Line>> {
-    sqlx::query_as(&format!("SELECT {LINE_COLUMNS} FROM mobile_lines WHERE number = $1 FOR UPDATE"))
-        .bind(number)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {LINE_COLUMNS} FROM mobile_lines WHERE number = $1 FOR UPDATE"
+    ))
+    .bind(number)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Unties a user from whatever line of the company they had.
-pub async fn unassign_user(conn: &mut PgConnection, company_id: Uuid, user_id: Uuid) -> sqlx::Result<()> {
+pub async fn unassign_user(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE mobile_lines SET user_id = NULL WHERE company_id = $1 AND user_id = $2")
         .bind(company_id)
         .bind(user_id)

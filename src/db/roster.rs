@@ -58,7 +58,10 @@ const MATCHES: &str = "($2::text IS NULL
         OR (first_name || ' ' || last_name) ILIKE $2)";
 
 fn like_pattern(search: &str) -> String {
-    let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = search
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -66,11 +69,19 @@ fn like_pattern(search: &str) -> String {
 /// `-` (matches nothing) when the search has no digits.
 fn digits(search: &str) -> String {
     let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() { "-".to_owned() } else { digits }
+    if digits.is_empty() {
+        "-".to_owned()
+    } else {
+        digits
+    }
 }
 
 /// One page of rows.
-pub async fn page(conn: &mut PgConnection, company_id: Uuid, query: &RosterQuery) -> sqlx::Result<Vec<RosterRow>> {
+pub async fn page(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    query: &RosterQuery,
+) -> sqlx::Result<Vec<RosterRow>> {
     let pattern = query.search.as_deref().map(like_pattern);
     let digits = query.search.as_deref().map(digits).unwrap_or_default();
     let sql = format!(
@@ -95,7 +106,11 @@ pub async fn page(conn: &mut PgConnection, company_id: Uuid, query: &RosterQuery
 }
 
 /// Rows matching the search, per state (all four states, zeros included).
-pub async fn counts(conn: &mut PgConnection, company_id: Uuid, search: Option<&str>) -> sqlx::Result<Vec<(RegistrationState, i64)>> {
+pub async fn counts(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    search: Option<&str>,
+) -> sqlx::Result<Vec<(RegistrationState, i64)>> {
     let sql = format!("SELECT state, count(*) FROM ({ROWS}) rows WHERE {MATCHES} GROUP BY state");
     let found: Vec<(RegistrationState, i64)> = sqlx::query_as(&sql)
         .bind(company_id)
@@ -105,7 +120,12 @@ pub async fn counts(conn: &mut PgConnection, company_id: Uuid, search: Option<&s
         .await?;
     Ok(RegistrationState::ALL
         .iter()
-        .map(|s| (*s, found.iter().find(|(f, _)| f == s).map_or(0, |(_, n)| *n)))
+        .map(|s| {
+            (
+                *s,
+                found.iter().find(|(f, _)| f == s).map_or(0, |(_, n)| *n),
+            )
+        })
         .collect())
 }
 

@@ -11,22 +11,32 @@ pub struct StaffUser {
     pub username: String,
 }
 
-pub async fn insert(conn: &mut PgConnection, username: &str, password_hash: &str) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar("INSERT INTO staff_users (id, username, password_hash) VALUES ($1, $2, $3) RETURNING id")
-        .bind(Uuid::new_v4())
-        .bind(username)
-        .bind(password_hash)
-        .fetch_one(conn)
-        .await
+pub async fn insert(
+    conn: &mut PgConnection,
+    username: &str,
+    password_hash: &str,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        "INSERT INTO staff_users (id, username, password_hash) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(username)
+    .bind(password_hash)
+    .fetch_one(conn)
+    .await
 }
 
 /// The staff user and password hash, by case-insensitive username.
-pub async fn find_credentials(conn: &mut PgConnection, username: &str) -> sqlx::Result<Option<(StaffUser, String)>> {
-    let row: Option<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, username, password_hash FROM staff_users WHERE lower(username) = lower($1)")
-            .bind(username)
-            .fetch_optional(conn)
-            .await?;
+pub async fn find_credentials(
+    conn: &mut PgConnection,
+    username: &str,
+) -> sqlx::Result<Option<(StaffUser, String)>> {
+    let row: Option<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, username, password_hash FROM staff_users WHERE lower(username) = lower($1)",
+    )
+    .bind(username)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(|(id, username, hash)| (StaffUser { id, username }, hash)))
 }
 

@@ -30,7 +30,11 @@ pub struct SearchTerms {
     pub phone_prefix: Option<String>,
 }
 
-pub async fn search(conn: &mut PgConnection, terms: &SearchTerms, page: i64) -> sqlx::Result<Vec<CompanyHit>> {
+pub async fn search(
+    conn: &mut PgConnection,
+    terms: &SearchTerms,
+    page: i64,
+) -> sqlx::Result<Vec<CompanyHit>> {
     sqlx::query_as(
         "WITH hits AS (
              SELECT id FROM companies WHERE $2::text IS NOT NULL AND vat_number LIKE $2 || '%'
@@ -64,7 +68,10 @@ pub struct ContractRow {
     pub created_at: OffsetDateTime,
 }
 
-pub async fn contracts(conn: &mut PgConnection, company_id: Uuid) -> sqlx::Result<Vec<ContractRow>> {
+pub async fn contracts(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+) -> sqlx::Result<Vec<ContractRow>> {
     sqlx::query_as(
         "SELECT contract_id, channel, lines_added, created_at FROM contracts
          WHERE company_id = $1 ORDER BY created_at DESC LIMIT 100",
@@ -87,7 +94,11 @@ pub struct UserRow {
 }
 
 /// The company's users, legal representative first.
-pub async fn users(conn: &mut PgConnection, company_id: Uuid, limit: i64) -> sqlx::Result<Vec<UserRow>> {
+pub async fn users(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as(
         "SELECT id, username, email, mobile, first_name, last_name, profile, state FROM users
          WHERE company_id = $1 ORDER BY profile = 'rappresentante_legale' DESC, lower(username) LIMIT $2",
@@ -104,7 +115,11 @@ pub struct LineRow {
     pub username: Option<String>,
 }
 
-pub async fn lines(conn: &mut PgConnection, company_id: Uuid, limit: i64) -> sqlx::Result<Vec<LineRow>> {
+pub async fn lines(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<LineRow>> {
     sqlx::query_as(
         "SELECT l.number, u.username FROM mobile_lines l LEFT JOIN users u ON u.id = l.user_id
          WHERE l.company_id = $1 ORDER BY l.number LIMIT $2",
@@ -128,7 +143,11 @@ pub struct MessageRow {
     pub sent_at: Option<OffsetDateTime>,
 }
 
-pub async fn messages(conn: &mut PgConnection, company_id: Uuid, limit: i64) -> sqlx::Result<Vec<MessageRow>> {
+pub async fn messages(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<MessageRow>> {
     sqlx::query_as(
         "SELECT recipient, channel::text, template, state::text, attempts, last_error, created_at, sent_at
          FROM outbox WHERE company_id = $1 ORDER BY created_at DESC LIMIT $2",

@@ -27,7 +27,9 @@ pub struct User {
 
 impl User {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name).trim().to_owned()
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_owned()
     }
 }
 
@@ -73,10 +75,12 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User
 
 /// Same as [`find`], locking the row until the transaction ends.
 pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The user and their password hash, by case-insensitive username.
@@ -84,17 +88,21 @@ pub async fn find_credentials(
     conn: &mut PgConnection,
     username: &str,
 ) -> sqlx::Result<Option<(User, Option<String>)>> {
-    let row: Option<(Uuid, Option<String>)> = sqlx::query_as(
-        "SELECT id, password_hash FROM users WHERE lower(username) = lower($1)",
-    )
-    .bind(username)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((id, hash)) = row else { return Ok(None) };
+    let row: Option<(Uuid, Option<String>)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(username) = lower($1)")
+            .bind(username)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((id, hash)) = row else {
+        return Ok(None);
+    };
     Ok(find(conn, id).await?.map(|user| (user, hash)))
 }
 
-pub async fn legal_representative(conn: &mut PgConnection, company_id: Uuid) -> sqlx::Result<Option<User>> {
+pub async fn legal_representative(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+) -> sqlx::Result<Option<User>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND profile = 'rappresentante_legale'"
     ))
@@ -103,7 +111,11 @@ pub async fn legal_representative(conn: &mut PgConnection, company_id: Uuid) -> 
     .await
 }
 
-pub async fn set_state(conn: &mut PgConnection, id: Uuid, state: RegistrationState) -> sqlx::Result<()> {
+pub async fn set_state(
+    conn: &mut PgConnection,
+    id: Uuid,
+    state: RegistrationState,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET state = $2 WHERE id = $1")
         .bind(id)
         .bind(state)
@@ -113,7 +125,11 @@ pub async fn set_state(conn: &mut PgConnection, id: Uuid, state: RegistrationSta
 }
 
 /// Stores a new password hash, marks the account active and ends every existing session.
-pub async fn activate_with_password(conn: &mut PgConnection, id: Uuid, password_hash: &str) -> sqlx::Result<()> {
+pub async fn activate_with_password(
+    conn: &mut PgConnection,
+    id: Uuid,
+    password_hash: &str,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET password_hash = $2, state = 'attivo',
                 activated_at = coalesce(activated_at, now()), session_epoch = session_epoch + 1
@@ -127,12 +143,18 @@ pub async fn activate_with_password(conn: &mut PgConnection, id: Uuid, password_
 }
 
 /// A user of the company, or None (also for another company's id).
-pub async fn find_in_company(conn: &mut PgConnection, company_id: Uuid, id: Uuid) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE company_id = $1 AND id = $2 FOR UPDATE"))
-        .bind(company_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn find_in_company(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND id = $2 FOR UPDATE"
+    ))
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Changes contact data and profile.
@@ -154,7 +176,11 @@ pub async fn update_details(
 }
 
 /// Changes everything a saved (not yet registered) user has.
-pub async fn update_saved(conn: &mut PgConnection, id: Uuid, user: &NewUser<'_>) -> sqlx::Result<()> {
+pub async fn update_saved(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user: &NewUser<'_>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET username = $2, email = $3, mobile = $4, first_name = $5, last_name = $6,
                           profile = $7
@@ -174,10 +200,12 @@ pub async fn update_saved(conn: &mut PgConnection, id: Uuid, user: &NewUser<'_>)
 
 /// Disables the account and ends its sessions at once.
 pub async fn disable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET state = 'disabilitato', session_epoch = session_epoch + 1 WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET state = 'disabilitato', session_epoch = session_epoch + 1 WHERE id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -190,7 +218,11 @@ pub async fn has_password(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<boo
 }
 
 /// Users whose username or email is `identifier` (case-insensitive), at most `limit`.
-pub async fn find_by_username_or_email(conn: &mut PgConnection, identifier: &str, limit: i64) -> sqlx::Result<Vec<User>> {
+pub async fn find_by_username_or_email(
+    conn: &mut PgConnection,
+    identifier: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<User>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1)
          UNION
@@ -204,10 +236,16 @@ pub async fn find_by_username_or_email(conn: &mut PgConnection, identifier: &str
 }
 
 /// Users with this email address (case-insensitive), at most `limit`.
-pub async fn find_by_email(conn: &mut PgConnection, email: &str, limit: i64) -> sqlx::Result<Vec<User>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) LIMIT $2"))
-        .bind(email)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+pub async fn find_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) LIMIT $2"
+    ))
+    .bind(email)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
 }

@@ -23,7 +23,9 @@ impl DevMailbox {
 
 /// A database that cannot take the message now may well take it later.
 fn store_error(error: sqlx::Error) -> DeliveryError {
-    DeliveryError::Transient(format!("could not store the message in the dev mailbox: {error}"))
+    DeliveryError::Transient(format!(
+        "could not store the message in the dev mailbox: {error}"
+    ))
 }
 
 #[async_trait::async_trait]

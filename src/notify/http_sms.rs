@@ -42,7 +42,11 @@ impl HttpSmsSender {
         Self::with_timeout(url, token, TIMEOUT)
     }
 
-    fn with_timeout(url: &Url, token: Option<SecretString>, timeout: Duration) -> anyhow::Result<Self> {
+    fn with_timeout(
+        url: &Url,
+        token: Option<SecretString>,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(CONNECT_TIMEOUT)
@@ -55,14 +59,22 @@ impl HttpSmsSender {
         let _ = target.set_username("");
         let _ = target.set_password(None);
         target.set_query(None);
-        Ok(Self { client, url: url.clone(), token, target: target.to_string(), timeout })
+        Ok(Self {
+            client,
+            url: url.clone(),
+            token,
+            target: target.to_string(),
+            timeout,
+        })
     }
 
     fn request_error(&self, error: reqwest::Error) -> DeliveryError {
         let target = &self.target;
         if error.is_timeout() {
             let seconds = self.timeout.as_secs_f32();
-            return DeliveryError::Transient(format!("SMS gateway {target} did not answer within {seconds} s"));
+            return DeliveryError::Transient(format!(
+                "SMS gateway {target} did not answer within {seconds} s"
+            ));
         }
         // `without_url`: the URL may carry credentials in its query.
         let is_connect = error.is_connect();
@@ -74,11 +86,20 @@ impl HttpSmsSender {
         })
     }
 
-    async fn answer_error(&self, status: StatusCode, response: reqwest::Response, to: &str) -> DeliveryError {
+    async fn answer_error(
+        &self,
+        status: StatusCode,
+        response: reqwest::Response,
+        to: &str,
+    ) -> DeliveryError {
         let body = response.text().await.unwrap_or_default();
         let snippet: String = body.chars().take(BODY_SNIPPET_CHARS).collect();
         let snippet = redact(snippet.trim(), to, &mask_phone(to));
-        let text = format!("SMS gateway {} answered {}: {snippet}", self.target, status.as_u16());
+        let text = format!(
+            "SMS gateway {} answered {}: {snippet}",
+            self.target,
+            status.as_u16()
+        );
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             DeliveryError::Transient(text)
         } else {
@@ -90,7 +111,11 @@ impl HttpSmsSender {
 #[async_trait::async_trait]
 impl SmsSender for HttpSmsSender {
     async fn send(&self, sms: &OutgoingSms) -> Result<(), DeliveryError> {
-        let payload = Payload { to: &sms.to, text: &sms.text, id: sms.message_id };
+        let payload = Payload {
+            to: &sms.to,
+            text: &sms.text,
+            id: sms.message_id,
+        };
         let mut request = self.client.post(self.url.clone()).json(&payload);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.expose_secret());
@@ -125,7 +150,10 @@ mod tests {
 
     async fn send_with_answer(answer: ResponseTemplate) -> Result<(), DeliveryError> {
         let server = MockServer::start().await;
-        Mock::given(method("POST")).respond_with(answer).mount(&server).await;
+        Mock::given(method("POST"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
         let url = Url::parse(&server.uri()).unwrap();
         HttpSmsSender::new(&url, None).unwrap().send(&sms()).await
     }
@@ -136,7 +164,9 @@ mod tests {
         let sms = sms();
         Mock::given(method("POST"))
             .and(header("authorization", "Bearer s3cret"))
-            .and(body_json(serde_json::json!({"to": sms.to, "text": sms.text, "id": sms.message_id})))
+            .and(body_json(
+                serde_json::json!({"to": sms.to, "text": sms.text, "id": sms.message_id}),
+            ))
             .respond_with(ResponseTemplate::new(202))
             .expect(1)
             .mount(&server)
@@ -156,7 +186,10 @@ mod tests {
         let long_body = format!("numero +393331234567 non valido {}", "x".repeat(500));
         match send_with_answer(ResponseTemplate::new(400).set_body_string(long_body)).await {
             Err(DeliveryError::Permanent(text)) => {
-                assert!(text.contains("answered 400: numero +39 333 ••• 4567 non valido"), "{text}");
+                assert!(
+                    text.contains("answered 400: numero +39 333 ••• 4567 non valido"),
+                    "{text}"
+                );
                 assert!(text.len() < 400, "{text}");
             }
             other => panic!("expected a permanent error, got {other:?}"),
@@ -167,13 +200,22 @@ mod tests {
     async fn timeouts_and_refused_connections_are_transient() {
         let server = MockServer::start().await;
         let slow = ResponseTemplate::new(200).set_delay(Duration::from_secs(2));
-        Mock::given(method("POST")).respond_with(slow).mount(&server).await;
+        Mock::given(method("POST"))
+            .respond_with(slow)
+            .mount(&server)
+            .await;
         let url = Url::parse(&server.uri()).unwrap();
         let sender = HttpSmsSender::with_timeout(&url, None, Duration::from_millis(300)).unwrap();
         let timed_out = sender.send(&sms()).await;
-        assert!(matches!(&timed_out, Err(DeliveryError::Transient(t)) if t.contains("within 0.3 s")), "{timed_out:?}");
+        assert!(
+            matches!(&timed_out, Err(DeliveryError::Transient(t)) if t.contains("within 0.3 s")),
+            "{timed_out:?}"
+        );
         let url = Url::parse("http://127.0.0.1:9/sms").unwrap();
         let refused = HttpSmsSender::new(&url, None).unwrap().send(&sms()).await;
-        assert!(matches!(refused, Err(DeliveryError::Transient(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(DeliveryError::Transient(_))),
+            "{refused:?}"
+        );
     }
 }

@@ -48,8 +48,16 @@ pub fn username_email(first_name: &str, username: &str, link: &str) -> RenderedE
     let name = greeting_name(first_name);
     RenderedEmail {
         subject: "Area Clienti: la tua username".to_owned(),
-        text: render(&UsernameText { name, username, link }),
-        html: render(&UsernameHtml { name, username, link }),
+        text: render(&UsernameText {
+            name,
+            username,
+            link,
+        }),
+        html: render(&UsernameHtml {
+            name,
+            username,
+            link,
+        }),
     }
 }
 
@@ -66,7 +74,9 @@ pub fn code_email(first_name: &str, code: &str) -> RenderedEmail {
 /// The SMS that carries a verification code. No link: an SMS with a link is what phishing
 /// looks like, and the person is already on the page that asked for the code.
 pub fn code_sms(code: &str) -> String {
-    format!("Area Clienti: il tuo codice di verifica è {code}. Valido 10 minuti. Non comunicarlo a nessuno.")
+    format!(
+        "Area Clienti: il tuo codice di verifica è {code}. Valido 10 minuti. Non comunicarlo a nessuno."
+    )
 }
 
 #[derive(Template)]
@@ -88,11 +98,20 @@ struct NoticeHtml<'a> {
 }
 
 /// A plain notice: a few paragraphs and at most one link.
-fn notice(first_name: &str, subject: &str, paragraphs: &[String], link: Option<(&str, &str)>) -> RenderedEmail {
+fn notice(
+    first_name: &str,
+    subject: &str,
+    paragraphs: &[String],
+    link: Option<(&str, &str)>,
+) -> RenderedEmail {
     let name = greeting_name(first_name);
     RenderedEmail {
         subject: subject.to_owned(),
-        text: render(&NoticeText { name, paragraphs, link: link.map(|(_, url)| url) }),
+        text: render(&NoticeText {
+            name,
+            paragraphs,
+            link: link.map(|(_, url)| url),
+        }),
         html: render(&NoticeHtml {
             name,
             title: subject,
@@ -110,7 +129,12 @@ pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedE
         "Apri il link qui sotto, chiedi il codice di verifica (ti arriva via SMS o, se non abbiamo il tuo cellulare, via e-mail) e scegli la nuova password. Il link è valido 1 ora e si può usare una sola volta.".to_owned(),
         "Se non hai chiesto tu il recupero, ignora questo messaggio: la tua password resta la stessa.".to_owned(),
     ];
-    notice(first_name, "Area Clienti: recupera la password", &paragraphs, Some(("Scegli una nuova password", link)))
+    notice(
+        first_name,
+        "Area Clienti: recupera la password",
+        &paragraphs,
+        Some(("Scegli una nuova password", link)),
+    )
 }
 
 /// For an active user who asked for the credentials again: the username and a recovery link.
@@ -120,7 +144,12 @@ pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedE
         "Il tuo accesso è già attivo: accedi con la username e la tua password. Se non ricordi la password, apri il link qui sotto entro 1 ora per sceglierne una nuova.".to_owned(),
         "Se non hai chiesto tu questo messaggio, ignoralo.".to_owned(),
     ];
-    notice(first_name, "Area Clienti: la tua username", &paragraphs, Some(("Scegli una nuova password", link)))
+    notice(
+        first_name,
+        "Area Clienti: la tua username",
+        &paragraphs,
+        Some(("Scegli una nuova password", link)),
+    )
 }
 
 /// After a password change: tells the owner, in case it was not them.
@@ -129,16 +158,29 @@ pub fn password_changed_email(first_name: &str, username: &str) -> RenderedEmail
         format!("la password della username {username} è stata cambiata e tutte le sessioni aperte sono state chiuse."),
         "Se sei stato tu, non devi fare altro. Se non sei stato tu, usa subito Recupera Password e chiama il Servizio Clienti 191.".to_owned(),
     ];
-    notice(first_name, "Area Clienti: password cambiata", &paragraphs, None)
+    notice(
+        first_name,
+        "Area Clienti: password cambiata",
+        &paragraphs,
+        None,
+    )
 }
 
 /// When support staff acted on the account (e.g. resent the username email).
 pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
     let paragraphs = [
-        format!("su richiesta al Servizio Clienti 191 ti abbiamo inviato di nuovo la e-mail con la username {username}."),
-        "Se non hai chiamato tu il Servizio Clienti, ignora la e-mail e avvisaci chiamando il 191.".to_owned(),
+        format!(
+            "su richiesta al Servizio Clienti 191 ti abbiamo inviato di nuovo la e-mail con la username {username}."
+        ),
+        "Se non hai chiamato tu il Servizio Clienti, ignora la e-mail e avvisaci chiamando il 191."
+            .to_owned(),
     ];
-    notice(first_name, "Area Clienti: intervento del Servizio Clienti", &paragraphs, None)
+    notice(
+        first_name,
+        "Area Clienti: intervento del Servizio Clienti",
+        &paragraphs,
+        None,
+    )
 }
 
 /// "Gentile Maria," — or "Gentile cliente," when the first name is unknown.
@@ -151,7 +193,9 @@ fn greeting_name(first_name: &str) -> &str {
 
 fn render(template: &impl Template) -> String {
     // These templates only print strings, and writing into a String cannot fail.
-    template.render().expect("e-mail templates render infallibly")
+    template
+        .render()
+        .expect("e-mail templates render infallibly")
 }
 
 #[cfg(test)]
@@ -170,14 +214,26 @@ mod tests {
             assert!(part.contains(LINK), "{part}");
             assert!(part.contains("7 giorni"), "{part}");
         }
-        assert!(email.html.contains(&format!("<a href=\"{LINK}\">")), "{}", email.html);
-        assert!(email.html.starts_with("<!doctype html>\n<html lang=\"it\">"));
+        assert!(
+            email.html.contains(&format!("<a href=\"{LINK}\">")),
+            "{}",
+            email.html
+        );
+        assert!(
+            email
+                .html
+                .starts_with("<!doctype html>\n<html lang=\"it\">")
+        );
     }
 
     #[test]
     fn greeting_falls_back_to_cliente() {
         let email = username_email("  ", "mrossi", LINK);
-        assert!(email.text.starts_with("Gentile cliente,\n"), "{}", email.text);
+        assert!(
+            email.text.starts_with("Gentile cliente,\n"),
+            "{}",
+            email.text
+        );
         assert!(code_email("", "123456").html.contains("Gentile cliente,"));
     }
 
@@ -186,9 +242,23 @@ mod tests {
         let email = username_email("<script>alert(1)</script>", "a&b<script>", LINK);
         assert!(!email.html.contains("<script>"), "{}", email.html);
         // askama writes numeric character references.
-        assert!(email.html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{}", email.html);
-        assert!(email.html.contains("a&#38;b&#60;script&#62;"), "{}", email.html);
-        assert!(email.text.contains("Gentile <script>alert(1)</script>,"), "{}", email.text);
+        assert!(
+            email
+                .html
+                .contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.html.contains("a&#38;b&#60;script&#62;"),
+            "{}",
+            email.html
+        );
+        assert!(
+            email.text.contains("Gentile <script>alert(1)</script>,"),
+            "{}",
+            email.text
+        );
         assert!(email.text.contains("a&b<script>"), "{}", email.text);
     }
 
@@ -199,17 +269,28 @@ mod tests {
         for part in [&email.text, &email.html] {
             assert!(part.contains("042917"), "{part}");
             assert!(part.contains("10 minuti"), "{part}");
-            assert!(part.contains("Se non hai chiesto tu il codice, ignora questo messaggio."), "{part}");
+            assert!(
+                part.contains("Se non hai chiesto tu il codice, ignora questo messaggio."),
+                "{part}"
+            );
         }
     }
 
     #[test]
     fn notices_carry_their_link_escaped_in_html() {
         let email = recovery_email("Anna", "a<b", "https://area.example.it/recupera-password/x");
-        assert!(email.text.contains("https://area.example.it/recupera-password/x"));
+        assert!(
+            email
+                .text
+                .contains("https://area.example.it/recupera-password/x")
+        );
         assert!(email.text.contains("username a<b"));
         assert!(email.html.contains("a&#60;b") && !email.html.contains("a<b"));
-        assert!(email.html.contains("<a href=\"https://area.example.it/recupera-password/x\">"));
+        assert!(
+            email
+                .html
+                .contains("<a href=\"https://area.example.it/recupera-password/x\">")
+        );
         assert!(!password_changed_email("Anna", "anna").text.contains("http"));
     }
 

@@ -104,7 +104,11 @@ impl Transports {
     /// Assembles transports by hand (tests, or a custom transport); `dev_mode` tells the
     /// web layer whether to expose `/dev/posta`.
     pub fn new(mailer: Arc<dyn Mailer>, sms: Arc<dyn SmsSender>, dev_mode: bool) -> Self {
-        Self { mailer, sms, dev_mode }
+        Self {
+            mailer,
+            sms,
+            dev_mode,
+        }
     }
 
     /// SMTP when `SMTP_URL` is set and the HTTP gateway when `SMS_GATEWAY_URL` is set; the
@@ -216,7 +220,10 @@ mod tests {
 
     #[test]
     fn redaction_replaces_every_occurrence_and_ignores_an_empty_secret() {
-        assert_eq!(redact("<a@b.it> a@b.it", "a@b.it", "•••@b.it"), "<•••@b.it> •••@b.it");
+        assert_eq!(
+            redact("<a@b.it> a@b.it", "a@b.it", "•••@b.it"),
+            "<•••@b.it> •••@b.it"
+        );
         assert_eq!(redact("text", "", "x"), "text");
     }
 }

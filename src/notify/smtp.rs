@@ -47,7 +47,12 @@ impl SmtpMailer {
             .timeout(Some(TIMEOUT))
             .build(); // pooled (feature "pool"): connections are reused between messages
         let id_domain = from.email.domain().to_owned();
-        Ok(Self { transport, from, id_domain, server })
+        Ok(Self {
+            transport,
+            from,
+            id_domain,
+            server,
+        })
     }
 
     fn build(&self, email: &OutgoingEmail) -> Result<Message, DeliveryError> {
@@ -69,14 +74,20 @@ impl SmtpMailer {
                 email.text.clone(),
                 html.clone(),
             )),
-            None => builder.header(ContentType::TEXT_PLAIN).body(email.text.clone()),
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.text.clone()),
         };
         built.map_err(|e| DeliveryError::Permanent(format!("the e-mail could not be built: {e}")))
     }
 
     fn classify(&self, error: &smtp::Error, to: &str) -> DeliveryError {
         let server = &self.server;
-        let detail = redact(&error_chain(error), to, &format!("•••@{}", email_domain(to)));
+        let detail = redact(
+            &error_chain(error),
+            to,
+            &format!("•••@{}", email_domain(to)),
+        );
         let code = error.status().map(u16::from);
         if code.is_some_and(|c| AUTH_CODES.contains(&c)) {
             return DeliveryError::Transient(format!(
@@ -89,11 +100,16 @@ impl SmtpMailer {
             ));
         }
         DeliveryError::Transient(if error.is_timeout() {
-            format!("SMTP server {server} did not answer within {} s", TIMEOUT.as_secs())
+            format!(
+                "SMTP server {server} did not answer within {} s",
+                TIMEOUT.as_secs()
+            )
         } else if is_connection_refused(error) {
             format!("SMTP server {server} refused the connection")
         } else if error.is_tls() {
-            format!("TLS with SMTP server {server} failed (check the scheme and tls= in SMTP_URL): {detail}")
+            format!(
+                "TLS with SMTP server {server} failed (check the scheme and tls= in SMTP_URL): {detail}"
+            )
         } else if error.is_transient() {
             format!("SMTP server {server} asked to try again later: {detail}")
         } else {
@@ -160,11 +176,24 @@ mod tests {
 
     #[tokio::test]
     async fn server_is_named_without_credentials_and_with_default_ports() {
-        assert_eq!(server_of("smtp://127.0.0.1:2525").unwrap(), "127.0.0.1:2525");
-        assert_eq!(server_of("smtps://u:secret@mail.example.it").unwrap(), "mail.example.it:465");
-        assert_eq!(server_of("smtp://u:p@mail.example.it?tls=required").unwrap(), "mail.example.it:587");
+        assert_eq!(
+            server_of("smtp://127.0.0.1:2525").unwrap(),
+            "127.0.0.1:2525"
+        );
+        assert_eq!(
+            server_of("smtps://u:secret@mail.example.it").unwrap(),
+            "mail.example.it:465"
+        );
+        assert_eq!(
+            server_of("smtp://u:p@mail.example.it?tls=required").unwrap(),
+            "mail.example.it:587"
+        );
         assert!(server_of("http://mail.example.it").is_err());
-        assert!(mailer("smtps://u:secret@mail.example.it").describe().contains("mail.example.it:465"));
+        assert!(
+            mailer("smtps://u:secret@mail.example.it")
+                .describe()
+                .contains("mail.example.it:465")
+        );
     }
 
     #[test]
@@ -181,11 +210,27 @@ mod tests {
     #[tokio::test]
     async fn message_has_both_parts_and_a_stable_message_id() {
         let id = Uuid::new_v4();
-        let email = OutgoingEmail { message_id: id, html: Some("<p>html</p>".into()), ..email() };
-        let raw = String::from_utf8(mailer("smtp://127.0.0.1:2525").build(&email).unwrap().formatted()).unwrap();
-        assert!(raw.contains(&format!("Message-ID: <{id}@example.it>")), "{raw}");
+        let email = OutgoingEmail {
+            message_id: id,
+            html: Some("<p>html</p>".into()),
+            ..email()
+        };
+        let raw = String::from_utf8(
+            mailer("smtp://127.0.0.1:2525")
+                .build(&email)
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(
+            raw.contains(&format!("Message-ID: <{id}@example.it>")),
+            "{raw}"
+        );
         assert!(raw.contains("multipart/alternative"), "{raw}");
-        assert!(raw.contains("text/plain") && raw.contains("text/html"), "{raw}");
+        assert!(
+            raw.contains("text/plain") && raw.contains("text/html"),
+            "{raw}"
+        );
     }
 
     /// A one-connection SMTP server that answers RCPT TO with `rcpt_reply`.
@@ -202,12 +247,22 @@ mod tests {
             while let Ok(Some(line)) = lines.next_line().await {
                 let reply = match line.to_ascii_uppercase() {
                     _ if in_data && line != "." => continue,
-                    _ if in_data => { in_data = false; "250 queued" }
+                    _ if in_data => {
+                        in_data = false;
+                        "250 queued"
+                    }
                     l if l.starts_with("RCPT") => rcpt_reply,
-                    l if l.starts_with("DATA") => { in_data = true; "354 go on" }
+                    l if l.starts_with("DATA") => {
+                        in_data = true;
+                        "354 go on"
+                    }
                     _ => "250 ok",
                 };
-                if write.write_all(format!("{reply}\r\n").as_bytes()).await.is_err() {
+                if write
+                    .write_all(format!("{reply}\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -229,13 +284,20 @@ mod tests {
     async fn replies_are_classified_by_their_code() {
         let ok = mailer(&fake_smtp("250 ok").await).send(&email()).await;
         assert!(ok.is_ok(), "{ok:?}");
-        let rejected = mailer(&fake_smtp("550 5.1.1 <maria@example.it> unknown").await).send(&email()).await;
+        let rejected = mailer(&fake_smtp("550 5.1.1 <maria@example.it> unknown").await)
+            .send(&email())
+            .await;
         match rejected {
             Err(DeliveryError::Permanent(text)) => assert!(!text.contains("maria@"), "{text}"),
             other => panic!("expected a permanent error, got {other:?}"),
         }
-        let later = mailer(&fake_smtp("451 4.3.0 busy").await).send(&email()).await;
-        assert!(matches!(later, Err(DeliveryError::Transient(_))), "{later:?}");
+        let later = mailer(&fake_smtp("451 4.3.0 busy").await)
+            .send(&email())
+            .await;
+        assert!(
+            matches!(later, Err(DeliveryError::Transient(_))),
+            "{later:?}"
+        );
     }
 
     #[tokio::test]

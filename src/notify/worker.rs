@@ -60,12 +60,21 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut wakeup = Wakeup { pool: pool.clone(), listener: None };
-    tracing::info!(batch = settings.batch, max_attempts = settings.max_attempts, "notification worker started");
+    let mut wakeup = Wakeup {
+        pool: pool.clone(),
+        listener: None,
+    };
+    tracing::info!(
+        batch = settings.batch,
+        max_attempts = settings.max_attempts,
+        "notification worker started"
+    );
     loop {
         let next = match deliver_due(&pool, &transports, &settings).await {
             // A full batch means more may be due: go again at once.
-            Ok(claimed) if i64::try_from(claimed).unwrap_or(i64::MAX) >= settings.batch => Next::Now,
+            Ok(claimed) if i64::try_from(claimed).unwrap_or(i64::MAX) >= settings.batch => {
+                Next::Now
+            }
             Ok(_) => Next::Listen,
             Err(error) => {
                 tracing::error!(%error, "notification worker: database error, retrying in {} s", ERROR_PAUSE.as_secs());
@@ -106,14 +115,19 @@ impl Next {
 }
 
 /// Claims one batch and delivers it; returns how many messages were claimed.
-async fn deliver_due(pool: &PgPool, transports: &Transports, settings: &WorkerSettings) -> sqlx::Result<usize> {
+async fn deliver_due(
+    pool: &PgPool,
+    transports: &Transports,
+    settings: &WorkerSettings,
+) -> sqlx::Result<usize> {
     let batch = outbox::claim_due(pool, settings.batch, settings.lease).await?;
     let claimed = batch.len();
     // The batch size bounds the concurrency: one task per claimed message.
     let mut deliveries = JoinSet::new();
     for message in batch {
         let (pool, transports, settings) = (pool.clone(), transports.clone(), settings.clone());
-        deliveries.spawn(async move { deliver_and_record(&pool, &transports, &settings, message).await });
+        deliveries
+            .spawn(async move { deliver_and_record(&pool, &transports, &settings, message).await });
     }
     while let Some(joined) = deliveries.join_next().await {
         if let Err(error) = joined {
@@ -125,14 +139,22 @@ async fn deliver_due(pool: &PgPool, transports: &Transports, settings: &WorkerSe
 }
 
 #[tracing::instrument(skip_all, fields(message_id = %message.id, template = %message.template, channel = ?message.channel, attempt = message.attempts))]
-async fn deliver_and_record(pool: &PgPool, transports: &Transports, settings: &WorkerSettings, message: OutboxMessage) {
+async fn deliver_and_record(
+    pool: &PgPool,
+    transports: &Transports,
+    settings: &WorkerSettings,
+    message: OutboxMessage,
+) {
     // Cut off well before the lease ends, so that no other round claims a message whose
     // delivery is still running.
     let limit = settings.lease / 2;
     let outcome = tokio::time::timeout(limit, deliver(transports, &message))
         .await
         .unwrap_or_else(|_| {
-            Err(DeliveryError::Transient(format!("delivery did not finish within {} s", limit.as_secs())))
+            Err(DeliveryError::Transient(format!(
+                "delivery did not finish within {} s",
+                limit.as_secs()
+            )))
         });
     if let Err(error) = record(pool, settings, &message, outcome).await {
         tracing::error!(%error, "could not record the delivery outcome; the message will be tried again after its lease");
@@ -142,7 +164,9 @@ async fn deliver_and_record(pool: &PgPool, transports: &Transports, settings: &W
 async fn deliver(transports: &Transports, message: &OutboxMessage) -> Result<(), DeliveryError> {
     let Some(text) = message.body_text.clone() else {
         // Bodies are erased only when a message is settled; a queued one without is a bug.
-        return Err(DeliveryError::Permanent("the message has no body (erased or never written)".into()));
+        return Err(DeliveryError::Permanent(
+            "the message has no body (erased or never written)".into(),
+        ));
     };
     match message.channel {
         Channel::Email => {
@@ -159,7 +183,11 @@ async fn deliver(transports: &Transports, message: &OutboxMessage) -> Result<(),
             transports.mailer.send(&email).await
         }
         Channel::Sms => {
-            let sms = OutgoingSms { message_id: message.id, to: message.recipient.clone(), text };
+            let sms = OutgoingSms {
+                message_id: message.id,
+                to: message.recipient.clone(),
+                text,
+            };
             transports.sms.send(&sms).await
         }
     }
@@ -184,7 +212,9 @@ async fn record(
         }
         Err(error) => {
             let error = match error {
-                DeliveryError::Transient(e) => format!("gave up after {} attempts: {e}", message.attempts),
+                DeliveryError::Transient(e) => {
+                    format!("gave up after {} attempts: {e}", message.attempts)
+                }
                 permanent => permanent.to_string(),
             };
             outbox::mark_failed(pool, id, &error).await?;
@@ -203,7 +233,9 @@ fn retry_delay(base: Duration, attempts: i32) -> Duration {
 /// capped at one hour, then spread by `jitter` (in -1..=1) over ±25% so that messages that
 /// failed together (an SMTP outage) do not all come back at the same instant.
 pub fn backoff(base: Duration, attempts: i32, jitter: f64) -> Duration {
-    let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(31);
+    let exponent = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(31);
     let delay = base.saturating_mul(1 << exponent).min(MAX_BACKOFF);
     delay.mul_f64(1.0 + 0.25 * jitter.clamp(-1.0, 1.0))
 }
@@ -248,7 +280,10 @@ impl Wakeup {
             Ok::<_, sqlx::Error>(listener)
         };
         // Logged quietly: when the database is down, the claim already says so loudly.
-        connected.await.map_err(|error| tracing::debug!(%error, "could not LISTEN")).ok()
+        connected
+            .await
+            .map_err(|error| tracing::debug!(%error, "could not LISTEN"))
+            .ok()
     }
 }
 
@@ -283,7 +318,10 @@ mod tests {
         for attempts in 1..=12 {
             let plain = backoff(BASE, attempts, 0.0);
             let drawn = retry_delay(BASE, attempts);
-            assert!(drawn >= plain.mul_f64(0.75) && drawn <= plain.mul_f64(1.25), "{drawn:?}");
+            assert!(
+                drawn >= plain.mul_f64(0.75) && drawn <= plain.mul_f64(1.25),
+                "{drawn:?}"
+            );
         }
     }
 }

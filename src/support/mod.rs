@@ -16,9 +16,15 @@ use crate::domain::{Password, PhoneNumber, Username, VatNumber};
 use crate::notify::messages;
 
 /// Creates a staff account (`area-clienti staff add USERNAME`).
-pub async fn add_staff(pool: &PgPool, hasher: &PasswordHasher, username: &str, password: &str) -> anyhow::Result<()> {
+pub async fn add_staff(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<()> {
     let username = Username::parse(username).map_err(|e| anyhow::anyhow!("username: {e}"))?;
-    let password = Password::parse(password, password, &[username.as_str()]).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let password = Password::parse(password, password, &[username.as_str()])
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let hash = hasher.hash(&password).await?;
     let mut conn = pool.acquire().await?;
     match staff::insert(&mut conn, username.as_str(), &hash).await {
@@ -34,18 +40,38 @@ pub async fn add_staff(pool: &PgPool, hasher: &PasswordHasher, username: &str, p
 pub fn search_terms(query: &str) -> SearchTerms {
     let query = query.trim();
     let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
-    let vat_digits = compact.strip_prefix("IT").or_else(|| compact.strip_prefix("it")).unwrap_or(&compact);
-    let vat_prefix = (vat_digits.len() >= 3 && vat_digits.len() <= 11 && vat_digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| VatNumber::parse(vat_digits).map_or_else(|_| vat_digits.to_owned(), |v| v.as_str().to_owned()));
+    let vat_digits = compact
+        .strip_prefix("IT")
+        .or_else(|| compact.strip_prefix("it"))
+        .unwrap_or(&compact);
+    let vat_prefix = (vat_digits.len() >= 3
+        && vat_digits.len() <= 11
+        && vat_digits.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| {
+        VatNumber::parse(vat_digits)
+            .map_or_else(|_| vat_digits.to_owned(), |v| v.as_str().to_owned())
+    });
     let phone_prefix = match PhoneNumber::parse(query) {
         Ok(phone) => Some(phone.as_str().to_owned()),
-        Err(_) if compact.starts_with('+') && compact.len() >= 4 && compact[1..].bytes().all(|b| b.is_ascii_digit()) => {
+        Err(_)
+            if compact.starts_with('+')
+                && compact.len() >= 4
+                && compact[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
             Some(compact.clone())
         }
         Err(_) => None,
     };
-    let escaped = query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    SearchTerms { text: escaped, vat_prefix, phone_prefix }
+    let escaped = query
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    SearchTerms {
+        text: escaped,
+        vat_prefix,
+        phone_prefix,
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +102,9 @@ pub async fn resend(
     reason: &str,
 ) -> Result<Uuid, ResendError> {
     let mut tx = pool.begin().await?;
-    let user = users::find_for_update(&mut tx, user_id).await?.ok_or(ResendError::NotFound)?;
+    let user = users::find_for_update(&mut tx, user_id)
+        .await?
+        .ok_or(ResendError::NotFound)?;
     let actor = Actor::staff(staff.id, &staff.username, client);
     if !recovery::remind(&mut tx, config, &user, &actor).await? {
         return Err(ResendError::Refused(
@@ -86,7 +114,16 @@ pub async fn resend(
     let notice = messages::support_notice_email(&user.first_name, &user.username);
     recovery::queue(&mut tx, &user, "avviso_assistenza", &notice).await?;
     let details = json!({ "motivo": reason, "email": user.email });
-    audit::append(&mut tx, &actor.event(user.company_id, Some(user.id), "assistenza_reinvio_credenziali", details)).await?;
+    audit::append(
+        &mut tx,
+        &actor.event(
+            user.company_id,
+            Some(user.id),
+            "assistenza_reinvio_credenziali",
+            details,
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(user.company_id)
 }
@@ -104,6 +141,9 @@ mod tests {
         let text = search_terms("Rossi_100%");
         assert_eq!(text.text, "rossi\\_100\\%");
         assert!(text.vat_prefix.is_none() && text.phone_prefix.is_none());
-        assert_eq!(search_terms("+39340").phone_prefix.as_deref(), Some("+39340"));
+        assert_eq!(
+            search_terms("+39340").phone_prefix.as_deref(),
+            Some("+39340")
+        );
     }
 }

@@ -20,10 +20,15 @@ fn invalid(field: &'static str, message: &str) -> ManageError {
     ManageError::Invalid(errors)
 }
 
-const USERNAME_TAKEN: &str = "Username già in uso: scegline un'altra (ti suggeriamo l'indirizzo e-mail).";
+const USERNAME_TAKEN: &str =
+    "Username già in uso: scegline un'altra (ti suggeriamo l'indirizzo e-mail).";
 
 /// A user the manager may act on: same company, not themselves, not the legal representative.
-async fn target(conn: &mut PgConnection, m: &Manager<'_>, user_id: Uuid) -> Result<User, ManageError> {
+async fn target(
+    conn: &mut PgConnection,
+    m: &Manager<'_>,
+    user_id: Uuid,
+) -> Result<User, ManageError> {
     match users::find_in_company(conn, m.company_id(), user_id).await? {
         Some(u) if u.id != m.user.id && u.profile != Profile::LegalRepresentative => Ok(u),
         _ => Err(ManageError::NotFound),
@@ -32,19 +37,39 @@ async fn target(conn: &mut PgConnection, m: &Manager<'_>, user_id: Uuid) -> Resu
 
 /// The company line with this number, free or already `user_id`'s; None when the number is
 /// not a line of the company. Errors when the line belongs to someone else.
-async fn free_line(conn: &mut PgConnection, m: &Manager<'_>, number: &PhoneNumber, user_id: Option<Uuid>) -> Result<Option<lines::Line>, ManageError> {
+async fn free_line(
+    conn: &mut PgConnection,
+    m: &Manager<'_>,
+    number: &PhoneNumber,
+    user_id: Option<Uuid>,
+) -> Result<Option<lines::Line>, ManageError> {
     match lines::find_by_number(conn, number.as_str()).await? {
         None => Ok(None),
-        Some(line) if line.company_id != m.company_id() => Err(invalid("mobile", "Questo numero non può essere usato: indica un altro cellulare.")),
-        Some(line) if line.user_id.is_some() && line.user_id != user_id => {
-            Err(invalid("mobile", "Questa linea è già associata a un altro utente."))
-        }
+        Some(line) if line.company_id != m.company_id() => Err(invalid(
+            "mobile",
+            "Questo numero non può essere usato: indica un altro cellulare.",
+        )),
+        Some(line) if line.user_id.is_some() && line.user_id != user_id => Err(invalid(
+            "mobile",
+            "Questa linea è già associata a un altro utente.",
+        )),
         Some(line) => Ok(Some(line)),
     }
 }
 
-async fn audit_event(conn: &mut PgConnection, m: &Manager<'_>, subject: Uuid, action: &str, details: Value) -> sqlx::Result<()> {
-    audit::append(conn, &m.actor.event(m.company_id(), Some(subject), action, details)).await
+async fn audit_event(
+    conn: &mut PgConnection,
+    m: &Manager<'_>,
+    subject: Uuid,
+    action: &str,
+    details: Value,
+) -> sqlx::Result<()> {
+    audit::append(
+        conn,
+        &m.actor
+            .event(m.company_id(), Some(subject), action, details),
+    )
+    .await
 }
 
 fn snapshot(email: &str, mobile: Option<&str>, profile: Profile) -> Value {
@@ -53,7 +78,13 @@ fn snapshot(email: &str, mobile: Option<&str>, profile: Profile) -> Value {
 
 /// Aggiungi: a new user, tied to the company line with their mobile if there is one;
 /// with `register`, the username email goes out now.
-pub async fn add(pool: &PgPool, config: &Config, m: &Manager<'_>, d: &UserDetails, register: bool) -> Result<Uuid, ManageError> {
+pub async fn add(
+    pool: &PgPool,
+    config: &Config,
+    m: &Manager<'_>,
+    d: &UserDetails,
+    register: bool,
+) -> Result<Uuid, ManageError> {
     let mut tx = pool.begin().await?;
     let line = match &d.mobile {
         Some(mobile) => free_line(&mut tx, m, mobile, None).await?,
@@ -76,7 +107,9 @@ pub async fn add(pool: &PgPool, config: &Config, m: &Manager<'_>, d: &UserDetail
     let details = json!({ "dopo": snapshot(d.email.as_str(), new_user.mobile, d.profile), "username": d.username.as_str() });
     audit_event(&mut tx, m, id, "utente_aggiunto", details).await?;
     if register {
-        let user = users::find(&mut tx, id).await?.ok_or(ManageError::NotFound)?;
+        let user = users::find(&mut tx, id)
+            .await?
+            .ok_or(ManageError::NotFound)?;
         send_username_email(&mut tx, config, &user, &m.actor).await?;
     }
     tx.commit().await?;
@@ -86,15 +119,24 @@ pub async fn add(pool: &PgPool, config: &Config, m: &Manager<'_>, d: &UserDetail
 async fn insert_user(conn: &mut PgConnection, user: &NewUser<'_>) -> Result<Uuid, ManageError> {
     match users::insert(conn, user).await {
         Ok(id) => Ok(id),
-        Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => Err(invalid("username", USERNAME_TAKEN)),
+        Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => {
+            Err(invalid("username", USERNAME_TAKEN))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 /// Aggiorna a line "Da registrare": creates (or corrects) the saved user tied to it.
-pub async fn save_line_user(pool: &PgPool, m: &Manager<'_>, line_id: Uuid, d: &UserDetails) -> Result<Uuid, ManageError> {
+pub async fn save_line_user(
+    pool: &PgPool,
+    m: &Manager<'_>,
+    line_id: Uuid,
+    d: &UserDetails,
+) -> Result<Uuid, ManageError> {
     let mut tx = pool.begin().await?;
-    let line = lines::find_in_company(&mut tx, m.company_id(), line_id).await?.ok_or(ManageError::NotFound)?;
+    let line = lines::find_in_company(&mut tx, m.company_id(), line_id)
+        .await?
+        .ok_or(ManageError::NotFound)?;
     let new_user = NewUser {
         company_id: m.company_id(),
         username: d.username.as_str(),
@@ -117,7 +159,9 @@ pub async fn save_line_user(pool: &PgPool, m: &Manager<'_>, line_id: Uuid, d: &U
                 return Err(ManageError::NotFound);
             }
             match users::update_saved(&mut tx, saved.id, &new_user).await {
-                Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => return Err(invalid("username", USERNAME_TAKEN)),
+                Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => {
+                    return Err(invalid("username", USERNAME_TAKEN));
+                }
                 other => other?,
             }
             saved.id
@@ -130,12 +174,22 @@ pub async fn save_line_user(pool: &PgPool, m: &Manager<'_>, line_id: Uuid, d: &U
 }
 
 /// Registra: a saved user gets the username email (already waiting: nothing to do).
-pub async fn register(pool: &PgPool, config: &Config, m: &Manager<'_>, user_id: Uuid) -> Result<(), ManageError> {
+pub async fn register(
+    pool: &PgPool,
+    config: &Config,
+    m: &Manager<'_>,
+    user_id: Uuid,
+) -> Result<(), ManageError> {
     register_many(pool, config, m, &[user_id]).await.map(|_| ())
 }
 
 /// Registers several saved users in one go; returns how many got the email.
-pub async fn register_many(pool: &PgPool, config: &Config, m: &Manager<'_>, user_ids: &[Uuid]) -> Result<usize, ManageError> {
+pub async fn register_many(
+    pool: &PgPool,
+    config: &Config,
+    m: &Manager<'_>,
+    user_ids: &[Uuid],
+) -> Result<usize, ManageError> {
     let mut tx = pool.begin().await?;
     let mut sent = 0;
     for &user_id in user_ids {
@@ -155,10 +209,18 @@ pub async fn register_many(pool: &PgPool, config: &Config, m: &Manager<'_>, user
 }
 
 /// Sends the username email again; the user's older links stop working.
-pub async fn resend(pool: &PgPool, config: &Config, m: &Manager<'_>, user_id: Uuid) -> Result<(), ManageError> {
+pub async fn resend(
+    pool: &PgPool,
+    config: &Config,
+    m: &Manager<'_>,
+    user_id: Uuid,
+) -> Result<(), ManageError> {
     let mut tx = pool.begin().await?;
     let user = target(&mut tx, m, user_id).await?;
-    if !matches!(user.state, RegistrationState::Pending | RegistrationState::ToRegister) {
+    if !matches!(
+        user.state,
+        RegistrationState::Pending | RegistrationState::ToRegister
+    ) {
         return Err(ManageError::NotFound);
     }
     send_username_email(&mut tx, config, &user, &m.actor).await?;
@@ -193,8 +255,11 @@ pub async fn modify(
         "dopo": snapshot(email.as_str(), mobile, *profile),
     });
     audit_event(&mut tx, m, user.id, "utente_modificato", details).await?;
-    if user.state == RegistrationState::Pending && !user.email.eq_ignore_ascii_case(email.as_str()) {
-        let updated = users::find(&mut tx, user.id).await?.ok_or(ManageError::NotFound)?;
+    if user.state == RegistrationState::Pending && !user.email.eq_ignore_ascii_case(email.as_str())
+    {
+        let updated = users::find(&mut tx, user.id)
+            .await?
+            .ok_or(ManageError::NotFound)?;
         send_username_email(&mut tx, config, &updated, &m.actor).await?;
     }
     tx.commit().await?;
@@ -227,7 +292,8 @@ pub async fn enable(pool: &PgPool, m: &Manager<'_>, user_id: Uuid) -> Result<(),
             RegistrationState::ToRegister
         };
         users::set_state(&mut tx, user.id, state).await?;
-        let details = json!({ "prima": { "state": "disabilitato" }, "dopo": { "state": state.as_str() } });
+        let details =
+            json!({ "prima": { "state": "disabilitato" }, "dopo": { "state": state.as_str() } });
         audit_event(&mut tx, m, user.id, "utente_riabilitato", details).await?;
     }
     tx.commit().await?;

@@ -56,9 +56,21 @@ impl NewUserInput {
         let first_name = optional_name(&mut errors, "first_name", &self.first_name);
         let last_name = optional_name(&mut errors, "last_name", &self.last_name);
         match (mobile, email, username, profile, first_name, last_name) {
-            (Some(mobile), Some(email), Some(username), Some(profile), Some(first_name), Some(last_name)) => {
-                Ok(UserDetails { mobile, email, username, profile, first_name, last_name })
-            }
+            (
+                Some(mobile),
+                Some(email),
+                Some(username),
+                Some(profile),
+                Some(first_name),
+                Some(last_name),
+            ) => Ok(UserDetails {
+                mobile,
+                email,
+                username,
+                profile,
+                first_name,
+                last_name,
+            }),
             _ => Err(errors),
         }
     }

@@ -20,7 +20,10 @@ use crate::validation::FieldErrors;
 
 /// Who may see the page: the legal representative (to manage) and Amministratore Full.
 pub fn can_view(user: &User) -> bool {
-    matches!(user.profile, Profile::LegalRepresentative | Profile::AdminFull)
+    matches!(
+        user.profile,
+        Profile::LegalRepresentative | Profile::AdminFull
+    )
 }
 
 /// Who may change anything here: the legal representative alone.

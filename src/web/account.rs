@@ -24,24 +24,47 @@ pub fn layout_for(user: &User, csrf: String) -> Layout {
         n if n.is_empty() => user.username.clone(),
         n => n,
     };
-    Layout { user: Some(NavUser { name, profile: user.profile.label() }), staff: None, csrf }
+    Layout {
+        user: Some(NavUser {
+            name,
+            profile: user.profile.label(),
+        }),
+        staff: None,
+        csrf,
+    }
 }
 
-async fn home(State(state): State<AppState>, CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> Result<HomePage, AppError> {
+async fn home(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<HomePage, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let company = companies::find(&mut conn, user.company_id).await?.ok_or(AppError::NotFound)?;
+    let company = companies::find(&mut conn, user.company_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(HomePage {
         layout: layout_for(&user, csrf),
-        first_name: if user.first_name.is_empty() { user.username.clone() } else { user.first_name.clone() },
+        first_name: if user.first_name.is_empty() {
+            user.username.clone()
+        } else {
+            user.first_name.clone()
+        },
         company_name: company.name,
         profile: user.profile.label(),
         show_user_management: crate::user_management::can_view(&user),
     })
 }
 
-async fn profile(State(state): State<AppState>, CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> Result<ProfilePage, AppError> {
+async fn profile(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<ProfilePage, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let company = companies::find(&mut conn, user.company_id).await?.ok_or(AppError::NotFound)?;
+    let company = companies::find(&mut conn, user.company_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // An Utilizzatore sees only their own line; everyone else sees the company's count.
     let own_line = lines::number_of_user(&mut conn, user.company_id, user.id).await?;
     let line_count = if user.profile == Profile::User {

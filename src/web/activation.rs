@@ -27,7 +27,11 @@ pub struct Journey {
     pub title: &'static str,
 }
 
-pub const ACTIVATION: Journey = Journey { purpose: Purpose::Activation, prefix: "/attivazione", title: "Attiva il tuo accesso" };
+pub const ACTIVATION: Journey = Journey {
+    purpose: Purpose::Activation,
+    prefix: "/attivazione",
+    title: "Attiva il tuo accesso",
+};
 
 pub fn router() -> Router<AppState> {
     routes(ACTIVATION)
@@ -38,24 +42,36 @@ pub fn routes(j: Journey) -> Router<AppState> {
     Router::new()
         .route(
             &format!("{}/{{token}}", j.prefix),
-            get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| show(j, s, t, c))
-                .post(move |s: State<AppState>, t: Path<String>, a: ClientAddr, session: Session, f: CsrfForm<CodeForm>| {
-                    check_code(j, s, t, a, session, f)
-                }),
+            get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| show(j, s, t, c)).post(
+                move |s: State<AppState>,
+                      t: Path<String>,
+                      a: ClientAddr,
+                      session: Session,
+                      f: CsrfForm<CodeForm>| { check_code(j, s, t, a, session, f) },
+            ),
         )
         .route(
             &format!("{}/{{token}}/codice", j.prefix),
-            post(move |s: State<AppState>, t: Path<String>, a: ClientAddr, session: Session, f: CsrfForm<Empty>| {
-                send_code(j, s, t, a, session, f)
-            }),
+            post(
+                move |s: State<AppState>,
+                      t: Path<String>,
+                      a: ClientAddr,
+                      session: Session,
+                      f: CsrfForm<Empty>| { send_code(j, s, t, a, session, f) },
+            ),
         )
         .route(
             &format!("{}/{{token}}/password", j.prefix),
-            get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| password_form(j, s, t, c)).post(
-                move |s: State<AppState>, t: Path<String>, a: ClientAddr, session: Session, f: CsrfForm<PasswordForm>| {
-                    set_password(j, s, t, a, session, f)
-                },
-            ),
+            get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| password_form(j, s, t, c))
+                .post(
+                    move |s: State<AppState>,
+                          t: Path<String>,
+                          a: ClientAddr,
+                          session: Session,
+                          f: CsrfForm<PasswordForm>| {
+                        set_password(j, s, t, a, session, f)
+                    },
+                ),
         )
 }
 
@@ -94,7 +110,12 @@ fn link_page(j: Journey, token: &str, view: LinkView, csrf: String) -> LinkPage 
 }
 
 #[tracing::instrument(skip_all, fields(purpose = ?j.purpose))]
-async fn show(j: Journey, State(state): State<AppState>, Path(token): Path<String>, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
+async fn show(
+    j: Journey,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Response, AppError> {
     let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
     if view.step == Step::ChoosePassword {
         return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response());
@@ -122,14 +143,23 @@ async fn send_code(
     let refusal = match credentials::link::send_code(&state.pool, &token, j.purpose, &actor).await {
         Ok(()) => return Ok(Redirect::to(&base(j, &token)).into_response()),
         Err(SendCodeError::Link(e)) => return Err(e.into()),
-        Err(SendCodeError::TooSoon) => "Ti abbiamo appena inviato un codice: attendi un minuto prima di chiederne un altro.",
-        Err(SendCodeError::HourlyLimit) => "Hai chiesto troppi codici nell'ultima ora. Riprova più tardi o chiama il Servizio Clienti 191.",
+        Err(SendCodeError::TooSoon) => {
+            "Ti abbiamo appena inviato un codice: attendi un minuto prima di chiederne un altro."
+        }
+        Err(SendCodeError::HourlyLimit) => {
+            "Hai chiesto troppi codici nell'ultima ora. Riprova più tardi o chiama il Servizio Clienti 191."
+        }
         Err(SendCodeError::CompanyDailyLimit) => {
             "Oggi la tua azienda ha già ricevuto il numero massimo di codici di verifica. Riprova domani o chiama il Servizio Clienti 191."
         }
     };
     let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
-    let mut page = link_page(j, &token, view, crate::auth::csrf::token_of(&session).await?);
+    let mut page = link_page(
+        j,
+        &token,
+        view,
+        crate::auth::csrf::token_of(&session).await?,
+    );
     page.notice = Some(refusal.to_owned());
     Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
 }
@@ -147,28 +177,60 @@ async fn check_code(
     let message = if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
         "Il codice di verifica è formato da 6 cifre.".to_owned()
     } else {
-        match credentials::link::verify_code(&state.pool, &token, j.purpose, &typed, &Actor::visitor(client)).await {
-            Ok(()) => return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response()),
+        match credentials::link::verify_code(
+            &state.pool,
+            &token,
+            j.purpose,
+            &typed,
+            &Actor::visitor(client),
+        )
+        .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response());
+            }
             Err(CodeError::Link(e)) => return Err(e.into()),
-            Err(CodeError::Wrong { remaining: 1 }) => "Codice errato. Hai ancora 1 tentativo.".to_owned(),
-            Err(CodeError::Wrong { remaining }) => format!("Codice errato. Hai ancora {remaining} tentativi."),
-            Err(CodeError::Exhausted) => "Hai sbagliato il codice troppe volte: chiedi un nuovo codice.".to_owned(),
+            Err(CodeError::Wrong { remaining: 1 }) => {
+                "Codice errato. Hai ancora 1 tentativo.".to_owned()
+            }
+            Err(CodeError::Wrong { remaining }) => {
+                format!("Codice errato. Hai ancora {remaining} tentativi.")
+            }
+            Err(CodeError::Exhausted) => {
+                "Hai sbagliato il codice troppe volte: chiedi un nuovo codice.".to_owned()
+            }
             Err(CodeError::Expired) => "Il codice è scaduto: chiedi un nuovo codice.".to_owned(),
             Err(CodeError::NoCode) => "Prima chiedi l'invio del codice di verifica.".to_owned(),
         }
     };
     let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
-    let mut page = link_page(j, &token, view, crate::auth::csrf::token_of(&session).await?);
+    let mut page = link_page(
+        j,
+        &token,
+        view,
+        crate::auth::csrf::token_of(&session).await?,
+    );
     page.errors.add("code", message);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-async fn password_form(j: Journey, State(state): State<AppState>, Path(token): Path<String>, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
+async fn password_form(
+    j: Journey,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Response, AppError> {
     let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
     if view.step != Step::ChoosePassword {
         return Ok(Redirect::to(&base(j, &token)).into_response());
     }
-    let page = PasswordPage { layout: Layout::anonymous(csrf), title: j.title, base: base(j, &token), username: view.user.username, errors: FormErrors::default() };
+    let page = PasswordPage {
+        layout: Layout::anonymous(csrf),
+        title: j.title,
+        base: base(j, &token),
+        username: view.user.username,
+        errors: FormErrors::default(),
+    };
     Ok(page.into_response())
 }
 
@@ -187,19 +249,38 @@ async fn set_password(
     }
     let user = &view.user;
     let local_part = user.email.split('@').next().unwrap_or_default();
-    let personal = [user.username.as_str(), user.first_name.as_str(), user.last_name.as_str(), local_part];
+    let personal = [
+        user.username.as_str(),
+        user.first_name.as_str(),
+        user.last_name.as_str(),
+        local_part,
+    ];
     let password = match Password::parse(&form.password, &form.password_confirm, &personal) {
         Ok(p) => p,
         Err(e) => {
             let mut errors = FormErrors::default();
             errors.add(e.field(), e.to_string());
             let csrf = crate::auth::csrf::token_of(&session).await?;
-            let page = PasswordPage { layout: Layout::anonymous(csrf), title: j.title, base: base(j, &token), username: user.username.clone(), errors };
+            let page = PasswordPage {
+                layout: Layout::anonymous(csrf),
+                title: j.title,
+                base: base(j, &token),
+                username: user.username.clone(),
+                errors,
+            };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let actor = Actor::visitor(client);
-    let user = credentials::link::set_password(&state.pool, &state.hasher, &token, j.purpose, &password, &actor).await?;
+    let user = credentials::link::set_password(
+        &state.pool,
+        &state.hasher,
+        &token,
+        j.purpose,
+        &password,
+        &actor,
+    )
+    .await?;
     session::login(&session, &user).await?;
     tracing::info!(user_id = %user.id, "password set, user logged in");
     Ok(Redirect::to("/area-clienti").into_response())

@@ -30,7 +30,13 @@ fn errors(status: StatusCode, errors: Vec<FieldError>) -> Response {
 }
 
 fn error(status: StatusCode, field: &str, message: &str) -> Response {
-    errors(status, vec![FieldError { field: field.to_owned(), message: message.to_owned() }])
+    errors(
+        status,
+        vec![FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        }],
+    )
 }
 
 /// `None` when the request may go on; otherwise the answer to give.
@@ -47,7 +53,11 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Option<Response> {
     if bool::from(sent.as_bytes().ct_eq(expected.expose_secret().as_bytes())) {
         None
     } else {
-        Some(error(StatusCode::UNAUTHORIZED, "Authorization", "Token mancante o non valido"))
+        Some(error(
+            StatusCode::UNAUTHORIZED,
+            "Authorization",
+            "Token mancante o non valido",
+        ))
     }
 }
 
@@ -63,16 +73,27 @@ async fn create_contract(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let message = format!("Corpo della richiesta non leggibile o oltre {} MiB", MAX_BODY / (1024 * 1024));
+            let message = format!(
+                "Corpo della richiesta non leggibile o oltre {} MiB",
+                MAX_BODY / (1024 * 1024)
+            );
             return error(rejection.status(), "body", &message);
         }
     };
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
     if !is_json {
-        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type", "Il corpo deve essere JSON (application/json)");
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type",
+            "Il corpo deve essere JSON (application/json)",
+        );
     }
     let payload = match payload::parse_json(&body) {
         Ok(p) => p,
@@ -80,7 +101,11 @@ async fn create_contract(
     };
     match contracts::ingest(&state.pool, &state.config, &payload).await {
         Ok(outcome) => {
-            let status = if outcome.created { StatusCode::CREATED } else { StatusCode::OK };
+            let status = if outcome.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             (status, Json(outcome)).into_response()
         }
         Err(IngestError::Invalid(list)) => errors(StatusCode::UNPROCESSABLE_ENTITY, list),

@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
 
 async fn page(State(state): State<AppState>) -> Result<DevMailboxPage, AppError> {
     let messages = dev_mailbox::latest(&state.pool, SHOWN).await?;
-    Ok(DevMailboxPage { layout: Layout::default(), messages: messages.into_iter().map(view).collect() })
+    Ok(DevMailboxPage {
+        layout: Layout::default(),
+        messages: messages.into_iter().map(view).collect(),
+    })
 }
 
 #[derive(Serialize)]
@@ -70,7 +73,11 @@ fn view(m: DevMail) -> DevMailView {
         .map(str::to_owned)
         .collect();
     DevMailView {
-        channel: if m.channel == Channel::Email { "E-mail" } else { "SMS" },
+        channel: if m.channel == Channel::Email {
+            "E-mail"
+        } else {
+            "SMS"
+        },
         recipient: m.recipient,
         subject: m.subject.unwrap_or_else(|| "SMS".to_owned()),
         body_text: m.body_text,

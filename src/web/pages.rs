@@ -23,7 +23,11 @@ pub struct NavUser {
 
 impl Layout {
     pub fn anonymous(csrf: String) -> Layout {
-        Layout { user: None, staff: None, csrf }
+        Layout {
+            user: None,
+            staff: None,
+            csrf,
+        }
     }
 }
 

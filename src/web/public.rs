@@ -37,11 +37,19 @@ async fn root(session: Session) -> Result<Redirect, AppError> {
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .is_some();
-    Ok(Redirect::to(if logged_in { "/area-clienti" } else { "/accedi" }))
+    Ok(Redirect::to(if logged_in {
+        "/area-clienti"
+    } else {
+        "/accedi"
+    }))
 }
 
 async fn login_form(CsrfToken(csrf): CsrfToken) -> LoginPage {
-    LoginPage { layout: Layout::anonymous(csrf), username: String::new(), error: None }
+    LoginPage {
+        layout: Layout::anonymous(csrf),
+        username: String::new(),
+        error: None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -73,7 +81,11 @@ async fn login(
         _ => (None, None),
     };
     // Always one Argon2 verification, so unknown users cost the same time as known ones.
-    let password = if candidate.is_some() { form.password.as_str() } else { "" };
+    let password = if candidate.is_some() {
+        form.password.as_str()
+    } else {
+        ""
+    };
     let ok = state.hasher.verify(password, hash.as_deref()).await?;
     let actor = Actor::visitor(client);
     match user {
@@ -86,7 +98,8 @@ async fn login(
         }
         user => {
             if let Some(user) = user {
-                let event = actor.event(user.company_id, Some(user.id), "accesso_fallito", json!({}));
+                let event =
+                    actor.event(user.company_id, Some(user.id), "accesso_fallito", json!({}));
                 audit::append(&mut conn, &event).await?;
             }
             tracing::info!("login failed");

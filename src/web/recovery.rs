@@ -18,7 +18,11 @@ use crate::credentials::recovery;
 use crate::db::credentials::Purpose;
 use crate::error::AppError;
 
-pub const RECOVERY: Journey = Journey { purpose: Purpose::Recovery, prefix: "/recupera-password", title: "Scegli una nuova password" };
+pub const RECOVERY: Journey = Journey {
+    purpose: Purpose::Recovery,
+    prefix: "/recupera-password",
+    title: "Scegli una nuova password",
+};
 
 const MAX_IDENTIFIER: usize = 254;
 
@@ -72,11 +76,21 @@ fn resend_page(csrf: String, value: String, sent: bool, errors: FormErrors) -> R
 }
 
 async fn recovery_form(CsrfToken(csrf): CsrfToken, Query(done): Query<Done>) -> RequestPage {
-    recovery_page(csrf, String::new(), done.richiesta == "inviata", FormErrors::default())
+    recovery_page(
+        csrf,
+        String::new(),
+        done.richiesta == "inviata",
+        FormErrors::default(),
+    )
 }
 
 async fn resend_form(CsrfToken(csrf): CsrfToken, Query(done): Query<Done>) -> RequestPage {
-    resend_page(csrf, String::new(), done.richiesta == "inviata", FormErrors::default())
+    resend_page(
+        csrf,
+        String::new(),
+        done.richiesta == "inviata",
+        FormErrors::default(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -97,7 +111,9 @@ fn identifier(raw: &str, what: &str) -> Result<String, String> {
     if value.is_empty() {
         Err(format!("Inserisci {what}."))
     } else if value.chars().count() > MAX_IDENTIFIER {
-        Err(format!("Il testo è troppo lungo (massimo {MAX_IDENTIFIER} caratteri)."))
+        Err(format!(
+            "Il testo è troppo lungo (massimo {MAX_IDENTIFIER} caratteri)."
+        ))
     } else {
         Ok(value.to_owned())
     }
@@ -115,11 +131,17 @@ async fn recovery(
             let mut errors = FormErrors::default();
             errors.add("username", message);
             let typed = form.username.chars().take(MAX_IDENTIFIER).collect();
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, recovery_page(csrf, typed, false, errors)).into_response());
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                recovery_page(csrf, typed, false, errors),
+            )
+                .into_response());
         }
     };
     tokio::spawn(async move {
-        if let Err(error) = recovery::request_recovery(&state.pool, &state.config, &value, client).await {
+        if let Err(error) =
+            recovery::request_recovery(&state.pool, &state.config, &value, client).await
+        {
             tracing::error!(error = ?error, "password recovery request failed");
         }
     });
@@ -138,11 +160,17 @@ async fn resend(
             let mut errors = FormErrors::default();
             errors.add("email", message);
             let typed = form.email.chars().take(MAX_IDENTIFIER).collect();
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, resend_page(csrf, typed, false, errors)).into_response());
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                resend_page(csrf, typed, false, errors),
+            )
+                .into_response());
         }
     };
     tokio::spawn(async move {
-        if let Err(error) = recovery::request_resend(&state.pool, &state.config, &value, client).await {
+        if let Err(error) =
+            recovery::request_resend(&state.pool, &state.config, &value, client).await
+        {
             tracing::error!(error = ?error, "credential resend request failed");
         }
     });

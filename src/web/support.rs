@@ -41,13 +41,24 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, session: Session, CsrfForm(form): CsrfForm<LoginForm>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, AppError> {
     let username = form.username.trim();
     let valid_input = !username.is_empty() && username.len() <= 254 && form.password.len() <= 1024;
     let mut conn = state.pool.acquire().await?;
-    let found = if valid_input { staff_db::find_credentials(&mut conn, username).await? } else { None };
+    let found = if valid_input {
+        staff_db::find_credentials(&mut conn, username).await?
+    } else {
+        None
+    };
     let hash = found.as_ref().map(|(_, h)| h.as_str());
-    let ok = state.hasher.verify(if valid_input { &form.password } else { "" }, hash).await?;
+    let ok = state
+        .hasher
+        .verify(if valid_input { &form.password } else { "" }, hash)
+        .await?;
     match found {
         Some((staff_user, _)) if ok => {
             staff::login(&session, &staff_user).await?;
@@ -58,7 +69,11 @@ async fn login(State(state): State<AppState>, session: Session, CsrfForm(form): 
             tracing::info!("staff login failed");
             let csrf = crate::auth::csrf::token_of(&session).await?;
             let typed = username.chars().take(254).collect();
-            Ok((StatusCode::UNAUTHORIZED, views::login_page(csrf, typed, true)).into_response())
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                views::login_page(csrf, typed, true),
+            )
+                .into_response())
         }
     }
 }
@@ -67,7 +82,10 @@ async fn login(State(state): State<AppState>, session: Session, CsrfForm(form): 
 struct Empty {}
 
 async fn logout(session: Session, CsrfForm(_): CsrfForm<Empty>) -> Result<Redirect, AppError> {
-    session.flush().await.map_err(|e| AppError::Internal(e.into()))?;
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(Redirect::to("/assistenza/accedi"))
 }
 
@@ -86,14 +104,25 @@ async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<SearchPage, AppError> {
     let q: String = params.q.trim().chars().take(100).collect();
-    let page = params.pagina.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let page = params
+        .pagina
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, 100_000);
     let hits = if q.chars().count() >= 2 {
         let mut conn = state.pool.acquire().await?;
         queries::search(&mut conn, &support::search_terms(&q), page - 1).await?
     } else {
         Vec::new()
     };
-    Ok(views::search_page(csrf, &staff_user.username, q, page, hits))
+    Ok(views::search_page(
+        csrf,
+        &staff_user.username,
+        q,
+        page,
+        hits,
+    ))
 }
 
 async fn company(
@@ -104,7 +133,10 @@ async fn company(
     Path(company_id): Path<String>,
 ) -> Result<CompanySheet, AppError> {
     let company_id = Uuid::parse_str(&company_id).map_err(|_| AppError::NotFound)?;
-    let flash = session.remove::<String>(FLASH).await.map_err(|e| AppError::Internal(e.into()))?;
+    let flash = session
+        .remove::<String>(FLASH)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     sheet(&state, csrf, &staff_user.username, company_id, flash, None).await
 }
 
@@ -118,7 +150,9 @@ async fn sheet(
     reason_error: Option<(Uuid, &'static str)>,
 ) -> Result<CompanySheet, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let company = companies::find(&mut conn, company_id).await?.ok_or(AppError::NotFound)?;
+    let company = companies::find(&mut conn, company_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let data = views::SheetData {
         contracts: queries::contracts(&mut conn, company_id).await?,
         users: queries::users(&mut conn, company_id, 500).await?,
@@ -127,7 +161,14 @@ async fn sheet(
         messages: queries::messages(&mut conn, company_id, 50).await?,
         audit: crate::db::audit::company_page(&mut conn, company_id, 50, 0).await?,
     };
-    Ok(views::company_sheet(csrf, staff, company, data, flash, reason_error))
+    Ok(views::company_sheet(
+        csrf,
+        staff,
+        company,
+        data,
+        flash,
+        reason_error,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -148,21 +189,49 @@ async fn resend(
     let reason = form.reason.trim();
     let company_id = {
         let mut conn = state.pool.acquire().await?;
-        crate::db::users::find(&mut conn, user_id).await?.ok_or(AppError::NotFound)?.company_id
+        crate::db::users::find(&mut conn, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .company_id
     };
     let back = format!("/assistenza/aziende/{company_id}");
     if reason.chars().count() < 3 || reason.chars().count() > 200 {
         let csrf = crate::auth::csrf::token_of(&session).await?;
-        let error = (user_id, "Indica il motivo o il numero del ticket (da 3 a 200 caratteri).");
-        let page = sheet(&state, csrf, &staff_user.username, company_id, None, Some(error)).await?;
+        let error = (
+            user_id,
+            "Indica il motivo o il numero del ticket (da 3 a 200 caratteri).",
+        );
+        let page = sheet(
+            &state,
+            csrf,
+            &staff_user.username,
+            company_id,
+            None,
+            Some(error),
+        )
+        .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let message = match support::resend(&state.pool, &state.config, &staff_user, client, user_id, reason).await {
-        Ok(_) => "Credenziali inviate di nuovo all'indirizzo registrato; l'utente riceve anche un avviso.",
+    let message = match support::resend(
+        &state.pool,
+        &state.config,
+        &staff_user,
+        client,
+        user_id,
+        reason,
+    )
+    .await
+    {
+        Ok(_) => {
+            "Credenziali inviate di nuovo all'indirizzo registrato; l'utente riceve anche un avviso."
+        }
         Err(ResendError::Refused(why)) => why,
         Err(ResendError::NotFound) => return Err(AppError::NotFound),
         Err(ResendError::Internal(e)) => return Err(AppError::Internal(e)),
     };
-    session.insert(FLASH, message).await.map_err(|e| AppError::Internal(e.into()))?;
+    session
+        .insert(FLASH, message)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(Redirect::to(&back).into_response())
 }

@@ -15,7 +15,11 @@ use crate::domain::RegistrationState;
 pub const LINES_SHOWN: i64 = 200;
 
 fn staff_layout(csrf: String, staff: &str) -> Layout {
-    Layout { user: None, staff: Some(staff.to_owned()), csrf }
+    Layout {
+        user: None,
+        staff: Some(staff.to_owned()),
+        csrf,
+    }
 }
 
 fn when(at: OffsetDateTime) -> String {
@@ -32,7 +36,11 @@ pub struct StaffLoginPage {
 }
 
 pub fn login_page(csrf: String, username: String, failed: bool) -> StaffLoginPage {
-    StaffLoginPage { layout: Layout::anonymous(csrf), username, failed }
+    StaffLoginPage {
+        layout: Layout::anonymous(csrf),
+        username,
+        failed,
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -47,10 +55,19 @@ pub struct SearchPage {
     pub next_href: Option<String>,
 }
 
-pub fn search_page(csrf: String, staff: &str, q: String, page: i64, hits: Vec<CompanyHit>) -> SearchPage {
+pub fn search_page(
+    csrf: String,
+    staff: &str,
+    q: String,
+    page: i64,
+    hits: Vec<CompanyHit>,
+) -> SearchPage {
     let total = hits.first().map_or(0, |h| h.total);
     let href = |p: i64| {
-        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &q).append_pair("pagina", &p.to_string()).finish();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &q)
+            .append_pair("pagina", &p.to_string())
+            .finish();
         format!("/assistenza?{query}")
     };
     SearchPage {
@@ -135,21 +152,30 @@ pub fn company_sheet(
         .map(|u| UserView {
             reason_error: reason_error.filter(|(id, _)| *id == u.id).map(|(_, m)| m),
             id: u.id.to_string(),
-            name: format!("{} {}", u.first_name, u.last_name).trim().to_owned(),
+            name: format!("{} {}", u.first_name, u.last_name)
+                .trim()
+                .to_owned(),
             username: u.username,
             email: u.email,
             mobile: u.mobile.unwrap_or_default(),
             profile: u.profile.label(),
             state: u.state.as_str(),
             state_label: u.state.label(),
-            can_resend: matches!(u.state, RegistrationState::Pending | RegistrationState::Active),
+            can_resend: matches!(
+                u.state,
+                RegistrationState::Pending | RegistrationState::Active
+            ),
         })
         .collect();
     CompanySheet {
         layout: staff_layout(csrf, staff),
         company,
         flash,
-        contracts: data.contracts.into_iter().map(|c| (c.contract_id, c.channel, c.lines_added, when(c.created_at))).collect(),
+        contracts: data
+            .contracts
+            .into_iter()
+            .map(|c| (c.contract_id, c.channel, c.lines_added, when(c.created_at)))
+            .collect(),
         users,
         lines_shown: data.lines.len() as i64,
         lines: data.lines,
@@ -176,7 +202,11 @@ pub fn company_sheet(
                 actor: e.actor_label,
                 subject: e.subject_username.unwrap_or_default(),
                 action: e.action,
-                details: if e.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { e.details.to_string() },
+                details: if e.details.as_object().is_some_and(|o| o.is_empty()) {
+                    String::new()
+                } else {
+                    e.details.to_string()
+                },
             })
             .collect(),
     }

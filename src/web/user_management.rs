@@ -30,14 +30,29 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(BASE, get(list))
         .route(&format!("{BASE}/aggiungi"), get(add_form).post(add))
-        .route(&format!("{BASE}/linee/{{line_id}}/aggiorna"), get(line_form).post(save_line))
+        .route(
+            &format!("{BASE}/linee/{{line_id}}/aggiorna"),
+            get(line_form).post(save_line),
+        )
         .route(&format!("{BASE}/registra"), post(register_many))
         .route(&format!("{BASE}/registro"), get(audit_trail))
-        .route(&format!("{BASE}/utenti/{{user_id}}/registra"), post(register))
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/registra"),
+            post(register),
+        )
         .route(&format!("{BASE}/utenti/{{user_id}}/reinvia"), post(resend))
-        .route(&format!("{BASE}/utenti/{{user_id}}/modifica"), get(modify_form).post(modify))
-        .route(&format!("{BASE}/utenti/{{user_id}}/disabilita"), post(disable))
-        .route(&format!("{BASE}/utenti/{{user_id}}/riabilita"), post(enable))
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/modifica"),
+            get(modify_form).post(modify),
+        )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/disabilita"),
+            post(disable),
+        )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/riabilita"),
+            post(enable),
+        )
 }
 
 impl From<ManageError> for AppError {
@@ -60,7 +75,10 @@ fn manager(user: &users::User, client: Option<String>) -> Result<Manager<'_>, Ap
 
 /// Back to the list, with a message shown once.
 async fn done(session: &Session, message: &str) -> Result<Response, AppError> {
-    session.insert(FLASH, message).await.map_err(|e| AppError::Internal(e.into()))?;
+    session
+        .insert(FLASH, message)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(Redirect::to(BASE).into_response())
 }
 
@@ -88,13 +106,30 @@ async fn list(
     let query = RosterQuery {
         search: (!search.is_empty()).then(|| search.clone()),
         state: RegistrationState::parse(&params.stato),
-        page: params.pagina.trim().parse::<i64>().unwrap_or(1).clamp(1, 1_000_000) - 1,
+        page: params
+            .pagina
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, 1_000_000)
+            - 1,
     };
     let mut conn = state.pool.acquire().await?;
     let rows = roster::page(&mut conn, user.company_id, &query).await?;
     let counts = roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?;
-    let flash = session.remove::<String>(FLASH).await.map_err(|e| AppError::Internal(e.into()))?;
-    Ok(views::roster_page(layout_for(&user, csrf), &user, um::can_manage(&user), &query, rows, &counts, flash))
+    let flash = session
+        .remove::<String>(FLASH)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(views::roster_page(
+        layout_for(&user, csrf),
+        &user,
+        um::can_manage(&user),
+        &query,
+        rows,
+        &counts,
+        flash,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -143,9 +178,16 @@ fn rerender(page: UserFormPage) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
-async fn add_form(CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> Result<UserFormPage, AppError> {
+async fn add_form(
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<UserFormPage, AppError> {
     manager(&user, None)?;
-    Ok(views::add_page(layout_for(&user, csrf), UserForm::default(), FormErrors::default()))
+    Ok(views::add_page(
+        layout_for(&user, csrf),
+        UserForm::default(),
+        FormErrors::default(),
+    ))
 }
 
 async fn add(
@@ -163,9 +205,25 @@ async fn add(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(_) if register => done(&session, "Utente aggiunto e registrato: riceverà la e-mail con la username.").await,
-        Ok(_) => done(&session, "Utente aggiunto: lo trovi nell'elenco come «Da registrare».").await,
-        Err(ManageError::Invalid(errors)) => Ok(rerender(views::add_page(layout_for(&user, csrf), fields.form(), errors))),
+        Ok(_) if register => {
+            done(
+                &session,
+                "Utente aggiunto e registrato: riceverà la e-mail con la username.",
+            )
+            .await
+        }
+        Ok(_) => {
+            done(
+                &session,
+                "Utente aggiunto: lo trovi nell'elenco come «Da registrare».",
+            )
+            .await
+        }
+        Err(ManageError::Invalid(errors)) => Ok(rerender(views::add_page(
+            layout_for(&user, csrf),
+            fields.form(),
+            errors,
+        ))),
         Err(e) => Err(e.into()),
     }
 }
@@ -178,16 +236,26 @@ async fn line_form(
 ) -> Result<UserFormPage, AppError> {
     manager(&user, None)?;
     let mut tx = state.pool.begin().await?;
-    let line = lines::find_in_company(&mut tx, user.company_id, parse_id(&line_id)?).await?.ok_or(AppError::NotFound)?;
+    let line = lines::find_in_company(&mut tx, user.company_id, parse_id(&line_id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let saved = match line.user_id {
         Some(id) => Some(users::find(&mut tx, id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    if saved.as_ref().is_some_and(|u| u.state != RegistrationState::ToRegister) {
+    if saved
+        .as_ref()
+        .is_some_and(|u| u.state != RegistrationState::ToRegister)
+    {
         return Err(AppError::NotFound);
     }
     let form = views::line_prefill(&line, saved.as_ref());
-    Ok(views::line_page(layout_for(&user, csrf), &line, form, FormErrors::default()))
+    Ok(views::line_page(
+        layout_for(&user, csrf),
+        &line,
+        form,
+        FormErrors::default(),
+    ))
 }
 
 async fn save_line(
@@ -231,7 +299,11 @@ async fn register(
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
     um::register(&state.pool, &state.config, &m, parse_id(&user_id)?).await?;
-    done(&session, "Registrazione avviata: l'utente riceverà la e-mail con la username.").await
+    done(
+        &session,
+        "Registrazione avviata: l'utente riceverà la e-mail con la username.",
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -254,9 +326,17 @@ async fn register_many(
     if form.user_id.len() > roster::PAGE_SIZE as usize {
         return Err(AppError::BadForm);
     }
-    let ids = form.user_id.iter().map(|id| parse_id(id)).collect::<Result<Vec<_>, _>>()?;
+    let ids = form
+        .user_id
+        .iter()
+        .map(|id| parse_id(id))
+        .collect::<Result<Vec<_>, _>>()?;
     let sent = um::register_many(&state.pool, &state.config, &m, &ids).await?;
-    done(&session, &format!("Registrazione avviata per {sent} utenti: riceveranno la e-mail con la username.")).await
+    done(
+        &session,
+        &format!("Registrazione avviata per {sent} utenti: riceveranno la e-mail con la username."),
+    )
+    .await
 }
 
 async fn resend(
@@ -269,7 +349,11 @@ async fn resend(
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
     um::resend(&state.pool, &state.config, &m, parse_id(&user_id)?).await?;
-    done(&session, "E-mail con la username inviata di nuovo: i link precedenti non funzionano più.").await
+    done(
+        &session,
+        "E-mail con la username inviata di nuovo: i link precedenti non funzionano più.",
+    )
+    .await
 }
 
 async fn modify_form(
@@ -287,15 +371,29 @@ async fn modify_form(
         first_name: target.first_name.clone(),
         last_name: target.last_name.clone(),
     };
-    Ok(views::modify_page(layout_for(&user, csrf), &target, form, FormErrors::default()))
+    Ok(views::modify_page(
+        layout_for(&user, csrf),
+        &target,
+        form,
+        FormErrors::default(),
+    ))
 }
 
 /// The user to show in Modifica, when the manager may modify them.
-async fn modifiable(state: &AppState, manager_user: &users::User, user_id: &str) -> Result<users::User, AppError> {
+async fn modifiable(
+    state: &AppState,
+    manager_user: &users::User,
+    user_id: &str,
+) -> Result<users::User, AppError> {
     manager(manager_user, None)?;
     let mut tx = state.pool.begin().await?;
     match users::find_in_company(&mut tx, manager_user.company_id, parse_id(user_id)?).await? {
-        Some(u) if u.id != manager_user.id && u.profile != crate::domain::Profile::LegalRepresentative => Ok(u),
+        Some(u)
+            if u.id != manager_user.id
+                && u.profile != crate::domain::Profile::LegalRepresentative =>
+        {
+            Ok(u)
+        }
         _ => Err(AppError::NotFound),
     }
 }
@@ -310,7 +408,11 @@ async fn modify(
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
     let id = parse_id(&user_id)?;
-    let input = DetailsInput { email: fields.email.clone(), mobile: fields.mobile.clone(), profile: fields.profile.clone() };
+    let input = DetailsInput {
+        email: fields.email.clone(),
+        mobile: fields.mobile.clone(),
+        profile: fields.profile.clone(),
+    };
     let outcome = match input.parse() {
         Ok(details) => um::modify(&state.pool, &state.config, &m, id, &details).await,
         Err(errors) => Err(ManageError::Invalid(errors)),
@@ -322,7 +424,12 @@ async fn modify(
             let csrf = crate::auth::csrf::token_of(&session).await?;
             let mut form = fields.form();
             form.username = target.username.clone();
-            Ok(rerender(views::modify_page(layout_for(&user, csrf), &target, form, errors)))
+            Ok(rerender(views::modify_page(
+                layout_for(&user, csrf),
+                &target,
+                form,
+                errors,
+            )))
         }
         Err(e) => Err(e.into()),
     }
@@ -367,8 +474,24 @@ async fn audit_trail(
     Query(params): Query<AuditParams>,
 ) -> Result<AuditPage, AppError> {
     manager(&user, None)?;
-    let page = params.pagina.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let page = params
+        .pagina
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, 100_000);
     let mut conn = state.pool.acquire().await?;
-    let rows = audit::company_page(&mut conn, user.company_id, AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE).await?;
-    Ok(views::audit_page(layout_for(&user, csrf), rows, page, AUDIT_PAGE_SIZE as usize))
+    let rows = audit::company_page(
+        &mut conn,
+        user.company_id,
+        AUDIT_PAGE_SIZE + 1,
+        (page - 1) * AUDIT_PAGE_SIZE,
+    )
+    .await?;
+    Ok(views::audit_page(
+        layout_for(&user, csrf),
+        rows,
+        page,
+        AUDIT_PAGE_SIZE as usize,
+    ))
 }

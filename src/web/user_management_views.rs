@@ -70,7 +70,11 @@ fn list_href(q: &str, stato: &str, page: i64) -> String {
         query.append_pair("pagina", &page.to_string());
     }
     let query = query.finish();
-    if query.is_empty() { "/area-clienti/gestione-utenze".to_owned() } else { format!("/area-clienti/gestione-utenze?{query}") }
+    if query.is_empty() {
+        "/area-clienti/gestione-utenze".to_owned()
+    } else {
+        format!("/area-clienti/gestione-utenze?{query}")
+    }
 }
 
 fn delivery_label(state: Option<&str>) -> &'static str {
@@ -83,9 +87,16 @@ fn delivery_label(state: Option<&str>) -> &'static str {
 }
 
 fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
-    let is_other = row.user_id.is_some_and(|id| id != manager.id) && row.profile != Some(Profile::LegalRepresentative);
+    let is_other = row.user_id.is_some_and(|id| id != manager.id)
+        && row.profile != Some(Profile::LegalRepresentative);
     let manage_user = can_manage && is_other;
-    let name = format!("{} {}", row.first_name.as_deref().unwrap_or(""), row.last_name.as_deref().unwrap_or("")).trim().to_owned();
+    let name = format!(
+        "{} {}",
+        row.first_name.as_deref().unwrap_or(""),
+        row.last_name.as_deref().unwrap_or("")
+    )
+    .trim()
+    .to_owned();
     RowView {
         line_id: row.line_id.map(|i| i.to_string()).unwrap_or_default(),
         user_id: row.user_id.map(|i| i.to_string()).unwrap_or_default(),
@@ -98,7 +109,10 @@ fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
         state_label: row.state.label(),
         delivery_label: delivery_label(row.delivery.as_deref()),
         delivery: row.delivery.unwrap_or_default(),
-        can_update_line: can_manage && row.line_id.is_some() && (row.user_id.is_none() || (manage_user && row.state == RegistrationState::ToRegister)),
+        can_update_line: can_manage
+            && row.line_id.is_some()
+            && (row.user_id.is_none()
+                || (manage_user && row.state == RegistrationState::ToRegister)),
         can_register: manage_user && row.state == RegistrationState::ToRegister,
         can_resend: manage_user && row.state == RegistrationState::Pending,
         can_modify: manage_user && row.state != RegistrationState::Disabled,
@@ -118,11 +132,21 @@ pub fn roster_page(
     flash: Option<String>,
 ) -> RosterPage {
     let q = query.search.clone().unwrap_or_default();
-    let stato = query.state.map(|s| s.as_str().to_owned()).unwrap_or_default();
-    let total = counts.iter().filter(|(s, _)| query.state.is_none_or(|f| f == *s)).map(|(_, n)| n).sum::<i64>();
+    let stato = query
+        .state
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    let total = counts
+        .iter()
+        .filter(|(s, _)| query.state.is_none_or(|f| f == *s))
+        .map(|(_, n)| n)
+        .sum::<i64>();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = query.page + 1;
-    let rows: Vec<RowView> = rows.into_iter().map(|r| row_view(r, manager, can_manage)).collect();
+    let rows: Vec<RowView> = rows
+        .into_iter()
+        .map(|r| row_view(r, manager, can_manage))
+        .collect();
     RosterPage {
         layout,
         can_manage,
@@ -179,7 +203,10 @@ pub struct UserFormPage {
 }
 
 fn profiles() -> Vec<(&'static str, &'static str)> {
-    Profile::ASSIGNABLE.iter().map(|p| (p.as_str(), p.label())).collect()
+    Profile::ASSIGNABLE
+        .iter()
+        .map(|p| (p.as_str(), p.label()))
+        .collect()
 }
 
 pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormPage {
@@ -213,7 +240,10 @@ pub fn line_prefill(line: &Line, saved: Option<&User>) -> UserForm {
             mobile: line.number.clone(),
             email: line.referent_email.clone().unwrap_or_default(),
             username: line.referent_email.clone().unwrap_or_default(),
-            profile: line.referent_profile.map(|p| p.as_str().to_owned()).unwrap_or_default(),
+            profile: line
+                .referent_profile
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
             first_name: line.referent_first_name.clone().unwrap_or_default(),
             last_name: line.referent_last_name.clone().unwrap_or_default(),
         },
@@ -222,9 +252,15 @@ pub fn line_prefill(line: &Line, saved: Option<&User>) -> UserForm {
 
 pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors) -> UserFormPage {
     let intro = if line.referent_email.is_some() {
-        format!("Linea {}: i dati del referente indicato nel contratto sono già inseriti. Controllali e conferma.", line.number)
+        format!(
+            "Linea {}: i dati del referente indicato nel contratto sono già inseriti. Controllali e conferma.",
+            line.number
+        )
     } else {
-        format!("Linea {}: inserisci i dati del dipendente che la usa, poi conferma.", line.number)
+        format!(
+            "Linea {}: inserisci i dati del dipendente che la usa, poi conferma.",
+            line.number
+        )
     };
     UserFormPage {
         layout,
@@ -241,7 +277,12 @@ pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors
     }
 }
 
-pub fn modify_page(layout: Layout, user: &User, form: UserForm, errors: FormErrors) -> UserFormPage {
+pub fn modify_page(
+    layout: Layout,
+    user: &User,
+    form: UserForm,
+    errors: FormErrors,
+) -> UserFormPage {
     UserFormPage {
         layout,
         title: format!("Modifica {}", user.username),
@@ -277,7 +318,12 @@ pub struct AuditPage {
 }
 
 /// `rows` holds one more than a page when there is a next page.
-pub fn audit_page(layout: Layout, mut rows: Vec<CompanyAuditRow>, page: i64, page_size: usize) -> AuditPage {
+pub fn audit_page(
+    layout: Layout,
+    mut rows: Vec<CompanyAuditRow>,
+    page: i64,
+    page_size: usize,
+) -> AuditPage {
     let has_next = rows.len() > page_size;
     rows.truncate(page_size);
     let href = |p: i64| format!("/area-clienti/gestione-utenze/registro?pagina={p}");
@@ -291,7 +337,11 @@ pub fn audit_page(layout: Layout, mut rows: Vec<CompanyAuditRow>, page: i64, pag
                 actor: r.actor_label,
                 subject: r.subject_username.unwrap_or_default(),
                 action: r.action,
-                details: if r.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { r.details.to_string() },
+                details: if r.details.as_object().is_some_and(|o| o.is_empty()) {
+                    String::new()
+                } else {
+                    r.details.to_string()
+                },
                 client_addr: r.client_addr.unwrap_or_default(),
             })
             .collect(),

@@ -17,7 +17,10 @@ async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
     let (status, page) = app.browser.get_html(&link).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(EMAIL), "the page shows the username");
-    assert!(page.contains("+39 333 ••• 4567"), "the page shows where the code goes");
+    assert!(
+        page.contains("+39 333 ••• 4567"),
+        "the page shows where the code goes"
+    );
     assert!(page.contains("Invia il codice di verifica"));
 
     let sent = app.browser.post_form(&format!("{link}/codice"), &[]).await;
@@ -25,7 +28,10 @@ async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
     let sms = app.sms.wait_for_to(MOBILE).await;
     assert!(!sms.text.contains("http"), "no link in the SMS");
     let (_, page) = app.browser.get_html(&link).await;
-    assert!(page.contains(r#"autocomplete="one-time-code""#), "code form shown while a code is pending");
+    assert!(
+        page.contains(r#"autocomplete="one-time-code""#),
+        "code form shown while a code is pending"
+    );
 
     let code = crate::support::sms_gateway::code_in(&sms.text);
     let checked = app.browser.post_form(&link, &[("code", &code)]).await;
@@ -34,20 +40,33 @@ async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
 
     let done = app
         .browser
-        .post_form(&format!("{link}/password"), &[("password", PASSWORD), ("password_confirm", PASSWORD)])
+        .post_form(
+            &format!("{link}/password"),
+            &[("password", PASSWORD), ("password_confirm", PASSWORD)],
+        )
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&done), "/area-clienti");
     let (status, home) = app.browser.get_html("/area-clienti").await;
     assert_eq!(status, StatusCode::OK);
     assert!(home.contains("Rossi Impianti S.r.l."));
-    assert_eq!(app.count("SELECT count(*) FROM users WHERE state = 'attivo' AND password_hash LIKE '$argon2id$%'").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE state = 'attivo' AND password_hash LIKE '$argon2id$%'"
+        )
+        .await,
+        1
+    );
 
     let (status, _) = app.browser.get_html(&link).await;
     assert_eq!(status, StatusCode::GONE, "the link is consumed");
 
     let fresh = Browser::new(&app.address);
-    assert_eq!(location(&fresh.login("MARIA.ROSSI@example.it", PASSWORD).await), "/area-clienti", "username is case-insensitive");
+    assert_eq!(
+        location(&fresh.login("MARIA.ROSSI@example.it", PASSWORD).await),
+        "/area-clienti",
+        "username is case-insensitive"
+    );
 }
 
 #[tokio::test]
@@ -62,7 +81,11 @@ async fn without_a_mobile_the_code_arrives_by_a_second_email() {
 
     assert_eq!(location(&done), "/area-clienti");
     assert_eq!(app.sms.sent().await.len(), 0, "no SMS without a mobile");
-    assert_eq!(app.smtp.count_to(EMAIL).await, 2, "username email, then code email");
+    assert_eq!(
+        app.smtp.count_to(EMAIL).await,
+        2,
+        "username email, then code email"
+    );
 }
 
 #[tokio::test]
@@ -73,12 +96,29 @@ async fn opening_the_link_changes_nothing() {
 
     for _ in 0..3 {
         assert_eq!(app.browser.get(&link).await.status(), StatusCode::OK);
-        assert_eq!(app.browser.get(&format!("{link}/password")).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.browser.get(&format!("{link}/password")).await.status(),
+            StatusCode::SEE_OTHER
+        );
     }
 
-    assert_eq!(app.count("SELECT count(*) FROM verification_codes").await, 0, "no code sent by a GET");
-    assert_eq!(app.count("SELECT count(*) FROM credential_tokens WHERE used_at IS NULL AND superseded_at IS NULL").await, 1);
-    assert_eq!(app.count("SELECT count(*) FROM users WHERE state = 'in_attesa'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM verification_codes").await,
+        0,
+        "no code sent by a GET"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM credential_tokens WHERE used_at IS NULL AND superseded_at IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE state = 'in_attesa'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -94,14 +134,25 @@ async fn five_wrong_codes_burn_the_code_and_a_new_one_is_needed() {
         let response = app.browser.post_form(&link, &[("code", wrong)]).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = response.text().await.unwrap();
-        assert!(texts(&html, ".field-error")[0].contains(&remaining.to_string()), "remaining tries shown");
+        assert!(
+            texts(&html, ".field-error")[0].contains(&remaining.to_string()),
+            "remaining tries shown"
+        );
     }
     let fifth = app.browser.post_form(&link, &[("code", wrong)]).await;
     assert!(fifth.text().await.unwrap().contains("troppe volte"));
     let right_too_late = app.browser.post_form(&link, &[("code", &code)]).await;
 
-    assert_eq!(right_too_late.status(), StatusCode::UNPROCESSABLE_ENTITY, "the right code no longer works");
-    assert_eq!(app.count("SELECT count(*) FROM credential_tokens WHERE code_verified_at IS NOT NULL").await, 0);
+    assert_eq!(
+        right_too_late.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the right code no longer works"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM credential_tokens WHERE code_verified_at IS NOT NULL")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -111,7 +162,10 @@ async fn an_expired_code_is_refused() {
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
     let code = app.wait_for_code(EMAIL, Some(MOBILE)).await;
-    sqlx::query("UPDATE verification_codes SET expires_at = now() - interval '1 second'").execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE verification_codes SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
 
     let response = app.browser.post_form(&link, &[("code", &code)]).await;
 
@@ -130,16 +184,22 @@ async fn a_second_code_within_a_minute_is_refused() {
 
     assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(again.text().await.unwrap().contains("attendi un minuto"));
-    assert_eq!(app.count("SELECT count(*) FROM verification_codes").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM verification_codes").await,
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_used_link_is_gone() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(&app.browser, &mail, Some(MOBILE), PASSWORD).await;
+    app.activate(&app.browser, &mail, Some(MOBILE), PASSWORD)
+        .await;
 
-    let (status, page) = Browser::new(&app.address).get_html(&activation_path(&mail)).await;
+    let (status, page) = Browser::new(&app.address)
+        .get_html(&activation_path(&mail))
+        .await;
 
     assert_eq!(status, StatusCode::GONE);
     assert!(page.contains("Link già usato"));
@@ -149,26 +209,43 @@ async fn a_used_link_is_gone() {
 async fn a_link_from_an_older_email_is_dead_once_a_newer_one_is_sent() {
     let app = spawn_app().await;
     let old = app.onboard(EMAIL, Some(MOBILE)).await;
-    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users").fetch_one(&app.pool).await.unwrap();
+    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     resend_username_email(&app, user_id).await;
     let newer = app
         .smtp
-        .wait_for(|m| m.to[0] == EMAIL && activation_path(m) != activation_path(&old), std::time::Duration::from_secs(10))
+        .wait_for(
+            |m| m.to[0] == EMAIL && activation_path(m) != activation_path(&old),
+            std::time::Duration::from_secs(10),
+        )
         .await;
 
     let (status, page) = app.browser.get_html(&activation_path(&old)).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(page.contains("e-mail più recente"));
-    assert_eq!(app.browser.get(&activation_path(&newer)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.browser.get(&activation_path(&newer)).await.status(),
+        StatusCode::OK
+    );
 }
 
 /// Sends a fresh username email the way every resend path of the portal does.
 async fn resend_username_email(app: &crate::helpers::TestApp, user_id: uuid::Uuid) {
     let mut tx = app.pool.begin().await.unwrap();
-    let user = area_clienti::db::users::find(&mut tx, user_id).await.unwrap().unwrap();
-    area_clienti::credentials::send_username_email(&mut tx, &app.config, &user, &area_clienti::actor::Actor::system())
+    let user = area_clienti::db::users::find(&mut tx, user_id)
         .await
+        .unwrap()
         .unwrap();
+    area_clienti::credentials::send_username_email(
+        &mut tx,
+        &app.config,
+        &user,
+        &area_clienti::actor::Actor::system(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -176,7 +253,10 @@ async fn resend_username_email(app: &crate::helpers::TestApp, user_id: uuid::Uui
 async fn an_expired_link_says_so() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    sqlx::query("UPDATE credential_tokens SET expires_at = now() - interval '1 second'").execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE credential_tokens SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
 
     let (status, page) = app.browser.get_html(&activation_path(&mail)).await;
 
@@ -187,10 +267,16 @@ async fn an_expired_link_says_so() {
 #[tokio::test]
 async fn an_unknown_link_is_not_found() {
     let app = spawn_app().await;
-    let (status, page) = app.browser.get_html("/attivazione/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
+    let (status, page) = app
+        .browser
+        .get_html("/attivazione/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("Link non valido"));
-    assert_eq!(app.browser.get("/attivazione/%3Cscript%3E").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.browser.get("/attivazione/%3Cscript%3E").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -198,13 +284,25 @@ async fn a_weak_password_is_refused_with_an_italian_message() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
 
-    let response = app.activate(&app.browser, &mail, Some(MOBILE), "password1234").await;
+    let response = app
+        .activate(&app.browser, &mail, Some(MOBILE), "password1234")
+        .await;
 
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
-    assert!(texts(&html, ".field-error")[0].contains("facile da indovinare"), "{html}");
-    assert!(hidden_input(&html, "password").is_none(), "the password is never sent back");
-    assert_eq!(app.count("SELECT count(*) FROM users WHERE state = 'attivo'").await, 0);
+    assert!(
+        texts(&html, ".field-error")[0].contains("facile da indovinare"),
+        "{html}"
+    );
+    assert!(
+        hidden_input(&html, "password").is_none(),
+        "the password is never sent back"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE state = 'attivo'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -212,15 +310,28 @@ async fn a_password_containing_the_username_or_too_short_is_refused() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
-    app.activate(&app.browser, &mail, Some(MOBILE), "corta").await;
+    app.activate(&app.browser, &mail, Some(MOBILE), "corta")
+        .await;
 
     let with_name = app
         .browser
-        .post_form(&format!("{link}/password"), &[("password", "maria.rossi e il lago 77"), ("password_confirm", "maria.rossi e il lago 77")])
+        .post_form(
+            &format!("{link}/password"),
+            &[
+                ("password", "maria.rossi e il lago 77"),
+                ("password_confirm", "maria.rossi e il lago 77"),
+            ],
+        )
         .await;
 
     assert_eq!(with_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(with_name.text().await.unwrap().contains("username o il tuo nome"));
+    assert!(
+        with_name
+            .text()
+            .await
+            .unwrap()
+            .contains("username o il tuo nome")
+    );
 }
 
 #[tokio::test]
@@ -228,17 +339,28 @@ async fn a_mismatched_confirmation_is_refused() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
-    app.activate(&app.browser, &mail, Some(MOBILE), "corta").await;
+    app.activate(&app.browser, &mail, Some(MOBILE), "corta")
+        .await;
 
     let response = app
         .browser
-        .post_form(&format!("{link}/password"), &[("password", PASSWORD), ("password_confirm", "Tramonto sul lago di Como 2026")])
+        .post_form(
+            &format!("{link}/password"),
+            &[
+                ("password", PASSWORD),
+                ("password_confirm", "Tramonto sul lago di Como 2026"),
+            ],
+        )
         .await;
 
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
     assert!(texts(&html, "#password_confirm-error")[0].contains("non coincidono"));
-    assert_eq!(app.count("SELECT count(*) FROM users WHERE state = 'attivo'").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE state = 'attivo'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -249,11 +371,17 @@ async fn a_post_without_csrf_token_is_refused_and_changes_nothing() {
     app.browser.get(&link).await;
 
     let response = app.browser.post_raw(&format!("{link}/codice"), &[]).await;
-    let forged = app.browser.post_raw(&format!("{link}/codice"), &[("csrf_token", "forged")]).await;
+    let forged = app
+        .browser
+        .post_raw(&format!("{link}/codice"), &[("csrf_token", "forged")])
+        .await;
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.count("SELECT count(*) FROM verification_codes").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM verification_codes").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -266,6 +394,11 @@ async fn token_pages_are_not_cached_and_send_no_referrer() {
     let headers = response.headers();
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["referrer-policy"], "no-referrer");
-    assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
 }

@@ -12,30 +12,58 @@ async fn the_demo_is_idempotent_and_its_whole_journey_works_through_the_dev_mail
         s.sms_gateway_url = None;
     })
     .await;
-    area_clienti::demo::load(&app.pool, &app.config).await.unwrap();
-    area_clienti::demo::load(&app.pool, &app.config).await.unwrap();
+    area_clienti::demo::load(&app.pool, &app.config)
+        .await
+        .unwrap();
+    area_clienti::demo::load(&app.pool, &app.config)
+        .await
+        .unwrap();
     assert_eq!(app.count("SELECT count(*) FROM mobile_lines").await, 25);
 
-    app.wait_until("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'sent')").await;
+    app.wait_until("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'sent')")
+        .await;
     let (status, page) = app.browser.get_html("/dev/posta").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(area_clienti::demo::DEMO_USERNAME));
-    let mails: Vec<Value> = app.browser.get("/dev/posta.json").await.json().await.unwrap();
-    assert_eq!(mails.len(), 1, "one username email, however many times the demo loads");
+    let mails: Vec<Value> = app
+        .browser
+        .get("/dev/posta.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        mails.len(),
+        1,
+        "one username email, however many times the demo loads"
+    );
     let text = mails[0]["body_text"].as_str().unwrap();
     let start = text.find(PUBLIC_BASE_URL).unwrap() + PUBLIC_BASE_URL.len();
     let link = text[start..].split_whitespace().next().unwrap().to_owned();
 
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE state = 'sent'").await;
-    let mails: Vec<Value> = app.browser.get("/dev/posta.json").await.json().await.unwrap();
-    let sms = mails.iter().find(|m| m["channel"] == "sms").expect("the SMS is in the dev mailbox");
+    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE state = 'sent'")
+        .await;
+    let mails: Vec<Value> = app
+        .browser
+        .get("/dev/posta.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sms = mails
+        .iter()
+        .find(|m| m["channel"] == "sms")
+        .expect("the SMS is in the dev mailbox");
     let code = crate::support::sms_gateway::code_in(sms["body_text"].as_str().unwrap());
     app.browser.post_form(&link, &[("code", &code)]).await;
     let password = "Una passeggiata tra gli ulivi";
     let done = app
         .browser
-        .post_form(&format!("{link}/password"), &[("password", password), ("password_confirm", password)])
+        .post_form(
+            &format!("{link}/password"),
+            &[("password", password), ("password_confirm", password)],
+        )
         .await;
 
     assert_eq!(location(&done), "/area-clienti");

@@ -60,7 +60,9 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     customize(&mut settings);
     let config = Config::from_settings(&settings).expect("test config");
     let database_url = settings.database_url.clone();
-    let app = Application::build(config.clone()).await.expect("app builds");
+    let app = Application::build(config.clone())
+        .await
+        .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -96,10 +98,17 @@ impl Drop for TestApp {
         }
         let db_name = self.db_name.clone();
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(mut conn) = PgConnection::connect(ADMIN_URL).await {
-                    let _ = conn.execute(format!(r#"DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)"#).as_str()).await;
+                    let _ = conn
+                        .execute(
+                            format!(r#"DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)"#).as_str(),
+                        )
+                        .await;
                 }
             });
         })
@@ -108,7 +117,13 @@ impl Drop for TestApp {
 }
 
 /// A purchase body as a sales channel sends it.
-pub fn contract_body(contract_id: &str, vat: &str, email: &str, mobile: Option<&str>, lines: &[&str]) -> Value {
+pub fn contract_body(
+    contract_id: &str,
+    vat: &str,
+    email: &str,
+    mobile: Option<&str>,
+    lines: &[&str],
+) -> Value {
     let lines: Vec<Value> = lines.iter().map(|n| json!({ "number": n })).collect();
     let mut rep = json!({ "first_name": "Maria", "last_name": "Rossi", "email": email });
     if let Some(m) = mobile {
@@ -141,20 +156,38 @@ impl TestApp {
 
     /// Reports a first contract and returns the legal representative's username email.
     pub async fn onboard(&self, email: &str, mobile: Option<&str>) -> ReceivedEmail {
-        let body = contract_body("CTR-1", VAT_A, email, mobile, &["+393401112233", "+393401112234"]);
-        assert_eq!(self.post_contract(&body).await.status(), StatusCode::CREATED);
+        let body = contract_body(
+            "CTR-1",
+            VAT_A,
+            email,
+            mobile,
+            &["+393401112233", "+393401112234"],
+        );
+        assert_eq!(
+            self.post_contract(&body).await.status(),
+            StatusCode::CREATED
+        );
         self.smtp.wait_for_to(email).await
     }
 
     /// Activates the account of `email` from its username email, with SMS or email code.
-    pub async fn activate(&self, browser: &Browser, mail: &ReceivedEmail, mobile: Option<&str>, password: &str) -> reqwest::Response {
+    pub async fn activate(
+        &self,
+        browser: &Browser,
+        mail: &ReceivedEmail,
+        mobile: Option<&str>,
+        password: &str,
+    ) -> reqwest::Response {
         let link = activation_path(mail);
         browser.post_form(&format!("{link}/codice"), &[]).await;
         let code = self.wait_for_code(&mail.to[0], mobile).await;
         let response = browser.post_form(&link, &[("code", &code)]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         browser
-            .post_form(&format!("{link}/password"), &[("password", password), ("password_confirm", password)])
+            .post_form(
+                &format!("{link}/password"),
+                &[("password", password), ("password_confirm", password)],
+            )
             .await
     }
 
@@ -165,7 +198,10 @@ impl TestApp {
             None => {
                 let mail = self
                     .smtp
-                    .wait_for(|m| m.to.iter().any(|t| t == email) && m.subject.contains("codice"), Duration::from_secs(10))
+                    .wait_for(
+                        |m| m.to.iter().any(|t| t == email) && m.subject.contains("codice"),
+                        Duration::from_secs(10),
+                    )
                     .await;
                 code_in(&mail.text)
             }
@@ -175,7 +211,11 @@ impl TestApp {
     /// Waits until `sql` (a boolean query) holds, polling the database; panics after 10 s.
     pub async fn wait_until(&self, sql: &str) {
         for _ in 0..200 {
-            if sqlx::query_scalar::<_, bool>(sql).fetch_one(&self.pool).await.unwrap() {
+            if sqlx::query_scalar::<_, bool>(sql)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap()
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -191,7 +231,11 @@ impl TestApp {
 /// The path of the activation link in a username email (`/attivazione/{token}`).
 pub fn activation_path(mail: &ReceivedEmail) -> String {
     let start = mail.text.find(PUBLIC_BASE_URL).expect("link in email") + PUBLIC_BASE_URL.len();
-    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+    mail.text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// One person at one browser: own cookies, no automatic redirects (tests check them).
@@ -207,11 +251,18 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Browser { client, address: address.to_owned() }
+        Browser {
+            client,
+            address: address.to_owned(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_html(&self, path: &str) -> (StatusCode, String) {
@@ -235,25 +286,36 @@ impl Browser {
 
     /// A POST exactly as given (e.g. without CSRF token).
     pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(format!("{}{path}", self.address)).form(form).send().await.unwrap()
+        self.client
+            .post(format!("{}{path}", self.address))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
-        self.post_form("/accedi", &[("username", username), ("password", password)]).await
+        self.post_form("/accedi", &[("username", username), ("password", password)])
+            .await
     }
 }
 
 pub fn hidden_input(html: &str, name: &str) -> Option<String> {
     let doc = Html::parse_document(html);
     let selector = Selector::parse(&format!(r#"input[name="{name}"]"#)).unwrap();
-    doc.select(&selector).next().and_then(|e| e.value().attr("value")).map(str::to_owned)
+    doc.select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .map(str::to_owned)
 }
 
 /// Text of the elements matching a CSS selector (e.g. `.field-error`).
 pub fn texts(html: &str, selector: &str) -> Vec<String> {
     let doc = Html::parse_document(html);
     let selector = Selector::parse(selector).unwrap();
-    doc.select(&selector).map(|e| e.text().collect::<String>().trim().to_owned()).collect()
+    doc.select(&selector)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
 }
 
 pub fn location(response: &reqwest::Response) -> String {

@@ -25,21 +25,50 @@ fn jsonl(bodies: &[serde_json::Value]) -> tempfile_path::TempFile {
 async fn import_records_every_contract_once_and_a_second_run_changes_nothing() {
     let app = spawn_app().await;
     let file = jsonl(&[
-        contract_body("CTR-1", VAT_A, "maria.rossi@example.it", None, &["+393401112233", "+393401112234"]),
-        contract_body("CTR-2", VAT_B, "luca.verdi@example.it", None, &["+393409998877"]),
-        contract_body("CTR-3", VAT_A, "maria.rossi@example.it", None, &["+393401112235"]),
+        contract_body(
+            "CTR-1",
+            VAT_A,
+            "maria.rossi@example.it",
+            None,
+            &["+393401112233", "+393401112234"],
+        ),
+        contract_body(
+            "CTR-2",
+            VAT_B,
+            "luca.verdi@example.it",
+            None,
+            &["+393409998877"],
+        ),
+        contract_body(
+            "CTR-3",
+            VAT_A,
+            "maria.rossi@example.it",
+            None,
+            &["+393401112235"],
+        ),
     ]);
 
     let first = run_import(&app, file.path());
     let second = run_import(&app, file.path());
 
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let summary = String::from_utf8_lossy(&first.stdout);
-    assert!(summary.contains("3 contratti nuovi") && summary.contains("4 linee aggiunte"), "{summary}");
+    assert!(
+        summary.contains("3 contratti nuovi") && summary.contains("4 linee aggiunte"),
+        "{summary}"
+    );
     assert!(second.status.success());
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 contratti nuovi, 3 già presenti"));
     assert_eq!(app.count("SELECT count(*) FROM companies").await, 2);
-    assert_eq!(app.count("SELECT count(*) FROM outbox").await, 2, "one username email per company");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox").await,
+        2,
+        "one username email per company"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +89,11 @@ async fn import_names_the_line_and_field_of_bad_input_and_fails() {
     let errors = String::from_utf8_lossy(&output.stderr);
     assert!(errors.contains("riga 2: company.vat_number"), "{errors}");
     assert!(errors.contains("riga 3:"), "{errors}");
-    assert_eq!(app.count("SELECT count(*) FROM companies").await, 1, "the good line is imported");
+    assert_eq!(
+        app.count("SELECT count(*) FROM companies").await,
+        1,
+        "the good line is imported"
+    );
 }
 
 /// A file in the system temp directory, removed on drop.
@@ -69,7 +102,8 @@ mod tempfile_path {
 
     impl TempFile {
         pub fn with_contents(text: &str) -> TempFile {
-            let path = std::env::temp_dir().join(format!("area-clienti-{}.jsonl", uuid::Uuid::new_v4()));
+            let path =
+                std::env::temp_dir().join(format!("area-clienti-{}.jsonl", uuid::Uuid::new_v4()));
             std::fs::write(&path, text).unwrap();
             TempFile(path)
         }

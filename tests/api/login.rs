@@ -12,9 +12,13 @@ const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
 async fn login_failure_looks_the_same_for_an_unknown_user_and_a_wrong_password() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD).await;
+    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
+        .await;
 
-    let wrong_password = app.browser.login(EMAIL, "Tramonto sul lago di Como 2026").await;
+    let wrong_password = app
+        .browser
+        .login(EMAIL, "Tramonto sul lago di Como 2026")
+        .await;
     let unknown_user = app.browser.login("nessuno@example.it", PASSWORD).await;
 
     assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
@@ -39,21 +43,29 @@ async fn a_user_not_yet_active_cannot_log_in() {
 async fn login_renews_the_session_id_and_logout_ends_the_session() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD).await;
+    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
+        .await;
     let before = session_id(&app.browser.get("/accedi").await);
 
     let login = app.browser.login(EMAIL, PASSWORD).await;
     assert_eq!(location(&login), "/area-clienti");
     let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert_ne!(session_id(&login), before, "a new session id after login");
-    let old_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session WHERE id = $1")
-        .bind(&before)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let old_rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session WHERE id = $1")
+            .bind(&before)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(old_rows, 0, "the pre-login session is gone");
-    assert_eq!(app.browser.get("/area-clienti/profilo").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.browser.get("/area-clienti/profilo").await.status(),
+        StatusCode::OK
+    );
 
     let logout = app.browser.post_form("/esci", &[]).await;
     assert_eq!(location(&logout), "/accedi");
@@ -76,12 +88,20 @@ async fn pages_of_the_customer_area_need_a_login() {
 async fn the_profile_shows_company_and_own_data() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(&app.browser, &mail, Some(MOBILE), PASSWORD).await;
+    app.activate(&app.browser, &mail, Some(MOBILE), PASSWORD)
+        .await;
 
     let (status, html) = app.browser.get_html("/area-clienti/profilo").await;
 
     assert_eq!(status, StatusCode::OK);
-    for expected in ["Rossi Impianti S.r.l.", "01234567897", EMAIL, MOBILE, "Rappresentante Legale", "Attivo"] {
+    for expected in [
+        "Rossi Impianti S.r.l.",
+        "01234567897",
+        EMAIL,
+        MOBILE,
+        "Rappresentante Legale",
+        "Attivo",
+    ] {
         assert!(html.contains(expected), "{expected} missing");
     }
     assert_eq!(location(&app.browser.get("/").await), "/area-clienti");
@@ -90,12 +110,22 @@ async fn the_profile_shows_company_and_own_data() {
 #[tokio::test]
 async fn a_login_form_without_csrf_token_is_refused() {
     let app = spawn_app().await;
-    let response = app.browser.post_raw("/accedi", &[("username", EMAIL), ("password", PASSWORD)]).await;
+    let response = app
+        .browser
+        .post_raw("/accedi", &[("username", EMAIL), ("password", PASSWORD)])
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
 /// The session id a response sets in its cookie.
 fn session_id(response: &reqwest::Response) -> String {
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned()
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
 }

@@ -29,14 +29,25 @@ async fn active_user(app: &TestApp, mobile: Option<&str>) {
 
 async fn wait_for_subject(app: &TestApp, to: &str, subject: &str) -> ReceivedEmail {
     app.smtp
-        .wait_for(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject), Duration::from_secs(10))
+        .wait_for(
+            |m| m.to.iter().any(|t| t == to) && m.subject.contains(subject),
+            Duration::from_secs(10),
+        )
         .await
 }
 
 fn recovery_path(mail: &ReceivedEmail) -> String {
     let base = "http://portale.test";
-    let start = mail.text.find(&format!("{base}/recupera-password/")).expect("recovery link") + base.len();
-    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+    let start = mail
+        .text
+        .find(&format!("{base}/recupera-password/"))
+        .expect("recovery link")
+        + base.len();
+    mail.text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -45,25 +56,54 @@ async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_
     active_user(&app, Some(MOBILE)).await;
     let other = Browser::new(&app.address);
 
-    let asked = other.post_form("/recupera-password", &[("username", "Maria.Rossi@example.it")]).await;
+    let asked = other
+        .post_form(
+            "/recupera-password",
+            &[("username", "Maria.Rossi@example.it")],
+        )
+        .await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
     let mail = wait_for_subject(&app, EMAIL, "recupera").await;
     let link = recovery_path(&mail);
     other.post_form(&format!("{link}/codice"), &[]).await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE channel = 'sms' AND state = 'sent'").await;
+    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE channel = 'sms' AND state = 'sent'")
+        .await;
     let code = code_in(&app.sms.wait_for_to(MOBILE).await.text);
-    assert_eq!(location(&other.post_form(&link, &[("code", &code)]).await), format!("{link}/password"));
+    assert_eq!(
+        location(&other.post_form(&link, &[("code", &code)]).await),
+        format!("{link}/password")
+    );
     let done = other
-        .post_form(&format!("{link}/password"), &[("password", NEW_PASSWORD), ("password_confirm", NEW_PASSWORD)])
+        .post_form(
+            &format!("{link}/password"),
+            &[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
         .await;
 
     assert_eq!(location(&done), "/area-clienti");
-    assert_eq!(location(&app.browser.get("/area-clienti").await), "/accedi", "the other session ended");
+    assert_eq!(
+        location(&app.browser.get("/area-clienti").await),
+        "/accedi",
+        "the other session ended"
+    );
     wait_for_subject(&app, EMAIL, "password cambiata").await;
     let fresh = Browser::new(&app.address);
-    assert_eq!(fresh.login(EMAIL, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(location(&fresh.login(EMAIL, NEW_PASSWORD).await), "/area-clienti");
-    assert_eq!(other.get(&link).await.status(), StatusCode::GONE, "single use");
+    assert_eq!(
+        fresh.login(EMAIL, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        location(&fresh.login(EMAIL, NEW_PASSWORD).await),
+        "/area-clienti"
+    );
+    assert_eq!(
+        other.get(&link).await.status(),
+        StatusCode::GONE,
+        "single use"
+    );
 }
 
 #[tokio::test]
@@ -71,15 +111,24 @@ async fn recovery_without_a_mobile_sends_the_code_by_email() {
     let app = spawn_app().await;
     active_user(&app, None).await;
 
-    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    app.browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
     let link = recovery_path(&wait_for_subject(&app, EMAIL, "recupera").await);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE template = 'codice' AND state = 'sent'").await;
+    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE template = 'codice' AND state = 'sent'")
+        .await;
     let code = code_in(&wait_for_subject(&app, EMAIL, "codice").await.text);
     app.browser.post_form(&link, &[("code", &code)]).await;
     let done = app
         .browser
-        .post_form(&format!("{link}/password"), &[("password", NEW_PASSWORD), ("password_confirm", NEW_PASSWORD)])
+        .post_form(
+            &format!("{link}/password"),
+            &[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
         .await;
 
     assert_eq!(location(&done), "/area-clienti");
@@ -89,7 +138,9 @@ async fn recovery_without_a_mobile_sends_the_code_by_email() {
 async fn a_recovery_link_expires_after_an_hour() {
     let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
-    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    app.browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
     let link = recovery_path(&wait_for_subject(&app, EMAIL, "recupera").await);
     let lifetime: f64 = sqlx::query_scalar(
         "SELECT extract(epoch FROM expires_at - created_at)::float8 FROM credential_tokens WHERE purpose = 'recovery'",
@@ -112,36 +163,67 @@ async fn recovery_for_a_user_still_waiting_sends_a_fresh_username_email() {
     let app = spawn_app().await;
     let first = app.onboard(EMAIL, Some(MOBILE)).await;
 
-    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+    app.browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
 
     let fresh = app
         .smtp
-        .wait_for(|m| m.to[0] == EMAIL && m.text.contains("/attivazione/") && activation_path(m) != activation_path(&first), Duration::from_secs(10))
+        .wait_for(
+            |m| {
+                m.to[0] == EMAIL
+                    && m.text.contains("/attivazione/")
+                    && activation_path(m) != activation_path(&first)
+            },
+            Duration::from_secs(10),
+        )
         .await;
-    assert_eq!(app.browser.get(&activation_path(&first)).await.status(), StatusCode::GONE, "older link dead");
-    assert_eq!(app.browser.get(&activation_path(&fresh)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.browser.get(&activation_path(&first)).await.status(),
+        StatusCode::GONE,
+        "older link dead"
+    );
+    assert_eq!(
+        app.browser.get(&activation_path(&fresh)).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn recovery_for_unknown_or_disabled_accounts_sends_nothing() {
     let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
-    sqlx::query("UPDATE users SET state = 'disabilitato'").execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE users SET state = 'disabilitato'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let before = app.smtp.messages().await.len();
     let queued = app.count("SELECT count(*) FROM outbox").await;
 
     for who in ["nessuno@example.it", EMAIL] {
-        let response = app.browser.post_form("/recupera-password", &[("username", who)]).await;
+        let response = app
+            .browser
+            .post_form("/recupera-password", &[("username", who)])
+            .await;
         assert_eq!(location(&response), "/recupera-password?richiesta=inviata");
     }
     tokio::time::sleep(Duration::from_millis(700)).await;
 
-    assert_eq!(app.count("SELECT count(*) FROM outbox").await, queued, "nothing queued");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox").await,
+        queued,
+        "nothing queued"
+    );
     assert_eq!(app.smtp.messages().await.len(), before);
 }
 
 /// Status, redirect and the page behind it, with nothing of the person in it.
-async fn answer(browser: &Browser, path: &str, field: &str, value: &str) -> (StatusCode, String, String) {
+async fn answer(
+    browser: &Browser,
+    path: &str,
+    field: &str,
+    value: &str,
+) -> (StatusCode, String, String) {
     let response = browser.post_form(path, &[(field, value)]).await;
     let status = response.status();
     let target = location(&response);
@@ -155,7 +237,10 @@ async fn known_and_unknown_identifiers_get_identical_answers() {
     active_user(&app, Some(MOBILE)).await;
     let browser = Browser::new(&app.address);
 
-    for (path, field) in [("/recupera-password", "username"), ("/reinvio-credenziali", "email")] {
+    for (path, field) in [
+        ("/recupera-password", "username"),
+        ("/reinvio-credenziali", "email"),
+    ] {
         let known = answer(&browser, path, field, EMAIL).await;
         let unknown = answer(&browser, path, field, "nessuno@example.it").await;
         assert_eq!(known, unknown, "{path}");
@@ -175,7 +260,12 @@ async fn known_and_unknown_identifiers_take_the_same_time() {
     for i in 0..30 {
         for (who, samples) in [(EMAIL, &mut known), ("nessuno@example.it", &mut unknown)] {
             let started = Instant::now();
-            let response = browser.post_raw("/recupera-password", &[("username", who), ("csrf_token", &csrf)]).await;
+            let response = browser
+                .post_raw(
+                    "/recupera-password",
+                    &[("username", who), ("csrf_token", &csrf)],
+                )
+                .await;
             samples.push(started.elapsed());
             assert_eq!(response.status(), StatusCode::SEE_OTHER, "request {i}");
         }
@@ -187,7 +277,10 @@ async fn known_and_unknown_identifiers_take_the_same_time() {
     };
     let (k, u) = (median(&mut known), median(&mut unknown));
     let gap = k.abs_diff(u);
-    assert!(gap < Duration::from_millis(15), "median known {k:?} vs unknown {u:?}");
+    assert!(
+        gap < Duration::from_millis(15),
+        "median known {k:?} vs unknown {u:?}"
+    );
 }
 
 #[tokio::test]
@@ -196,29 +289,57 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
     active_user(&app, Some(MOBILE)).await;
     let sent = || app.count("SELECT count(*) FROM outbox WHERE template = 'recupero'");
 
-    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
-    app.wait_until("SELECT count(*) = 1 FROM outbox WHERE template = 'recupero'").await;
-    let again = app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
-    assert_eq!(location(&again), "/recupera-password?richiesta=inviata", "same answer over the cap");
+    app.browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
+    app.wait_until("SELECT count(*) = 1 FROM outbox WHERE template = 'recupero'")
+        .await;
+    let again = app
+        .browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
+    assert_eq!(
+        location(&again),
+        "/recupera-password?richiesta=inviata",
+        "same answer over the cap"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sent().await, 1, "one a minute");
 
-    sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'").execute(&app.pool).await.unwrap();
-    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE template = 'recupero'").await;
+    sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
+    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE template = 'recupero'")
+        .await;
 
     for _ in 0..4 {
-        sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'").execute(&app.pool).await.unwrap();
-        app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
+        sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'")
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        app.browser
+            .post_form("/recupera-password", &[("username", EMAIL)])
+            .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    app.wait_until("SELECT count(*) = 5 FROM outbox WHERE template = 'recupero'").await;
+    app.wait_until("SELECT count(*) = 5 FROM outbox WHERE template = 'recupero'")
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sent().await, 5, "five an hour");
 
-    sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '1 hour'").execute(&app.pool).await.unwrap();
-    app.browser.post_form("/recupera-password", &[("username", EMAIL)]).await;
-    app.wait_until("SELECT count(*) = 6 FROM outbox WHERE template = 'recupero'").await;
+    sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
+    app.wait_until("SELECT count(*) = 6 FROM outbox WHERE template = 'recupero'")
+        .await;
 }
 
 #[tokio::test]
@@ -235,7 +356,10 @@ async fn the_company_daily_cap_on_codes_holds() {
     .await
     .unwrap();
 
-    let response = app.browser.post_form(&format!("{}/codice", activation_path(&mail)), &[]).await;
+    let response = app
+        .browser
+        .post_form(&format!("{}/codice", activation_path(&mail)), &[])
+        .await;
 
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.text().await.unwrap().contains("numero massimo"));
@@ -247,15 +371,33 @@ async fn resend_gives_a_waiting_user_a_fresh_username_email_and_kills_the_old_li
     let app = spawn_app().await;
     let first = app.onboard(EMAIL, Some(MOBILE)).await;
 
-    let response = app.browser.post_form("/reinvio-credenziali", &[("email", "MARIA.ROSSI@example.it")]).await;
+    let response = app
+        .browser
+        .post_form(
+            "/reinvio-credenziali",
+            &[("email", "MARIA.ROSSI@example.it")],
+        )
+        .await;
 
-    assert_eq!(location(&response), "/reinvio-credenziali?richiesta=inviata");
+    assert_eq!(
+        location(&response),
+        "/reinvio-credenziali?richiesta=inviata"
+    );
     let fresh = app
         .smtp
-        .wait_for(|m| m.to[0] == EMAIL && activation_path(m) != activation_path(&first), Duration::from_secs(10))
+        .wait_for(
+            |m| m.to[0] == EMAIL && activation_path(m) != activation_path(&first),
+            Duration::from_secs(10),
+        )
         .await;
-    assert_eq!(app.browser.get(&activation_path(&first)).await.status(), StatusCode::GONE);
-    assert_eq!(app.browser.get(&activation_path(&fresh)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.browser.get(&activation_path(&first)).await.status(),
+        StatusCode::GONE
+    );
+    assert_eq!(
+        app.browser.get(&activation_path(&fresh)).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -263,14 +405,26 @@ async fn resend_reminds_an_active_user_of_the_username_with_a_recovery_link() {
     let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
 
-    app.browser.post_form("/reinvio-credenziali", &[("email", EMAIL)]).await;
+    app.browser
+        .post_form("/reinvio-credenziali", &[("email", EMAIL)])
+        .await;
 
     let mail = app
         .smtp
-        .wait_for(|m| m.to[0] == EMAIL && m.text.contains("/recupera-password/"), Duration::from_secs(10))
+        .wait_for(
+            |m| m.to[0] == EMAIL && m.text.contains("/recupera-password/"),
+            Duration::from_secs(10),
+        )
         .await;
-    assert!(mail.text.contains(EMAIL) && mail.text.contains("/recupera-password/"), "{}", mail.text);
-    assert_eq!(app.browser.get(&recovery_path(&mail)).await.status(), StatusCode::OK);
+    assert!(
+        mail.text.contains(EMAIL) && mail.text.contains("/recupera-password/"),
+        "{}",
+        mail.text
+    );
+    assert_eq!(
+        app.browser.get(&recovery_path(&mail)).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -279,7 +433,10 @@ async fn the_resend_page_tells_employees_their_legal_representative_can_resend()
     let (status, page) = app.browser.get_html("/reinvio-credenziali").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Rappresentante Legale"));
-    let empty = app.browser.post_form("/reinvio-credenziali", &[("email", "  ")]).await;
+    let empty = app
+        .browser
+        .post_form("/reinvio-credenziali", &[("email", "  ")])
+        .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(texts(&empty.text().await.unwrap(), "#email-error")[0].contains("Inserisci"));
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApp, VAT_A, VAT_B, activation_path, contract_body, location, spawn_app, texts};
+use crate::helpers::{
+    Browser, TestApp, VAT_A, VAT_B, activation_path, contract_body, location, spawn_app, texts,
+};
 
 const STAFF: &str = "operatore.giulia";
 const STAFF_PASSWORD: &str = "Centralino di Torino 191 turno";
@@ -15,19 +17,33 @@ const MOBILE: &str = "+393331234567";
 
 async fn staff_browser(app: &TestApp) -> Browser {
     let hasher = area_clienti::auth::PasswordHasher::new(1).unwrap();
-    area_clienti::support::add_staff(&app.pool, &hasher, STAFF, STAFF_PASSWORD).await.unwrap();
+    area_clienti::support::add_staff(&app.pool, &hasher, STAFF, STAFF_PASSWORD)
+        .await
+        .unwrap();
     let browser = Browser::new(&app.address);
     let (_, page) = browser.get_html("/assistenza/accedi").await;
     let csrf = crate::helpers::hidden_input(&page, "csrf_token").unwrap();
     let response = browser
-        .post_raw("/assistenza/accedi", &[("username", STAFF), ("password", STAFF_PASSWORD), ("csrf_token", &csrf)])
+        .post_raw(
+            "/assistenza/accedi",
+            &[
+                ("username", STAFF),
+                ("password", STAFF_PASSWORD),
+                ("csrf_token", &csrf),
+            ],
+        )
         .await;
     assert_eq!(location(&response), "/assistenza");
     browser
 }
 
 /// Submits a form of a staff page (the CSRF token comes from that page, as in a browser).
-async fn staff_post(browser: &Browser, page_path: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+async fn staff_post(
+    browser: &Browser,
+    page_path: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let (_, page) = browser.get_html(page_path).await;
     let csrf = crate::helpers::hidden_input(&page, "csrf_token").unwrap();
     let mut form = fields.to_vec();
@@ -45,7 +61,12 @@ fn run_staff_add(app: &TestApp, username: &str, password: &str) -> std::process:
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -59,42 +80,104 @@ async fn staff_accounts_are_created_from_the_cli_with_the_password_policy() {
 
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    assert!(!again.status.success(), "usernames are unique regardless of case");
-    assert_eq!(app.count("SELECT count(*) FROM staff_users WHERE password_hash LIKE '$argon2id$%'").await, 1);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        !again.status.success(),
+        "usernames are unique regardless of case"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM staff_users WHERE password_hash LIKE '$argon2id$%'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
 async fn staff_and_customer_sessions_never_open_each_others_pages() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(&app.browser, &mail, Some(MOBILE), "Tramonto sul lago di Garda 2026").await;
+    app.activate(
+        &app.browser,
+        &mail,
+        Some(MOBILE),
+        "Tramonto sul lago di Garda 2026",
+    )
+    .await;
     let staff = staff_browser(&app).await;
 
-    assert_eq!(location(&app.browser.get("/assistenza").await), "/assistenza/accedi", "customer session on staff pages");
-    assert_eq!(location(&staff.get("/area-clienti").await), "/accedi", "staff session on customer pages");
+    assert_eq!(
+        location(&app.browser.get("/assistenza").await),
+        "/assistenza/accedi",
+        "customer session on staff pages"
+    );
+    assert_eq!(
+        location(&staff.get("/area-clienti").await),
+        "/accedi",
+        "staff session on customer pages"
+    );
     assert_eq!(staff.get("/assistenza").await.status(), StatusCode::OK);
-    assert_eq!(app.browser.get("/area-clienti").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.browser.get("/area-clienti").await.status(),
+        StatusCode::OK
+    );
     let customer_on_staff_login = Browser::new(&app.address);
     let (_, page) = customer_on_staff_login.get_html("/assistenza/accedi").await;
     let csrf = crate::helpers::hidden_input(&page, "csrf_token").unwrap();
     let refused = customer_on_staff_login
-        .post_raw("/assistenza/accedi", &[("username", EMAIL), ("password", "Tramonto sul lago di Garda 2026"), ("csrf_token", &csrf)])
+        .post_raw(
+            "/assistenza/accedi",
+            &[
+                ("username", EMAIL),
+                ("password", "Tramonto sul lago di Garda 2026"),
+                ("csrf_token", &csrf),
+            ],
+        )
         .await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(Browser::new(&app.address).login(STAFF, STAFF_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        Browser::new(&app.address)
+            .login(STAFF, STAFF_PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn staff_find_a_company_by_vat_name_email_username_or_mobile() {
     let app = spawn_app().await;
-    app.post_contract(&contract_body("CTR-1", VAT_A, EMAIL, Some(MOBILE), &["+393401112233"])).await;
-    let mut other = contract_body("CTR-2", VAT_B, "luca.verdi@example.it", None, &["+393409998877"]);
+    app.post_contract(&contract_body(
+        "CTR-1",
+        VAT_A,
+        EMAIL,
+        Some(MOBILE),
+        &["+393401112233"],
+    ))
+    .await;
+    let mut other = contract_body(
+        "CTR-2",
+        VAT_B,
+        "luca.verdi@example.it",
+        None,
+        &["+393409998877"],
+    );
     other["company"]["name"] = serde_json::json!("Verdi Trasporti S.p.A.");
     app.post_contract(&other).await;
     let staff = staff_browser(&app).await;
 
-    for query in ["IT01234567897", "0123456", "rossi impianti", "MARIA.ROSSI@", "maria.rossi@example.it", "340 111 2233", "+393331234567"] {
+    for query in [
+        "IT01234567897",
+        "0123456",
+        "rossi impianti",
+        "MARIA.ROSSI@",
+        "maria.rossi@example.it",
+        "340 111 2233",
+        "+393331234567",
+    ] {
         let path = format!("/assistenza?q={}", url_encode(query));
         let (status, page) = staff.get_html(&path).await;
         assert_eq!(status, StatusCode::OK);
@@ -102,7 +185,10 @@ async fn staff_find_a_company_by_vat_name_email_username_or_mobile() {
         assert_eq!(names, vec!["Rossi Impianti S.r.l."], "query {query:?}");
     }
     let (_, page) = staff.get_html("/assistenza?q=verdi").await;
-    assert_eq!(texts(&page, ".result-list li strong"), vec!["Verdi Trasporti S.p.A."]);
+    assert_eq!(
+        texts(&page, ".result-list li strong"),
+        vec!["Verdi Trasporti S.p.A."]
+    );
     let (_, page) = staff.get_html("/assistenza?q=nessuna-azienda").await;
     assert!(texts(&page, ".result-list li").is_empty());
 }
@@ -115,26 +201,60 @@ fn url_encode(text: &str) -> String {
 async fn staff_resend_the_username_email_with_a_reason_and_the_user_is_told() {
     let app = spawn_app().await;
     let first = app.onboard(EMAIL, Some(MOBILE)).await;
-    let company_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM companies").fetch_one(&app.pool).await.unwrap();
-    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users").fetch_one(&app.pool).await.unwrap();
+    let company_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM companies")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let staff = staff_browser(&app).await;
     let sheet = format!("/assistenza/aziende/{company_id}");
     let action = format!("/assistenza/utenti/{user_id}/reinvia");
 
     let without_reason = staff_post(&staff, &sheet, &action, &[("reason", " ")]).await;
     assert_eq!(without_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.count("SELECT count(*) FROM outbox").await, 1, "nothing sent without a reason");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox").await,
+        1,
+        "nothing sent without a reason"
+    );
 
-    let done = staff_post(&staff, &sheet, &action, &[("reason", "Ticket 4711: e-mail non ricevuta")]).await;
+    let done = staff_post(
+        &staff,
+        &sheet,
+        &action,
+        &[("reason", "Ticket 4711: e-mail non ricevuta")],
+    )
+    .await;
 
     assert_eq!(location(&done), sheet);
     let fresh = app
         .smtp
-        .wait_for(|m| m.to[0] == EMAIL && m.text.contains("/attivazione/") && activation_path(m) != activation_path(&first), Duration::from_secs(10))
+        .wait_for(
+            |m| {
+                m.to[0] == EMAIL
+                    && m.text.contains("/attivazione/")
+                    && activation_path(m) != activation_path(&first)
+            },
+            Duration::from_secs(10),
+        )
         .await;
-    assert_eq!(app.browser.get(&activation_path(&first)).await.status(), StatusCode::GONE);
-    assert_eq!(app.browser.get(&activation_path(&fresh)).await.status(), StatusCode::OK);
-    app.smtp.wait_for(|m| m.to[0] == EMAIL && m.subject.contains("Servizio Clienti"), Duration::from_secs(10)).await;
+    assert_eq!(
+        app.browser.get(&activation_path(&first)).await.status(),
+        StatusCode::GONE
+    );
+    assert_eq!(
+        app.browser.get(&activation_path(&fresh)).await.status(),
+        StatusCode::OK
+    );
+    app.smtp
+        .wait_for(
+            |m| m.to[0] == EMAIL && m.subject.contains("Servizio Clienti"),
+            Duration::from_secs(10),
+        )
+        .await;
     let (actor, details): (String, serde_json::Value) = sqlx::query_as(
         "SELECT actor_label, details FROM audit_events WHERE action = 'assistenza_reinvio_credenziali' AND staff_user_id IS NOT NULL",
     )
@@ -149,17 +269,48 @@ async fn staff_resend_the_username_email_with_a_reason_and_the_user_is_told() {
 async fn the_company_sheet_shows_users_lines_messages_with_their_errors_and_no_secrets() {
     let app = spawn_app().await;
     app.smtp.set_reject(Some("550 5.1.1 casella inesistente"));
-    app.post_contract(&contract_body("CTR-1", VAT_A, EMAIL, Some(MOBILE), &["+393401112233"])).await;
-    app.wait_until("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'failed')").await;
-    let company_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM companies").fetch_one(&app.pool).await.unwrap();
+    app.post_contract(&contract_body(
+        "CTR-1",
+        VAT_A,
+        EMAIL,
+        Some(MOBILE),
+        &["+393401112233"],
+    ))
+    .await;
+    app.wait_until("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'failed')")
+        .await;
+    let company_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM companies")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let staff = staff_browser(&app).await;
 
-    let (status, page) = staff.get_html(&format!("/assistenza/aziende/{company_id}")).await;
+    let (status, page) = staff
+        .get_html(&format!("/assistenza/aziende/{company_id}"))
+        .await;
 
     assert_eq!(status, StatusCode::OK);
-    for expected in ["Rossi Impianti S.r.l.", "01234567897", EMAIL, "+393401112233", "CTR-1", "550", "failed", "contratto_registrato"] {
+    for expected in [
+        "Rossi Impianti S.r.l.",
+        "01234567897",
+        EMAIL,
+        "+393401112233",
+        "CTR-1",
+        "550",
+        "failed",
+        "contratto_registrato",
+    ] {
         assert!(page.contains(expected), "{expected} missing");
     }
-    assert!(!page.contains("/attivazione/"), "no link token shown to staff");
-    assert_eq!(staff.get("/assistenza/aziende/00000000-0000-0000-0000-000000000000").await.status(), StatusCode::NOT_FOUND);
+    assert!(
+        !page.contains("/attivazione/"),
+        "no link token shown to staff"
+    );
+    assert_eq!(
+        staff
+            .get("/assistenza/aziende/00000000-0000-0000-0000-000000000000")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
