@@ -105,6 +105,10 @@ pub struct Settings {
         default_value_t = 5_000
     )]
     pub outbox_retry_base_ms: u64,
+    /// Seconds a claimed message stays reserved to the worker delivering it (a crashed
+    /// worker's messages are retried after this); deliveries are cut off at half of it.
+    #[arg(long, env = "OUTBOX_LEASE_SECS", global = true, default_value_t = 120)]
+    pub outbox_lease_secs: u64,
     /// Delivery attempts before a message is recorded as failed for good.
     #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", global = true, default_value_t = 8)]
     pub outbox_max_attempts: i32,
@@ -133,6 +137,9 @@ impl Config {
             .as_deref()
             .map(|u| Url::parse(u).with_context(|| format!("SMS_GATEWAY_URL non valido: {u:?}")))
             .transpose()?;
+        if s.outbox_lease_secs < 2 {
+            bail!("OUTBOX_LEASE_SECS deve essere almeno 2");
+        }
         if s.outbox_max_attempts < 1 {
             bail!("OUTBOX_MAX_ATTEMPTS deve essere almeno 1");
         }
@@ -153,6 +160,7 @@ impl Config {
                 sms_gateway_token: secret(&s.sms_gateway_token),
                 retry_base: Duration::from_millis(s.outbox_retry_base_ms),
                 max_attempts: s.outbox_max_attempts,
+                lease: Duration::from_secs(s.outbox_lease_secs),
             },
         })
     }

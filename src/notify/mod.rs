@@ -90,6 +90,9 @@ pub struct NotifySettings {
     pub retry_base: Duration,
     /// Attempts after which a message that keeps failing temporarily is given up.
     pub max_attempts: i32,
+    /// How long a claimed message stays reserved to its worker; a worker that dies leaves
+    /// its messages to be retried after this.
+    pub lease: Duration,
 }
 
 /// The transports in use, shared by the worker's deliveries.

@@ -46,7 +46,7 @@ impl From<&NotifySettings> for WorkerSettings {
             retry_base: settings.retry_base,
             max_attempts: settings.max_attempts,
             batch: 32,
-            lease: Duration::from_secs(120),
+            lease: settings.lease,
         }
     }
 }

@@ -55,6 +55,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         internal_api_token: Some(API_TOKEN.into()),
         outbox_retry_base_ms: 200,
         outbox_max_attempts: 5,
+        outbox_lease_secs: 120,
     };
     let mut settings = settings;
     customize(&mut settings);
