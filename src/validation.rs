@@ -31,4 +31,38 @@ impl FieldErrors {
     pub fn all(&self) -> &[(&'static str, String)] {
         &self.0
     }
+
+    /// The errors for the summary at the top of a form: "Username: Il campo è obbligatorio".
+    pub fn summary(&self) -> Vec<(&'static str, String)> {
+        self.0.iter().map(|(field, message)| (*field, format!("{}: {message}", label(field)))).collect()
+    }
+}
+
+/// The visible label of a form field, for the error summary.
+fn label(field: &str) -> &str {
+    match field {
+        "mobile" => "Numero di cellulare",
+        "email" => "Indirizzo e-mail",
+        "username" => "Username",
+        "profile" => "Profilo",
+        "first_name" => "Nome",
+        "last_name" => "Cognome",
+        "password" => "Password",
+        "password_confirm" => "Conferma la password",
+        "code" => "Codice di verifica",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_each_field() {
+        let mut errors = FieldErrors::default();
+        errors.add("username", "Il campo è obbligatorio");
+        assert_eq!(errors.summary(), vec![("username", "Username: Il campo è obbligatorio".to_owned())]);
+        assert_eq!(errors.get("username"), Some("Il campo è obbligatorio"));
+    }
 }
