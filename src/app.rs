@@ -46,6 +46,7 @@ impl Application {
 
     pub async fn build_with_pool(config: Config, pool: PgPool) -> anyhow::Result<Application> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        crate::metrics::handle();
         let state = AppState {
             transports: Transports::from_settings(&config.notify, pool.clone())?,
             hasher: PasswordHasher::new(cores)?,
@@ -158,6 +159,7 @@ fn router(state: AppState) -> Router {
                 .service(ServeDir::new(static_dir())),
         )
         .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

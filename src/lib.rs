@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod metrics;
 pub mod notify;
 pub mod support;
 pub mod telemetry;

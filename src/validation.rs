@@ -34,7 +34,10 @@ impl FieldErrors {
 
     /// The errors for the summary at the top of a form: "Username: Il campo è obbligatorio".
     pub fn summary(&self) -> Vec<(&'static str, String)> {
-        self.0.iter().map(|(field, message)| (*field, format!("{}: {message}", label(field)))).collect()
+        self.0
+            .iter()
+            .map(|(field, message)| (*field, format!("{}: {message}", label(field))))
+            .collect()
     }
 }
 
@@ -62,7 +65,10 @@ mod tests {
     fn the_summary_names_each_field() {
         let mut errors = FieldErrors::default();
         errors.add("username", "Il campo è obbligatorio");
-        assert_eq!(errors.summary(), vec![("username", "Username: Il campo è obbligatorio".to_owned())]);
+        assert_eq!(
+            errors.summary(),
+            vec![("username", "Username: Il campo è obbligatorio".to_owned())]
+        );
         assert_eq!(errors.get("username"), Some("Il campo è obbligatorio"));
     }
 }

@@ -4,6 +4,7 @@ pub mod csrf;
 pub mod password;
 pub mod session;
 pub mod staff;
+pub mod throttle;
 
 pub use csrf::{CsrfForm, CsrfToken};
 pub use password::PasswordHasher;

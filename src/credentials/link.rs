@@ -250,6 +250,8 @@ pub async fn set_password(
     }
     users::activate_with_password(&mut tx, user.id, &hash).await?;
     db::mark_token_used(&mut tx, token.id).await?;
+    // Whoever chose a new password through a verified link may log in at once.
+    crate::auth::throttle::clear_account(&mut tx, &user.username).await?;
     let action = match purpose {
         Purpose::Activation => "account_attivato",
         Purpose::Recovery => "password_reimpostata",

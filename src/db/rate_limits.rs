@@ -38,3 +38,43 @@ pub async fn try_acquire(conn: &mut PgConnection, key: &str, limit: Limit) -> sq
         .await?;
     Ok(true)
 }
+
+/// How many events `key` had in the last `window_secs`, and how long ago the latest was.
+pub async fn recent(
+    conn: &mut PgConnection,
+    key: &str,
+    window_secs: i64,
+) -> sqlx::Result<(i64, Option<f64>)> {
+    sqlx::query_as(
+        "SELECT count(*), extract(epoch FROM now() - max(created_at))::float8
+         FROM rate_limit_events WHERE key = $1 AND created_at > now() - make_interval(secs => $2)",
+    )
+    .bind(key)
+    .bind(window_secs as f64)
+    .fetch_one(conn)
+    .await
+}
+
+/// Records one event on `key` (and forgets events older than a day).
+pub async fn record(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM rate_limit_events WHERE key = $1 AND created_at < now() - interval '1 day'",
+    )
+    .bind(key)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO rate_limit_events (key) VALUES ($1)")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets every event of `key` (e.g. failures, after a successful login).
+pub async fn clear(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM rate_limit_events WHERE key = $1")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

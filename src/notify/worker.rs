@@ -200,14 +200,20 @@ async fn record(
     outcome: Result<(), DeliveryError>,
 ) -> sqlx::Result<()> {
     let (id, template) = (message.id, &message.template);
+    let channel = match message.channel {
+        outbox::Channel::Email => "email",
+        outbox::Channel::Sms => "sms",
+    };
     match outcome {
         Ok(()) => {
             outbox::mark_sent(pool, id).await?;
+            crate::metrics::delivery(channel, "sent");
             tracing::info!("message delivered");
         }
         Err(DeliveryError::Transient(error)) if message.attempts < settings.max_attempts => {
             let delay = retry_delay(settings.retry_base, message.attempts);
             outbox::mark_retry(pool, id, delay, &error).await?;
+            crate::metrics::delivery(channel, "retry");
             tracing::warn!(%error, retry_in_s = delay.as_secs(), "delivery failed, will retry");
         }
         Err(error) => {
@@ -218,6 +224,7 @@ async fn record(
                 permanent => permanent.to_string(),
             };
             outbox::mark_failed(pool, id, &error).await?;
+            crate::metrics::delivery(channel, "failed");
             tracing::warn!(message_id = %id, template, %error, "message not delivered: failed for good");
         }
     }

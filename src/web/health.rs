@@ -1,4 +1,4 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and the Prometheus metrics.
 
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
 }
 
 /// The process is up.
@@ -30,4 +31,19 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
             "database non raggiungibile",
         ),
     }
+}
+
+/// Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    match crate::db::outbox::queue_stats(&state.pool).await {
+        Ok((queued, oldest)) => crate::metrics::outbox_gauges(queued, oldest),
+        Err(e) => tracing::warn!(error = %e, "outbox gauges not refreshed"),
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        crate::metrics::handle().render(),
+    )
 }

@@ -59,7 +59,7 @@ impl ErrorPage {
 pub struct LoginPage {
     pub layout: Layout,
     pub username: String,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
 /// The page of an emailed link: send the code, or type it.

@@ -13,7 +13,7 @@ use super::AppState;
 use super::client::ClientAddr;
 use super::pages::{Layout, LoginPage};
 use crate::actor::Actor;
-use crate::auth::{CsrfForm, CsrfToken, session};
+use crate::auth::{CsrfForm, CsrfToken, session, throttle};
 use crate::db::{audit, users};
 use crate::domain::RegistrationState;
 use crate::error::AppError;
@@ -72,6 +72,16 @@ async fn login(
         .then_some(username)
         .filter(|_| form.password.len() <= MAX_PASSWORD);
     let mut conn = state.pool.acquire().await?;
+    if let Some(wait) = throttle::wait_before_login(&mut conn, username, client.as_deref()).await? {
+        tracing::warn!(wait_secs = wait, "login throttled");
+        crate::metrics::login_throttled();
+        let minutes = wait.div_ceil(60);
+        let message = format!(
+            "Troppi tentativi di accesso non riusciti. Riprova tra {minutes} {} oppure usa Recupera Password.",
+            if minutes == 1 { "minuto" } else { "minuti" }
+        );
+        return login_refused(&session, username, StatusCode::TOO_MANY_REQUESTS, message).await;
+    }
     let found = match candidate {
         Some(u) => users::find_credentials(&mut conn, u).await?,
         None => None,
@@ -87,9 +97,10 @@ async fn login(
         ""
     };
     let ok = state.hasher.verify(password, hash.as_deref()).await?;
-    let actor = Actor::visitor(client);
+    let actor = Actor::visitor(client.clone());
     match user {
         Some(user) if ok => {
+            throttle::clear_account(&mut conn, username).await?;
             session::login(&session, &user).await?;
             let event = actor.event(user.company_id, Some(user.id), "accesso", json!({}));
             audit::append(&mut conn, &event).await?;
@@ -97,21 +108,39 @@ async fn login(
             Ok(Redirect::to("/area-clienti").into_response())
         }
         user => {
+            throttle::record_failure(&mut conn, username, client.as_deref()).await?;
             if let Some(user) = user {
                 let event =
                     actor.event(user.company_id, Some(user.id), "accesso_fallito", json!({}));
                 audit::append(&mut conn, &event).await?;
             }
             tracing::info!("login failed");
-            let csrf = crate::auth::csrf::token_of(&session).await?;
-            let page = LoginPage {
-                layout: Layout::anonymous(csrf),
-                username: username.chars().take(MAX_USERNAME).collect(),
-                error: Some(LOGIN_FAILED),
-            };
-            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+            crate::metrics::login_failed();
+            login_refused(
+                &session,
+                username,
+                StatusCode::UNAUTHORIZED,
+                LOGIN_FAILED.to_owned(),
+            )
+            .await
         }
     }
+}
+
+/// The login form again, with what was typed (never the password) and why it failed.
+async fn login_refused(
+    session: &Session,
+    username: &str,
+    status: StatusCode,
+    message: String,
+) -> Result<Response, AppError> {
+    let csrf = crate::auth::csrf::token_of(session).await?;
+    let page = LoginPage {
+        layout: Layout::anonymous(csrf),
+        username: username.chars().take(MAX_USERNAME).collect(),
+        error: Some(message),
+    };
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize)]

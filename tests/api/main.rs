@@ -10,6 +10,7 @@ mod login;
 mod permissions;
 mod probes;
 mod recovery;
+mod security;
 mod servizio_clienti;
 mod support;
 mod user_management;

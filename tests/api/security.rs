@@ -1,0 +1,137 @@
+//! Login throttling and the metrics endpoint.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, TestApp, location, spawn_app, texts};
+
+const EMAIL: &str = "maria.rossi@example.it";
+const MOBILE: &str = "+393331234567";
+const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
+
+async fn active_user(app: &TestApp) {
+    let mail = app.onboard(EMAIL, Some(MOBILE)).await;
+    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
+        .await;
+}
+
+#[tokio::test]
+async fn after_five_failed_logins_an_account_must_wait_even_with_the_right_password() {
+    let app = spawn_app().await;
+    active_user(&app).await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.browser
+                .login(EMAIL, "sbagliata sbagliata")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    let throttled = app.browser.login(EMAIL, PASSWORD).await;
+
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    let message = texts(&throttled.text().await.unwrap(), ".error-summary").join(" ");
+    assert!(
+        message.contains("Riprova tra") && message.contains("Recupera Password"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn throttling_looks_the_same_for_unknown_usernames() {
+    let app = spawn_app().await;
+    active_user(&app).await;
+    for who in [EMAIL, "nessuno@example.it"] {
+        for _ in 0..5 {
+            app.browser.login(who, "sbagliata sbagliata").await;
+        }
+    }
+
+    let known = app.browser.login(EMAIL, "sbagliata sbagliata").await;
+    let unknown = app
+        .browser
+        .login("nessuno@example.it", "sbagliata sbagliata")
+        .await;
+
+    assert_eq!(known.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(unknown.status(), StatusCode::TOO_MANY_REQUESTS);
+    let a = texts(&known.text().await.unwrap(), ".error-summary");
+    let b = texts(&unknown.text().await.unwrap(), ".error-summary");
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn the_wait_ends_so_the_real_owner_is_never_locked_out_for_good() {
+    let app = spawn_app().await;
+    active_user(&app).await;
+    for _ in 0..6 {
+        app.browser.login(EMAIL, "sbagliata sbagliata").await;
+    }
+    assert_eq!(
+        app.browser.login(EMAIL, PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '20 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let login = app.browser.login(EMAIL, PASSWORD).await;
+
+    assert_eq!(location(&login), "/area-clienti");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM rate_limit_events WHERE key LIKE 'login:fallito:account:%'"
+        )
+        .await,
+        0,
+        "a successful login forgets the failures"
+    );
+}
+
+#[tokio::test]
+async fn one_client_address_failing_on_many_usernames_is_slowed_down() {
+    let app = spawn_app().await;
+    for i in 0..50 {
+        app.browser
+            .login(&format!("utente{i}@example.it"), "sbagliata sbagliata")
+            .await;
+    }
+
+    let next = app
+        .browser
+        .login("ancora-un-altro@example.it", "sbagliata sbagliata")
+        .await;
+
+    assert_eq!(next.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_login_failures_and_outbox_state() {
+    let app = spawn_app().await;
+    active_user(&app).await;
+    app.browser.login(EMAIL, "sbagliata sbagliata").await;
+    app.wait_until("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued')")
+        .await;
+
+    let response = app.browser.get("/metrics").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    for expected in [
+        "http_requests_total{",
+        "route=\"/attivazione/{token}\"",
+        "http_request_duration_seconds_bucket",
+        "login_failures_total",
+        "outbox_queued_messages",
+        "outbox_oldest_queued_age_seconds",
+        "outbox_deliveries_total{",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from metrics");
+    }
+    assert!(
+        !text.contains("/attivazione/A") && !text.contains(EMAIL),
+        "no tokens or personal data in metrics"
+    );
+}
