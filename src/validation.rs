@@ -53,6 +53,7 @@ fn label(field: &str) -> &str {
         "password" => "Password",
         "password_confirm" => "Conferma la password",
         "code" => "Codice di verifica",
+        "current_password" => "Password attuale",
         other => other,
     }
 }

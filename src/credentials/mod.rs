@@ -5,6 +5,7 @@
 pub mod link;
 pub mod recovery;
 pub mod secret;
+pub mod self_service;
 pub mod username_email;
 
 pub use link::{CodeError, DeadLink, LinkError, LinkView, SendCodeError, Step};

@@ -249,3 +249,27 @@ pub async fn find_by_email(
     .fetch_all(conn)
     .await
 }
+
+/// The user's own contact data change (self-service).
+pub async fn update_contacts(
+    conn: &mut PgConnection,
+    id: Uuid,
+    email: &str,
+    mobile: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email = $2, mobile = $3 WHERE id = $1")
+        .bind(id)
+        .bind(email)
+        .bind(mobile)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The stored password hash of a user.
+pub async fn password_hash(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}

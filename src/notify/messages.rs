@@ -166,6 +166,20 @@ pub fn password_changed_email(first_name: &str, username: &str) -> RenderedEmail
     )
 }
 
+/// After the owner changed their email or mobile: sent to the address on file before.
+pub fn contacts_changed_email(first_name: &str, username: &str) -> RenderedEmail {
+    let paragraphs = [
+        format!("i dati di contatto (e-mail o cellulare) della username {username} sono stati modificati."),
+        "Se sei stato tu, non devi fare altro. Se non sei stato tu, usa subito Recupera Password e chiama il Servizio Clienti 191.".to_owned(),
+    ];
+    notice(
+        first_name,
+        "Area Clienti: dati di contatto modificati",
+        &paragraphs,
+        None,
+    )
+}
+
 /// When support staff acted on the account (e.g. resent the username email).
 pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
     let paragraphs = [

@@ -7,6 +7,7 @@ pub mod api;
 pub mod client;
 pub mod dev_mailbox;
 pub mod health;
+pub mod own_account;
 pub mod pages;
 pub mod public;
 pub mod recovery;
@@ -47,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(activation::router())
         .merge(recovery::router())
         .merge(account::router())
+        .merge(own_account::router())
         .merge(user_management::router())
         .merge(health::router())
         .nest("/api/v1", api::router());

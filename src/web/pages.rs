@@ -152,3 +152,20 @@ pub struct RequestPage {
     pub note: &'static str,
     pub errors: FormErrors,
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/contacts.html")]
+pub struct ContactsPage {
+    pub layout: Layout,
+    pub email: String,
+    pub mobile: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/password.html")]
+pub struct OwnPasswordPage {
+    pub layout: Layout,
+    pub username: String,
+    pub errors: FormErrors,
+}

@@ -7,6 +7,7 @@ mod demo;
 mod helpers;
 mod import;
 mod login;
+mod own_account;
 mod permissions;
 mod probes;
 mod recovery;

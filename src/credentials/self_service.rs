@@ -1,0 +1,110 @@
+//! A logged-in user changes their own contact data or password. Both need the current
+//! password again (re-authentication), both tell the owner by email, both are audited.
+
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::recovery::queue;
+use crate::actor::Actor;
+use crate::auth::PasswordHasher;
+use crate::db::audit;
+use crate::db::users::{self, User};
+use crate::domain::{EmailAddress, Password, PhoneNumber};
+use crate::notify::messages;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelfServiceError {
+    /// The current password typed for re-authentication is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for SelfServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        SelfServiceError::Internal(e.into())
+    }
+}
+
+async fn reauthenticate(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    user: &User,
+    current: &str,
+) -> Result<(), SelfServiceError> {
+    let mut conn = pool.acquire().await?;
+    let hash = users::password_hash(&mut conn, user.id).await?;
+    if current.len() <= 1024 && hasher.verify(current, hash.as_deref()).await? {
+        Ok(())
+    } else {
+        Err(SelfServiceError::WrongPassword)
+    }
+}
+
+/// New email and mobile; the old address is told, in case it was not the owner.
+pub async fn change_contacts(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    user: &User,
+    actor: &Actor,
+    current_password: &str,
+    email: &EmailAddress,
+    mobile: Option<&PhoneNumber>,
+) -> Result<(), SelfServiceError> {
+    reauthenticate(pool, hasher, user, current_password).await?;
+    let mobile = mobile.map(PhoneNumber::as_str);
+    let mut tx = pool.begin().await?;
+    users::update_contacts(&mut tx, user.id, email.as_str(), mobile).await?;
+    let notice = messages::contacts_changed_email(&user.first_name, &user.username);
+    queue(&mut tx, user, "contatti_modificati", &notice).await?;
+    let details = json!({
+        "prima": { "email": user.email, "mobile": user.mobile },
+        "dopo": { "email": email.as_str(), "mobile": mobile },
+    });
+    audit::append(
+        &mut tx,
+        &actor.event(
+            user.company_id,
+            Some(user.id),
+            "contatti_modificati",
+            details,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// New password: every session of the user ends (the caller logs this one in again).
+/// Returns the user as now stored.
+pub async fn change_password(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    user: &User,
+    actor: &Actor,
+    current_password: &str,
+    password: &Password,
+) -> Result<User, SelfServiceError> {
+    reauthenticate(pool, hasher, user, current_password).await?;
+    let hash = hasher.hash(password).await?;
+    let mut tx = pool.begin().await?;
+    users::activate_with_password(&mut tx, user.id, &hash).await?;
+    let notice = messages::password_changed_email(&user.first_name, &user.username);
+    queue(&mut tx, user, "password_cambiata", &notice).await?;
+    audit::append(
+        &mut tx,
+        &actor.event(
+            user.company_id,
+            Some(user.id),
+            "password_cambiata",
+            json!({}),
+        ),
+    )
+    .await?;
+    let user = users::find(&mut tx, user.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+    tx.commit().await?;
+    Ok(user)
+}

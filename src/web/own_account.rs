@@ -1,0 +1,166 @@
+//! `/area-clienti/profilo/contatti` and `/area-clienti/profilo/password`: every user
+//! changes their own email, mobile and password, after typing the current password again.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::AppState;
+use super::account::layout_for;
+use super::client::ClientAddr;
+use super::pages::{ContactsPage, FormErrors, OwnPasswordPage};
+use crate::actor::Actor;
+use crate::auth::{CsrfForm, CsrfToken, CurrentUser, session};
+use crate::credentials::self_service::{self, SelfServiceError};
+use crate::domain::{EmailAddress, Password, PhoneNumber};
+use crate::error::AppError;
+
+const WRONG_PASSWORD: &str = "La password attuale non è corretta.";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/area-clienti/profilo/contatti",
+            get(contacts_form).post(change_contacts),
+        )
+        .route(
+            "/area-clienti/profilo/password",
+            get(password_form).post(change_password),
+        )
+}
+
+async fn contacts_form(CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> ContactsPage {
+    ContactsPage {
+        email: user.email.clone(),
+        mobile: user.mobile.clone().unwrap_or_default(),
+        layout: layout_for(&user, csrf),
+        errors: FormErrors::default(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ContactsForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    current_password: String,
+}
+
+async fn change_contacts(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<ContactsForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FormErrors::default();
+    let email = errors.check("email", EmailAddress::parse(&form.email));
+    let mobile = if form.mobile.trim().is_empty() {
+        Some(None)
+    } else {
+        errors
+            .check("mobile", PhoneNumber::parse(&form.mobile))
+            .map(Some)
+    };
+    if let (Some(email), Some(mobile)) = (&email, &mobile) {
+        let actor = Actor::user(user.id, &user.username, client);
+        match self_service::change_contacts(
+            &state.pool,
+            &state.hasher,
+            &user,
+            &actor,
+            &form.current_password,
+            email,
+            mobile.as_ref(),
+        )
+        .await
+        {
+            Ok(()) => return Ok(Redirect::to("/area-clienti/profilo").into_response()),
+            Err(SelfServiceError::WrongPassword) => errors.add("current_password", WRONG_PASSWORD),
+            Err(SelfServiceError::Internal(e)) => return Err(AppError::Internal(e)),
+        }
+    }
+    let page = ContactsPage {
+        layout: layout_for(&user, crate::auth::csrf::token_of(&session).await?),
+        email: form.email.chars().take(254).collect(),
+        mobile: form.mobile.chars().take(32).collect(),
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+async fn password_form(
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> OwnPasswordPage {
+    OwnPasswordPage {
+        username: user.username.clone(),
+        layout: layout_for(&user, csrf),
+        errors: FormErrors::default(),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FormErrors::default();
+    let local_part = user.email.split('@').next().unwrap_or_default();
+    let personal = [
+        user.username.as_str(),
+        user.first_name.as_str(),
+        user.last_name.as_str(),
+        local_part,
+    ];
+    match Password::parse(&form.password, &form.password_confirm, &personal) {
+        Err(e) => errors.add(e.field(), e.to_string()),
+        Ok(password) => {
+            let actor = Actor::user(user.id, &user.username, client);
+            match self_service::change_password(
+                &state.pool,
+                &state.hasher,
+                &user,
+                &actor,
+                &form.current_password,
+                &password,
+            )
+            .await
+            {
+                Ok(updated) => {
+                    // Every other session ended with the new epoch; this one continues under a new id.
+                    session::login(&session, &updated).await?;
+                    return Ok(Redirect::to("/area-clienti/profilo").into_response());
+                }
+                Err(SelfServiceError::WrongPassword) => {
+                    errors.add("current_password", WRONG_PASSWORD)
+                }
+                Err(SelfServiceError::Internal(e)) => return Err(AppError::Internal(e)),
+            }
+        }
+    }
+    let page = OwnPasswordPage {
+        username: user.username.clone(),
+        layout: layout_for(&user, crate::auth::csrf::token_of(&session).await?),
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}

@@ -1,0 +1,186 @@
+//! Every user changes their own email, mobile and password, re-authenticating first.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, TestApp, hidden_input, location, spawn_app, texts};
+
+const EMAIL: &str = "maria.rossi@example.it";
+const MOBILE: &str = "+393331234567";
+const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
+const NEW_PASSWORD: &str = "Nebbia sulle risaie di Vercelli";
+
+async fn logged_in(app: &TestApp) {
+    let mail = app.onboard(EMAIL, Some(MOBILE)).await;
+    assert_eq!(
+        location(
+            &app.activate(&app.browser, &mail, Some(MOBILE), PASSWORD)
+                .await
+        ),
+        "/area-clienti"
+    );
+}
+
+#[tokio::test]
+async fn changing_email_and_mobile_needs_the_current_password_and_tells_the_old_address() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+    let form = |password: &'static str| {
+        vec![
+            ("email", "maria@nuova-azienda.it"),
+            ("mobile", "340 555 1234"),
+            ("current_password", password),
+        ]
+    };
+
+    let wrong = app
+        .browser
+        .post_form("/area-clienti/profilo/contatti", &form("non è lei"))
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = wrong.text().await.unwrap();
+    assert!(texts(&html, "#current_password-error")[0].contains("non è corretta"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'maria@nuova-azienda.it'")
+            .await,
+        0
+    );
+
+    let right = app
+        .browser
+        .post_form("/area-clienti/profilo/contatti", &form(PASSWORD))
+        .await;
+
+    assert_eq!(location(&right), "/area-clienti/profilo");
+    let (email, mobile): (String, Option<String>) =
+        sqlx::query_as("SELECT email, mobile FROM users")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (email.as_str(), mobile.as_deref()),
+        ("maria@nuova-azienda.it", Some("+393405551234"))
+    );
+    app.smtp
+        .wait_for(
+            |m| m.to[0] == EMAIL && m.subject.contains("contatto"),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'contatti_modificati' AND details->'prima'->>'email' = 'maria.rossi@example.it'").await, 1);
+}
+
+#[tokio::test]
+async fn an_invalid_mobile_is_refused_keeping_what_was_typed() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+
+    let response = app
+        .browser
+        .post_form(
+            "/area-clienti/profilo/contatti",
+            &[
+                ("email", EMAIL),
+                ("mobile", "06 1234"),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(!texts(&html, "#mobile-error").is_empty());
+    assert!(html.contains(r#"value="06 1234""#));
+    assert!(
+        hidden_input(&html, "current_password").is_none(),
+        "the password is never sent back"
+    );
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions_but_keeps_this_one() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+    let other = Browser::new(&app.address);
+    assert_eq!(
+        location(&other.login(EMAIL, PASSWORD).await),
+        "/area-clienti"
+    );
+
+    let changed = app
+        .browser
+        .post_form(
+            "/area-clienti/profilo/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+
+    assert_eq!(location(&changed), "/area-clienti/profilo");
+    assert_eq!(
+        app.browser.get("/area-clienti").await.status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        location(&other.get("/area-clienti").await),
+        "/accedi",
+        "the other session ended"
+    );
+    app.smtp
+        .wait_for(
+            |m| m.to[0] == EMAIL && m.subject.contains("password cambiata"),
+            Duration::from_secs(10),
+        )
+        .await;
+    let fresh = Browser::new(&app.address);
+    assert_eq!(
+        fresh.login(EMAIL, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        location(&fresh.login(EMAIL, NEW_PASSWORD).await),
+        "/area-clienti"
+    );
+}
+
+#[tokio::test]
+async fn a_new_password_needs_the_current_one_and_the_policy() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+
+    let wrong = app
+        .browser
+        .post_form(
+            "/area-clienti/profilo/password",
+            &[
+                ("current_password", "no"),
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    let weak = app
+        .browser
+        .post_form(
+            "/area-clienti/profilo/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "password1234"),
+                ("password_confirm", "password1234"),
+            ],
+        )
+        .await;
+
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(texts(&weak.text().await.unwrap(), "#password-error")[0].contains("facile"));
+    assert_eq!(
+        location(&Browser::new(&app.address).login(EMAIL, PASSWORD).await),
+        "/area-clienti"
+    );
+}
