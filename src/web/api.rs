@@ -23,6 +23,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/contratti", post(create_contract))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // ASVS 14.4.2: a browser never renders an API answer inline.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"api.json\""),
+        ))
 }
 
 fn errors(status: StatusCode, errors: Vec<FieldError>) -> Response {

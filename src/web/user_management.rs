@@ -58,7 +58,12 @@ pub fn router() -> Router<AppState> {
 impl From<ManageError> for AppError {
     fn from(e: ManageError) -> Self {
         match e {
-            ManageError::NotFound | ManageError::Invalid(_) => AppError::NotFound,
+            ManageError::NotFound | ManageError::Invalid(_) => {
+                tracing::warn!(
+                    "access refused: target not in the manager's company or not manageable"
+                );
+                AppError::NotFound
+            }
             ManageError::Internal(e) => AppError::Internal(e),
         }
     }
@@ -69,8 +74,12 @@ fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
+/// The acting manager, or 404 (logged: a refused access-control decision).
 fn manager(user: &users::User, client: Option<String>) -> Result<Manager<'_>, AppError> {
-    Manager::new(user, client).ok_or(AppError::NotFound)
+    Manager::new(user, client).ok_or_else(|| {
+        tracing::warn!(user_id = %user.id, profile = user.profile.as_str(), "access refused: Gestione Utenze action above the user's profile");
+        AppError::NotFound
+    })
 }
 
 /// Back to the list, with a message shown once.
@@ -100,6 +109,7 @@ async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<RosterPage, AppError> {
     if !um::can_view(&user) {
+        tracing::warn!(user_id = %user.id, profile = user.profile.as_str(), "access refused: Gestione Utenze");
         return Err(AppError::NotFound);
     }
     let search: String = params.q.trim().chars().take(100).collect();

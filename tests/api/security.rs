@@ -135,3 +135,66 @@ async fn metrics_count_requests_by_route_login_failures_and_outbox_state() {
         "no tokens or personal data in metrics"
     );
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let api = app.post_contract(&serde_json::json!({})).await;
+    let responses = [
+        app.browser.get("/accedi").await,
+        app.browser.get("/non-esiste").await,
+        app.browser.get("/static/css/app.css").await,
+        app.browser.get("/healthz").await,
+        api,
+    ];
+    for response in &responses {
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'")
+                && csp.contains("frame-ancestors 'none'")
+                && !csp.contains("unsafe-inline")
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert!(
+            headers.get("strict-transport-security").is_none(),
+            "no HSTS over plain http"
+        );
+    }
+    assert!(
+        responses[0].headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("charset=utf-8")
+    );
+    assert_eq!(responses[0].headers()["cache-control"], "no-store");
+    assert!(
+        responses[4].headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+}
+
+#[tokio::test]
+async fn over_https_cookies_are_host_prefixed_and_secure_and_hsts_is_sent() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.public_base_url = "https://area-clienti.example.it".into()
+    })
+    .await;
+
+    let response = app.browser.get("/accedi").await;
+
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("__Host-") && cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        response.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+}
