@@ -157,7 +157,8 @@ pub async fn find_in_company(
     .await
 }
 
-/// Changes contact data and profile.
+/// Changes contact data and profile. A profile change is a privilege change: the user's
+/// sessions end, so the next login gets a new session id under the new profile.
 pub async fn update_details(
     conn: &mut PgConnection,
     id: Uuid,
@@ -165,13 +166,17 @@ pub async fn update_details(
     mobile: Option<&str>,
     profile: Profile,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET email = $2, mobile = $3, profile = $4 WHERE id = $1")
-        .bind(id)
-        .bind(email)
-        .bind(mobile)
-        .bind(profile)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET email = $2, mobile = $3, profile = $4,
+                session_epoch = session_epoch + CASE WHEN profile <> $4 THEN 1 ELSE 0 END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(mobile)
+    .bind(profile)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -184,3 +184,33 @@ async fn a_new_password_needs_the_current_one_and_the_policy() {
         "/area-clienti"
     );
 }
+
+#[tokio::test]
+async fn a_profile_change_ends_the_employee_sessions_so_the_next_login_gets_a_new_session() {
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+    let employee = app
+        .employee_logged_in(
+            &lr,
+            "anna.neri@example.it",
+            Some("+393401112233"),
+            "utilizzatore",
+        )
+        .await;
+    assert_eq!(employee.get("/area-clienti").await.status(), StatusCode::OK);
+    let id = app.user_id("anna.neri@example.it").await;
+
+    let changed = lr
+        .post_form(
+            &format!("/area-clienti/gestione-utenze/utenti/{id}/modifica"),
+            &[
+                ("email", "anna.neri@example.it"),
+                ("mobile", "+393401112233"),
+                ("profile", "amministratore_full"),
+            ],
+        )
+        .await;
+
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&employee.get("/area-clienti").await), "/accedi");
+}
