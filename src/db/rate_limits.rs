@@ -26,16 +26,7 @@ pub async fn try_acquire(conn: &mut PgConnection, key: &str, limit: Limit) -> sq
     if last_minute >= limit.per_minute || last_hour >= limit.per_hour {
         return Ok(false);
     }
-    sqlx::query(
-        "DELETE FROM rate_limit_events WHERE key = $1 AND created_at < now() - interval '1 hour'",
-    )
-    .bind(key)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("INSERT INTO rate_limit_events (key) VALUES ($1)")
-        .bind(key)
-        .execute(conn)
-        .await?;
+    record(conn, key).await?;
     Ok(true)
 }
 

@@ -104,12 +104,7 @@ async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<SearchPage, AppError> {
     let q: String = params.q.trim().chars().take(100).collect();
-    let page = params
-        .pagina
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(1)
-        .clamp(1, 100_000);
+    let page = super::page_number(&params.pagina, 100_000);
     let hits = if q.chars().count() >= 2 {
         let mut conn = state.pool.acquire().await?;
         queries::search(&mut conn, &support::search_terms(&q), page - 1).await?

@@ -38,20 +38,23 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{BASE}/registro"), get(audit_trail))
         .route(
             &format!("{BASE}/utenti/{{user_id}}/registra"),
-            post(register),
+            user_action_route(UserAction::Register),
         )
-        .route(&format!("{BASE}/utenti/{{user_id}}/reinvia"), post(resend))
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/reinvia"),
+            user_action_route(UserAction::Resend),
+        )
         .route(
             &format!("{BASE}/utenti/{{user_id}}/modifica"),
             get(modify_form).post(modify),
         )
         .route(
             &format!("{BASE}/utenti/{{user_id}}/disabilita"),
-            post(disable),
+            user_action_route(UserAction::Disable),
         )
         .route(
             &format!("{BASE}/utenti/{{user_id}}/riabilita"),
-            post(enable),
+            user_action_route(UserAction::Enable),
         )
 }
 
@@ -116,13 +119,7 @@ async fn list(
     let query = RosterQuery {
         search: (!search.is_empty()).then(|| search.clone()),
         state: RegistrationState::parse(&params.stato),
-        page: params
-            .pagina
-            .trim()
-            .parse::<i64>()
-            .unwrap_or(1)
-            .clamp(1, 1_000_000)
-            - 1,
+        page: super::page_number(&params.pagina, 1_000_000) - 1,
     };
     let mut conn = state.pool.acquire().await?;
     let rows = roster::page(&mut conn, user.company_id, &query).await?;
@@ -299,7 +296,17 @@ async fn save_line(
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn register(
+/// The one-button actions on a user of the list.
+#[derive(Debug, Clone, Copy)]
+enum UserAction {
+    Register,
+    Resend,
+    Disable,
+    Enable,
+}
+
+async fn user_action(
+    action: UserAction,
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
@@ -308,12 +315,39 @@ async fn register(
     _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
-    um::register(&state.pool, &state.config, &m, parse_id(&user_id)?).await?;
-    done(
-        &session,
-        "Registrazione avviata: l'utente riceverà la e-mail con la username.",
+    let id = parse_id(&user_id)?;
+    let (pool, config) = (&state.pool, &state.config);
+    let message = match action {
+        UserAction::Register => {
+            um::register(pool, config, &m, id).await?;
+            "Registrazione avviata: l'utente riceverà la e-mail con la username."
+        }
+        UserAction::Resend => {
+            um::resend(pool, config, &m, id).await?;
+            "E-mail con la username inviata di nuovo: i link precedenti non funzionano più."
+        }
+        UserAction::Disable => {
+            um::disable(pool, &m, id).await?;
+            "Utente disabilitato: non può più accedere."
+        }
+        UserAction::Enable => {
+            um::enable(pool, &m, id).await?;
+            "Utente riabilitato."
+        }
+    };
+    done(&session, message).await
+}
+
+/// The route of a one-button action.
+fn user_action_route(action: UserAction) -> axum::routing::MethodRouter<AppState> {
+    post(
+        move |s: State<AppState>,
+              u: CurrentUser,
+              c: ClientAddr,
+              session: Session,
+              p: Path<String>,
+              f: CsrfForm<Empty>| { user_action(action, s, u, c, session, p, f) },
     )
-    .await
 }
 
 #[derive(Deserialize)]
@@ -345,23 +379,6 @@ async fn register_many(
     done(
         &session,
         &format!("Registrazione avviata per {sent} utenti: riceveranno la e-mail con la username."),
-    )
-    .await
-}
-
-async fn resend(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ClientAddr(client): ClientAddr,
-    session: Session,
-    Path(user_id): Path<String>,
-    _: CsrfForm<Empty>,
-) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
-    um::resend(&state.pool, &state.config, &m, parse_id(&user_id)?).await?;
-    done(
-        &session,
-        "E-mail con la username inviata di nuovo: i link precedenti non funzionano più.",
     )
     .await
 }
@@ -445,32 +462,6 @@ async fn modify(
     }
 }
 
-async fn disable(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ClientAddr(client): ClientAddr,
-    session: Session,
-    Path(user_id): Path<String>,
-    _: CsrfForm<Empty>,
-) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
-    um::disable(&state.pool, &m, parse_id(&user_id)?).await?;
-    done(&session, "Utente disabilitato: non può più accedere.").await
-}
-
-async fn enable(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ClientAddr(client): ClientAddr,
-    session: Session,
-    Path(user_id): Path<String>,
-    _: CsrfForm<Empty>,
-) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
-    um::enable(&state.pool, &m, parse_id(&user_id)?).await?;
-    done(&session, "Utente riabilitato.").await
-}
-
 #[derive(Deserialize, Default)]
 struct AuditParams {
     #[serde(default)]
@@ -484,12 +475,7 @@ async fn audit_trail(
     Query(params): Query<AuditParams>,
 ) -> Result<AuditPage, AppError> {
     manager(&user, None)?;
-    let page = params
-        .pagina
-        .trim()
-        .parse::<i64>()
-        .unwrap_or(1)
-        .clamp(1, 100_000);
+    let page = super::page_number(&params.pagina, 100_000);
     let mut conn = state.pool.acquire().await?;
     let rows = audit::company_page(
         &mut conn,
