@@ -208,6 +208,66 @@ pub async fn register_many(
     Ok(sent)
 }
 
+/// Registers lines "Da registrare" straight from their contract referent: a user per line
+/// (username = the referent's email, profile as in the contract, else Utilizzatore), each
+/// emailed at once. Lines without a referent, already taken, or whose username is in use
+/// are skipped and returned by number, to be completed with Aggiorna.
+pub async fn register_lines(
+    pool: &PgPool,
+    config: &Config,
+    m: &Manager<'_>,
+    line_ids: &[Uuid],
+) -> Result<(usize, Vec<String>), ManageError> {
+    let mut tx = pool.begin().await?;
+    let (mut sent, mut skipped) = (0, Vec::new());
+    for &line_id in line_ids {
+        let line = lines::find_in_company(&mut tx, m.company_id(), line_id)
+            .await?
+            .ok_or(ManageError::NotFound)?;
+        let Some(email) = line
+            .referent_email
+            .as_deref()
+            .filter(|_| line.user_id.is_none())
+        else {
+            skipped.push(line.number);
+            continue;
+        };
+        let new_user = NewUser {
+            company_id: m.company_id(),
+            username: email,
+            email,
+            mobile: Some(&line.number),
+            first_name: line.referent_first_name.as_deref().unwrap_or(""),
+            last_name: line.referent_last_name.as_deref().unwrap_or(""),
+            profile: line.referent_profile.unwrap_or(Profile::User),
+            state: RegistrationState::ToRegister,
+        };
+        // A savepoint per line: a username already in use skips that line, not the batch.
+        let mut one = sqlx::Acquire::begin(&mut *tx).await?;
+        let id = match users::insert(&mut one, &new_user).await {
+            Ok(id) => id,
+            Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => {
+                one.rollback().await?;
+                skipped.push(line.number);
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        lines::assign_user(&mut one, m.company_id(), &line.number, id).await?;
+        let details = json!({ "linea": line.number, "dopo": snapshot(email, Some(&line.number), new_user.profile), "da_referente": true });
+        audit_event(&mut one, m, id, "linea_aggiornata", details).await?;
+        let user = users::find(&mut one, id)
+            .await?
+            .ok_or(ManageError::NotFound)?;
+        send_username_email(&mut one, config, &user, &m.actor).await?;
+        audit_event(&mut one, m, id, "utente_registrato", json!({})).await?;
+        one.commit().await?;
+        sent += 1;
+    }
+    tx.commit().await?;
+    Ok((sent, skipped))
+}
+
 /// Sends the username email again; the user's older links stop working.
 pub async fn resend(
     pool: &PgPool,

@@ -8,7 +8,9 @@
 mod actions;
 mod input;
 
-pub use actions::{add, disable, enable, modify, register, register_many, resend, save_line_user};
+pub use actions::{
+    add, disable, enable, modify, register, register_lines, register_many, resend, save_line_user,
+};
 pub use input::{DetailsInput, NewUserInput, UserDetails};
 
 use uuid::Uuid;

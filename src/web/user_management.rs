@@ -352,10 +352,19 @@ fn user_action_route(action: UserAction) -> axum::routing::MethodRouter<AppState
 
 #[derive(Deserialize)]
 struct BulkForm {
+    /// Saved users to register.
     #[serde(default)]
     user_id: Vec<String>,
+    /// Lines "Da registrare" with a contract referent, to register from the referent's data.
+    #[serde(default)]
+    line_id: Vec<String>,
 }
 
+fn parse_ids(raw: &[String]) -> Result<Vec<Uuid>, AppError> {
+    raw.iter().map(|id| parse_id(id)).collect()
+}
+
+/// "Registra i selezionati": saved users and lines with a referent, in one go.
 async fn register_many(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -364,23 +373,26 @@ async fn register_many(
     CsrfForm(form): CsrfForm<BulkForm>,
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
-    if form.user_id.is_empty() {
-        return done(&session, "Nessun utente selezionato.").await;
+    if form.user_id.is_empty() && form.line_id.is_empty() {
+        return done(&session, "Nessuna riga selezionata.").await;
     }
-    if form.user_id.len() > roster::PAGE_SIZE as usize {
+    if form.user_id.len() + form.line_id.len() > 2 * roster::PAGE_SIZE as usize {
         return Err(AppError::BadForm);
     }
-    let ids = form
-        .user_id
-        .iter()
-        .map(|id| parse_id(id))
-        .collect::<Result<Vec<_>, _>>()?;
-    let sent = um::register_many(&state.pool, &state.config, &m, &ids).await?;
-    done(
-        &session,
-        &format!("Registrazione avviata per {sent} utenti: riceveranno la e-mail con la username."),
-    )
-    .await
+    let (user_ids, line_ids) = (parse_ids(&form.user_id)?, parse_ids(&form.line_id)?);
+    let mut sent = um::register_many(&state.pool, &state.config, &m, &user_ids).await?;
+    let (from_lines, skipped) =
+        um::register_lines(&state.pool, &state.config, &m, &line_ids).await?;
+    sent += from_lines;
+    let mut message =
+        format!("Registrazione avviata per {sent} utenti: riceveranno la e-mail con la username.");
+    if !skipped.is_empty() {
+        message.push_str(&format!(
+            " Da completare con «Aggiorna» (dati mancanti o username già in uso): {}.",
+            skipped.join(", ")
+        ));
+    }
+    done(&session, &message).await
 }
 
 async fn modify_form(

@@ -25,6 +25,8 @@ pub struct RowView {
     /// Which buttons the row offers (only to the legal representative).
     pub can_update_line: bool,
     pub can_register: bool,
+    /// A line "Da registrare" with a contract referent: selectable for "Registra i selezionati".
+    pub can_register_line: bool,
     pub can_resend: bool,
     pub can_modify: bool,
     pub can_disable: bool,
@@ -114,6 +116,10 @@ fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
             && (row.user_id.is_none()
                 || (manage_user && row.state == RegistrationState::ToRegister)),
         can_register: manage_user && row.state == RegistrationState::ToRegister,
+        can_register_line: can_manage
+            && row.line_id.is_some()
+            && row.user_id.is_none()
+            && row.has_referent,
         can_resend: manage_user && row.state == RegistrationState::Pending,
         can_modify: manage_user && row.state != RegistrationState::Disabled,
         can_disable: manage_user && row.state != RegistrationState::Disabled,
@@ -150,7 +156,7 @@ pub fn roster_page(
     RosterPage {
         layout,
         can_manage,
-        any_selectable: rows.iter().any(|r| r.can_register),
+        any_selectable: rows.iter().any(|r| r.can_register || r.can_register_line),
         rows,
         counts: counts
             .iter()
