@@ -24,8 +24,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { file } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;
             let report = import::import_file(&pool, &config, &file, true).await?;
-            for error in &report.errors {
-                eprintln!("{error}");
+            for (line, error) in &report.errors {
+                eprintln!("riga {line}: {error}");
             }
             println!(
                 "Importazione terminata: {} contratti nuovi, {} già presenti, {} linee aggiunte, {} errori",

@@ -7,6 +7,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::task::JoinSet;
 
 use super::{IngestError, ingest, payload};
 use crate::config::Config;
@@ -20,8 +21,8 @@ pub struct ImportReport {
     pub created: u64,
     pub already_present: u64,
     pub lines_added: u64,
-    /// `riga N: campo: messaggio`, one per problem.
-    pub errors: Vec<String>,
+    /// `(line number, "campo: messaggio")`, one per problem, in file order.
+    pub errors: Vec<(u64, String)>,
 }
 
 /// Imports every valid line and reports the invalid ones by line number and field.
@@ -47,10 +48,10 @@ pub async fn import_file(
     );
     let mut reader = BufReader::new(file);
     let mut report = ImportReport::default();
-    let mut buf = Vec::new();
+    let mut running = JoinSet::new();
     let mut line_no = 0u64;
     loop {
-        buf.clear();
+        let mut buf = Vec::new();
         let n = reader.read_until(b'\n', &mut buf).await?;
         if n == 0 {
             break;
@@ -58,57 +59,86 @@ pub async fn import_file(
         line_no += 1;
         progress.inc(n as u64);
         if n > MAX_LINE_BYTES {
-            report
-                .errors
-                .push(format!("riga {line_no}: riga troppo lunga"));
+            report.errors.push((line_no, "riga troppo lunga".to_owned()));
             continue;
         }
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        import_line(pool, config, &buf, line_no, &mut report).await?;
-        progress.set_message(format!(
-            "{} contratti, {} linee",
-            report.created, report.lines_added
-        ));
+        if running.len() >= CONCURRENCY {
+            record(&mut report, running.join_next().await)?;
+            progress.set_message(format!("{} contratti, {} linee", report.created, report.lines_added));
+        }
+        let (pool, config) = (pool.clone(), config.clone());
+        running.spawn(async move { (line_no, import_line(&pool, &config, &buf).await) });
+    }
+    while let Some(done) = running.join_next().await {
+        record(&mut report, Some(done))?;
     }
     progress.finish_and_clear();
+    report.errors.sort_by_key(|(line, _)| *line);
     Ok(report)
 }
 
-async fn import_line(
-    pool: &PgPool,
-    config: &Config,
-    bytes: &[u8],
-    line_no: u64,
+/// Contracts ingested at once: enough to keep PostgreSQL busy on both cores while one
+/// transaction waits for a commit.
+const CONCURRENCY: usize = 8;
+/// Two concurrent contracts touching the same rows may deadlock; PostgreSQL aborts one,
+/// which is simply tried again.
+const MAX_TRIES: u32 = 3;
+
+/// What one line of the file came to.
+enum LineOutcome {
+    Created { lines_added: u64 },
+    AlreadyPresent,
+    Refused(Vec<String>),
+}
+
+fn record(
     report: &mut ImportReport,
+    joined: Option<Result<(u64, anyhow::Result<LineOutcome>), tokio::task::JoinError>>,
 ) -> anyhow::Result<()> {
-    let payload = match payload::parse_json(bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            report
-                .errors
-                .push(format!("riga {line_no}: {}: {}", e.field, e.message));
-            return Ok(());
-        }
-    };
-    match ingest(pool, config, &payload).await {
-        Ok(outcome) if outcome.created => {
+    let Some(joined) = joined else { return Ok(()) };
+    let (line_no, outcome) = joined?;
+    match outcome.map_err(|e| e.context(format!("riga {line_no}")))? {
+        LineOutcome::Created { lines_added } => {
             report.created += 1;
-            report.lines_added += outcome.lines_added as u64;
+            report.lines_added += lines_added;
         }
-        Ok(_) => report.already_present += 1,
-        Err(IngestError::Invalid(errors)) => {
-            for e in errors {
-                report
-                    .errors
-                    .push(format!("riga {line_no}: {}: {}", e.field, e.message));
-            }
-        }
-        Err(IngestError::Conflict) => report.errors.push(format!(
-            "riga {line_no}: contract_id: già usato per un contratto con dati diversi"
-        )),
-        Err(IngestError::Internal(e)) => return Err(e.context(format!("riga {line_no}"))),
+        LineOutcome::AlreadyPresent => report.already_present += 1,
+        LineOutcome::Refused(errors) => report.errors.extend(errors.into_iter().map(|e| (line_no, e))),
     }
     Ok(())
+}
+
+async fn import_line(pool: &PgPool, config: &Config, bytes: &[u8]) -> anyhow::Result<LineOutcome> {
+    let payload = match payload::parse_json(bytes) {
+        Ok(p) => p,
+        Err(e) => return Ok(LineOutcome::Refused(vec![format!("{}: {}", e.field, e.message)])),
+    };
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        return match ingest(pool, config, &payload).await {
+            Ok(outcome) if outcome.created => Ok(LineOutcome::Created { lines_added: outcome.lines_added as u64 }),
+            Ok(_) => Ok(LineOutcome::AlreadyPresent),
+            Err(IngestError::Invalid(errors)) => {
+                Ok(LineOutcome::Refused(errors.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect()))
+            }
+            Err(IngestError::Conflict) => Ok(LineOutcome::Refused(vec![
+                "contract_id: già usato per un contratto con dati diversi".to_owned(),
+            ])),
+            Err(IngestError::Internal(e)) if tries < MAX_TRIES && is_retryable(&e) => continue,
+            Err(IngestError::Internal(e)) => Err(e),
+        };
+    }
+}
+
+/// Deadlocks and serialization failures: the transaction was rolled back and may be retried.
+fn is_retryable(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40P01" || code == "40001")
 }
