@@ -159,6 +159,11 @@ fn router(state: AppState) -> Router {
                 .service(ServeDir::new(static_dir())),
         )
         .fallback(|| async { crate::error::AppError::NotFound })
+        // Inside the header layers, so a timed-out answer carries the security headers too.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(axum::middleware::from_fn(crate::metrics::track_requests))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -191,10 +196,6 @@ fn router(state: AppState) -> Router {
         ));
     }
     router
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

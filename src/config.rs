@@ -90,6 +90,15 @@ pub struct Settings {
     pub sms_gateway_url: Option<String>,
     #[arg(long, env = "SMS_GATEWAY_TOKEN", global = true, hide_env_values = true)]
     pub sms_gateway_token: Option<String>,
+    /// How long the SMS gateway may take to answer, in milliseconds; a slower answer is a
+    /// temporary failure, retried.
+    #[arg(
+        long,
+        env = "SMS_GATEWAY_TIMEOUT_MS",
+        global = true,
+        default_value_t = 10_000
+    )]
+    pub sms_gateway_timeout_ms: u64,
     #[arg(
         long,
         env = "INTERNAL_API_TOKEN",
@@ -140,6 +149,9 @@ impl Config {
         if s.outbox_lease_secs < 2 {
             bail!("OUTBOX_LEASE_SECS deve essere almeno 2");
         }
+        if s.sms_gateway_timeout_ms < 1 {
+            bail!("SMS_GATEWAY_TIMEOUT_MS deve essere almeno 1");
+        }
         if s.outbox_max_attempts < 1 {
             bail!("OUTBOX_MAX_ATTEMPTS deve essere almeno 1");
         }
@@ -158,6 +170,7 @@ impl Config {
                 mail_from: s.mail_from.clone(),
                 sms_gateway_url,
                 sms_gateway_token: secret(&s.sms_gateway_token),
+                sms_timeout: Duration::from_millis(s.sms_gateway_timeout_ms),
                 retry_base: Duration::from_millis(s.outbox_retry_base_ms),
                 max_attempts: s.outbox_max_attempts,
                 lease: Duration::from_secs(s.outbox_lease_secs),

@@ -116,3 +116,56 @@ fn still_valid(auth: &SessionAuth, user: &User, now: OffsetDateTime) -> bool {
 fn internal(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(e.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Profile;
+
+    fn user(state: RegistrationState, epoch: i32) -> User {
+        User {
+            id: Uuid::nil(),
+            company_id: Uuid::nil(),
+            username: "u".into(),
+            email: "u@example.it".into(),
+            mobile: None,
+            first_name: String::new(),
+            last_name: String::new(),
+            profile: Profile::User,
+            state,
+            session_epoch: epoch,
+            created_at: OffsetDateTime::now_utc(),
+            activated_at: None,
+        }
+    }
+
+    #[test]
+    fn a_session_lives_twelve_hours_at_most_and_dies_with_a_new_epoch_or_a_disabled_account() {
+        let now = OffsetDateTime::now_utc();
+        let auth = |hours: i64| SessionAuth {
+            user_id: Uuid::nil(),
+            epoch: 3,
+            logged_in_at: now - Duration::hours(hours),
+        };
+        assert!(still_valid(
+            &auth(11),
+            &user(RegistrationState::Active, 3),
+            now
+        ));
+        assert!(!still_valid(
+            &auth(12),
+            &user(RegistrationState::Active, 3),
+            now
+        ));
+        assert!(!still_valid(
+            &auth(1),
+            &user(RegistrationState::Active, 4),
+            now
+        ));
+        assert!(!still_valid(
+            &auth(1),
+            &user(RegistrationState::Disabled, 3),
+            now
+        ));
+    }
+}

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::{DeliveryError, OutgoingSms, SmsSender, error_chain, mask_phone, redact};
 
+/// How long the gateway may take to answer, unless `SMS_GATEWAY_TIMEOUT_MS` says otherwise.
 const TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of the gateway's answer to keep in an error: enough to see why, not a page.
@@ -42,7 +43,9 @@ impl HttpSmsSender {
         Self::with_timeout(url, token, TIMEOUT)
     }
 
-    fn with_timeout(
+    /// Like [`HttpSmsSender::new`], with `timeout` for a whole request (`SMS_GATEWAY_TIMEOUT_MS`);
+    /// a slower answer is a temporary failure.
+    pub fn with_timeout(
         url: &Url,
         token: Option<SecretString>,
         timeout: Duration,

@@ -86,6 +86,8 @@ pub struct NotifySettings {
     pub mail_from: String,
     pub sms_gateway_url: Option<url::Url>,
     pub sms_gateway_token: Option<SecretString>,
+    /// How long the SMS gateway may take to answer before the attempt counts as failed.
+    pub sms_timeout: Duration,
     /// Delay before the first retry; it doubles at every further attempt.
     pub retry_base: Duration,
     /// Attempts after which a message that keeps failing temporarily is given up.
@@ -130,7 +132,11 @@ impl Transports {
             None => dev.clone(),
         };
         let sms: Arc<dyn SmsSender> = match &settings.sms_gateway_url {
-            Some(url) => Arc::new(HttpSmsSender::new(url, settings.sms_gateway_token.clone())?),
+            Some(url) => Arc::new(HttpSmsSender::with_timeout(
+                url,
+                settings.sms_gateway_token.clone(),
+                settings.sms_timeout,
+            )?),
             None => dev,
         };
         let email_dev = settings.smtp_url.is_none();

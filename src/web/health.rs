@@ -42,7 +42,7 @@ async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResp
     (
         [(
             axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
+            "text/plain; version=0.0.4; charset=utf-8",
         )],
         crate::metrics::handle().render(),
     )

@@ -52,8 +52,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(user_management::router())
         .merge(health::router())
         .nest("/api/v1", api::router());
-    if state.transports.dev_mode() {
+    // The dev mailbox shows links and codes: only for a portal reachable from this machine.
+    if state.transports.dev_mode() && state.config.bind_addr.ip().is_loopback() {
         router = router.merge(dev_mailbox::router());
+    } else if state.transports.dev_mode() {
+        tracing::warn!(
+            "/dev/posta not served: the portal listens beyond this machine; dev-mode messages stay in the dev_mailbox table"
+        );
     }
     router
 }

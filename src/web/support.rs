@@ -13,7 +13,7 @@ use super::AppState;
 use super::client::ClientAddr;
 use super::support_views::{self as views, CompanySheet, SearchPage, StaffLoginPage};
 use crate::auth::staff::{self, CurrentStaff};
-use crate::auth::{CsrfForm, CsrfToken};
+use crate::auth::{CsrfForm, CsrfToken, throttle};
 use crate::db::{companies, staff as staff_db, support as queries};
 use crate::error::AppError;
 use crate::support::{self, ResendError};
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn login_form(CsrfToken(csrf): CsrfToken) -> StaffLoginPage {
-    views::login_page(csrf, String::new(), false)
+    views::login_page(csrf, String::new(), false, false)
 }
 
 #[derive(Deserialize)]
@@ -44,11 +44,22 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(client): ClientAddr,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let username = form.username.trim();
     let valid_input = !username.is_empty() && username.len() <= 254 && form.password.len() <= 1024;
     let mut conn = state.pool.acquire().await?;
+    // Staff failures are counted apart from customers' (same rules, own namespace).
+    let throttle_key = format!("assistenza:{username}");
+    if throttle::wait_before_login(&mut conn, &throttle_key, client.as_deref())
+        .await?
+        .is_some()
+    {
+        tracing::warn!("staff login throttled");
+        crate::metrics::login_throttled();
+        return refused(&session, username, StatusCode::TOO_MANY_REQUESTS).await;
+    }
     let found = if valid_input {
         staff_db::find_credentials(&mut conn, username).await?
     } else {
@@ -61,21 +72,29 @@ async fn login(
         .await?;
     match found {
         Some((staff_user, _)) if ok => {
+            throttle::clear_account(&mut conn, &throttle_key).await?;
             staff::login(&session, &staff_user).await?;
             tracing::info!(staff = %staff_user.username, "staff login");
             Ok(Redirect::to("/assistenza").into_response())
         }
         _ => {
+            throttle::record_failure(&mut conn, &throttle_key, client.as_deref()).await?;
             tracing::info!("staff login failed");
-            let csrf = crate::auth::csrf::token_of(&session).await?;
-            let typed = username.chars().take(254).collect();
-            Ok((
-                StatusCode::UNAUTHORIZED,
-                views::login_page(csrf, typed, true),
-            )
-                .into_response())
+            crate::metrics::login_failed();
+            refused(&session, username, StatusCode::UNAUTHORIZED).await
         }
     }
+}
+
+async fn refused(
+    session: &Session,
+    username: &str,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let csrf = crate::auth::csrf::token_of(session).await?;
+    let typed = username.chars().take(254).collect();
+    let throttled = status == StatusCode::TOO_MANY_REQUESTS;
+    Ok((status, views::login_page(csrf, typed, true, throttled)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -33,13 +33,15 @@ pub struct StaffLoginPage {
     pub layout: Layout,
     pub username: String,
     pub failed: bool,
+    pub throttled: bool,
 }
 
-pub fn login_page(csrf: String, username: String, failed: bool) -> StaffLoginPage {
+pub fn login_page(csrf: String, username: String, failed: bool, throttled: bool) -> StaffLoginPage {
     StaffLoginPage {
         layout: Layout::anonymous(csrf),
         username,
         failed,
+        throttled,
     }
 }
 

@@ -198,3 +198,91 @@ async fn over_https_cookies_are_host_prefixed_and_secure_and_hsts_is_sent() {
             .contains("max-age=")
     );
 }
+
+#[tokio::test]
+async fn an_idle_session_expires_and_logins_are_audited() {
+    let app = spawn_app().await;
+    active_user(&app).await;
+    app.browser.login(EMAIL, "sbagliata sbagliata").await;
+    assert_eq!(
+        location(&app.browser.login(EMAIL, PASSWORD).await),
+        "/area-clienti"
+    );
+    assert_eq!(
+        app.browser.get("/area-clienti").await.status(),
+        StatusCode::OK
+    );
+
+    sqlx::query("UPDATE tower_sessions.session SET expiry_date = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    assert_eq!(location(&app.browser.get("/area-clienti").await), "/accedi");
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_events WHERE action LIKE 'accesso%' AND client_addr = '127.0.0.1' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, vec!["accesso_fallito", "accesso"]);
+}
+
+#[tokio::test]
+async fn static_files_have_no_directory_listing_and_pages_cannot_be_framed() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.browser.get("/static/").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.browser.get("/static/css/").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.browser.get("/accedi").await.headers()["x-frame-options"],
+        "DENY"
+    );
+}
+
+#[tokio::test]
+async fn staff_logins_are_throttled_too() {
+    let app = spawn_app().await;
+    let hasher = area_clienti::auth::PasswordHasher::new(1).unwrap();
+    area_clienti::support::add_staff(
+        &app.pool,
+        &hasher,
+        "operatore",
+        "Centralino di Torino 191 turno",
+    )
+    .await
+    .unwrap();
+    let attempt = |password: &'static str| {
+        let browser = &app.browser;
+        async move {
+            let (_, page) = browser.get_html("/assistenza/accedi").await;
+            let csrf = crate::helpers::hidden_input(&page, "csrf_token").unwrap();
+            browser
+                .post_raw(
+                    "/assistenza/accedi",
+                    &[
+                        ("username", "operatore"),
+                        ("password", password),
+                        ("csrf_token", &csrf),
+                    ],
+                )
+                .await
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("sbagliata sbagliata").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    assert_eq!(
+        attempt("Centralino di Torino 191 turno").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
