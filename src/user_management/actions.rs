@@ -12,6 +12,7 @@ use crate::credentials::send_username_email;
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, audit, credentials, lines};
 use crate::domain::{EmailAddress, PhoneNumber, Profile, RegistrationState};
+use crate::notify::messages;
 use crate::validation::FieldErrors;
 
 fn invalid(field: &'static str, message: &str) -> ManageError {
@@ -315,6 +316,13 @@ pub async fn modify(
         "dopo": snapshot(email.as_str(), mobile, *profile),
     });
     audit_event(&mut tx, m, user.id, "utente_modificato", details).await?;
+    let contacts_changed =
+        !user.email.eq_ignore_ascii_case(email.as_str()) || user.mobile.as_deref() != mobile;
+    if user.state == RegistrationState::Active && contacts_changed {
+        // The channels recovery relies on changed: the old address hears of it (ASVS 2.5.5).
+        let notice = messages::contacts_changed_email(&user.first_name, &user.username);
+        crate::credentials::recovery::queue(&mut tx, &user, "contatti_modificati", &notice).await?;
+    }
     if user.state == RegistrationState::Pending && !user.email.eq_ignore_ascii_case(email.as_str())
     {
         let updated = users::find(&mut tx, user.id)

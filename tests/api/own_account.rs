@@ -214,3 +214,34 @@ async fn a_profile_change_ends_the_employee_sessions_so_the_next_login_gets_a_ne
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&employee.get("/area-clienti").await), "/accedi");
 }
+
+#[tokio::test]
+async fn an_active_employee_is_told_at_the_old_address_when_their_contacts_are_changed_for_them() {
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+    app.employee_logged_in(
+        &lr,
+        "anna.neri@example.it",
+        Some("+393401112233"),
+        "utilizzatore",
+    )
+    .await;
+    let id = app.user_id("anna.neri@example.it").await;
+
+    lr.post_form(
+        &format!("/area-clienti/gestione-utenze/utenti/{id}/modifica"),
+        &[
+            ("email", "anna@altra.it"),
+            ("mobile", "+393401112233"),
+            ("profile", "utilizzatore"),
+        ],
+    )
+    .await;
+
+    app.smtp
+        .wait_for(
+            |m| m.to[0] == "anna.neri@example.it" && m.subject.contains("contatto"),
+            Duration::from_secs(10),
+        )
+        .await;
+}
