@@ -14,7 +14,6 @@ pub mod recovery;
 pub mod support;
 pub mod support_views;
 pub mod user_management;
-pub mod user_management_views;
 
 use std::sync::Arc;
 

@@ -3,12 +3,12 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::pages::{FormErrors, Layout};
 use crate::db::audit::CompanyAuditRow;
 use crate::db::lines::Line;
 use crate::db::roster::{PAGE_SIZE, RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{Profile, RegistrationState};
+use crate::web::pages::{FormErrors, Layout};
 
 pub struct RowView {
     pub line_id: String,

@@ -1,0 +1,252 @@
+//! The forms of Gestione Utenze: Aggiungi, Aggiorna (a line) and Modifica (a user).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::views::{self, UserForm, UserFormPage};
+use super::{done, manager, parse_id};
+use crate::auth::{CsrfForm, CsrfToken, CurrentUser};
+use crate::db::{lines, users};
+use crate::domain::RegistrationState;
+use crate::error::AppError;
+use crate::user_management::{self as um, DetailsInput, ManageError, NewUserInput};
+use crate::web::AppState;
+use crate::web::account::layout_for;
+use crate::web::client::ClientAddr;
+use crate::web::pages::FormErrors;
+
+#[derive(Deserialize, Default)]
+pub struct UserFormFields {
+    #[serde(default)]
+    mobile: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    profile: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    action: String,
+}
+
+impl UserFormFields {
+    fn input(&self) -> NewUserInput {
+        NewUserInput {
+            mobile: self.mobile.clone(),
+            email: self.email.clone(),
+            username: self.username.clone(),
+            profile: self.profile.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+        }
+    }
+
+    fn form(&self) -> UserForm {
+        UserForm {
+            mobile: self.mobile.clone(),
+            email: self.email.clone(),
+            username: self.username.clone(),
+            profile: self.profile.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+        }
+    }
+}
+
+fn rerender(page: UserFormPage) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+pub(super) async fn add_form(
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<UserFormPage, AppError> {
+    manager(&user, None)?;
+    Ok(views::add_page(
+        layout_for(&user, csrf),
+        UserForm::default(),
+        FormErrors::default(),
+    ))
+}
+
+pub(super) async fn add(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(fields): CsrfForm<UserFormFields>,
+) -> Result<Response, AppError> {
+    let m = manager(&user, client)?;
+    let csrf = crate::auth::csrf::token_of(&session).await?;
+    let register = fields.action != "save";
+    let outcome = match fields.input().parse() {
+        Ok(details) => um::add(&state.pool, &state.config, &m, &details, register).await,
+        Err(errors) => Err(ManageError::Invalid(errors)),
+    };
+    match outcome {
+        Ok(_) if register => {
+            done(
+                &session,
+                "Utente aggiunto e registrato: riceverà la e-mail con la username.",
+            )
+            .await
+        }
+        Ok(_) => {
+            done(
+                &session,
+                "Utente aggiunto: lo trovi nell'elenco come «Da registrare».",
+            )
+            .await
+        }
+        Err(ManageError::Invalid(errors)) => Ok(rerender(views::add_page(
+            layout_for(&user, csrf),
+            fields.form(),
+            errors,
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn line_form(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(line_id): Path<String>,
+) -> Result<UserFormPage, AppError> {
+    manager(&user, None)?;
+    let mut tx = state.pool.begin().await?;
+    let line = lines::find_in_company(&mut tx, user.company_id, parse_id(&line_id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let saved = match line.user_id {
+        Some(id) => Some(users::find(&mut tx, id).await?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    if saved
+        .as_ref()
+        .is_some_and(|u| u.state != RegistrationState::ToRegister)
+    {
+        return Err(AppError::NotFound);
+    }
+    let form = views::line_prefill(&line, saved.as_ref());
+    Ok(views::line_page(
+        layout_for(&user, csrf),
+        &line,
+        form,
+        FormErrors::default(),
+    ))
+}
+
+pub(super) async fn save_line(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    Path(line_id): Path<String>,
+    CsrfForm(fields): CsrfForm<UserFormFields>,
+) -> Result<Response, AppError> {
+    let m = manager(&user, client)?;
+    let line_id = parse_id(&line_id)?;
+    let mut input = fields.input();
+    input.mobile.clear(); // the line's own number
+    let outcome = match input.parse() {
+        Ok(details) => um::save_line_user(&state.pool, &m, line_id, &details).await,
+        Err(errors) => Err(ManageError::Invalid(errors)),
+    };
+    match outcome {
+        Ok(_) => done(&session, "Dati salvati. Seleziona la linea e clicca «Registra» per inviare la e-mail con la username.").await,
+        Err(ManageError::Invalid(errors)) => {
+            let mut tx = state.pool.begin().await?;
+            let line = lines::find_in_company(&mut tx, user.company_id, line_id).await?.ok_or(AppError::NotFound)?;
+            let csrf = crate::auth::csrf::token_of(&session).await?;
+            Ok(rerender(views::line_page(layout_for(&user, csrf), &line, fields.form(), errors)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn modify_form(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Path(user_id): Path<String>,
+) -> Result<UserFormPage, AppError> {
+    let target = modifiable(&state, &user, &user_id).await?;
+    let form = UserForm {
+        mobile: target.mobile.clone().unwrap_or_default(),
+        email: target.email.clone(),
+        username: target.username.clone(),
+        profile: target.profile.as_str().to_owned(),
+        first_name: target.first_name.clone(),
+        last_name: target.last_name.clone(),
+    };
+    Ok(views::modify_page(
+        layout_for(&user, csrf),
+        &target,
+        form,
+        FormErrors::default(),
+    ))
+}
+
+/// The user to show in Modifica, when the manager may modify them.
+async fn modifiable(
+    state: &AppState,
+    manager_user: &users::User,
+    user_id: &str,
+) -> Result<users::User, AppError> {
+    manager(manager_user, None)?;
+    let mut tx = state.pool.begin().await?;
+    match users::find_in_company(&mut tx, manager_user.company_id, parse_id(user_id)?).await? {
+        Some(u)
+            if u.id != manager_user.id
+                && u.profile != crate::domain::Profile::LegalRepresentative =>
+        {
+            Ok(u)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub(super) async fn modify(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    Path(user_id): Path<String>,
+    CsrfForm(fields): CsrfForm<UserFormFields>,
+) -> Result<Response, AppError> {
+    let m = manager(&user, client)?;
+    let id = parse_id(&user_id)?;
+    let input = DetailsInput {
+        email: fields.email.clone(),
+        mobile: fields.mobile.clone(),
+        profile: fields.profile.clone(),
+    };
+    let outcome = match input.parse() {
+        Ok(details) => um::modify(&state.pool, &state.config, &m, id, &details).await,
+        Err(errors) => Err(ManageError::Invalid(errors)),
+    };
+    match outcome {
+        Ok(()) => done(&session, "Modifiche salvate.").await,
+        Err(ManageError::Invalid(errors)) => {
+            let target = modifiable(&state, &user, &user_id).await?;
+            let csrf = crate::auth::csrf::token_of(&session).await?;
+            let mut form = fields.form();
+            form.username = target.username.clone();
+            Ok(rerender(views::modify_page(
+                layout_for(&user, csrf),
+                &target,
+                form,
+                errors,
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

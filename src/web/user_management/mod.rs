@@ -1,0 +1,173 @@
+//! `/area-clienti/gestione-utenze…`: the Gestione Utenze pages. Permission is checked
+//! here for the pages and again in each use case for the actions; refusals are 404.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::AppState;
+use super::account::layout_for;
+use crate::auth::{CsrfToken, CurrentUser};
+use crate::db::roster::{self, RosterQuery};
+use crate::db::{audit, users};
+use crate::domain::RegistrationState;
+use crate::error::AppError;
+use crate::user_management::{self as um, ManageError, Manager};
+use actions::{UserAction, register_many, user_action_route};
+use forms::{add, add_form, line_form, modify, modify_form, save_line};
+use views::{AuditPage, RosterPage};
+
+mod actions;
+mod forms;
+pub mod views;
+
+const BASE: &str = "/area-clienti/gestione-utenze";
+const FLASH: &str = "flash";
+const AUDIT_PAGE_SIZE: i64 = 100;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(BASE, get(list))
+        .route(&format!("{BASE}/aggiungi"), get(add_form).post(add))
+        .route(
+            &format!("{BASE}/linee/{{line_id}}/aggiorna"),
+            get(line_form).post(save_line),
+        )
+        .route(&format!("{BASE}/registra"), post(register_many))
+        .route(&format!("{BASE}/registro"), get(audit_trail))
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/registra"),
+            user_action_route(UserAction::Register),
+        )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/reinvia"),
+            user_action_route(UserAction::Resend),
+        )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/modifica"),
+            get(modify_form).post(modify),
+        )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/disabilita"),
+            user_action_route(UserAction::Disable),
+        )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/riabilita"),
+            user_action_route(UserAction::Enable),
+        )
+}
+
+impl From<ManageError> for AppError {
+    fn from(e: ManageError) -> Self {
+        match e {
+            ManageError::NotFound | ManageError::Invalid(_) => {
+                tracing::warn!(
+                    "access refused: target not in the manager's company or not manageable"
+                );
+                AppError::NotFound
+            }
+            ManageError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+/// Path ids that do not parse are simply not found.
+pub(super) fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+/// The acting manager, or 404 (logged: a refused access-control decision).
+pub(super) fn manager(user: &users::User, client: Option<String>) -> Result<Manager<'_>, AppError> {
+    Manager::new(user, client).ok_or_else(|| {
+        tracing::warn!(user_id = %user.id, profile = user.profile.as_str(), "access refused: Gestione Utenze action above the user's profile");
+        AppError::NotFound
+    })
+}
+
+/// Back to the list, with a message shown once.
+pub(super) async fn done(session: &Session, message: &str) -> Result<Response, AppError> {
+    session
+        .insert(FLASH, message)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Redirect::to(BASE).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    stato: String,
+    #[serde(default)]
+    pagina: String,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    session: Session,
+    Query(params): Query<ListParams>,
+) -> Result<RosterPage, AppError> {
+    if !um::can_view(&user) {
+        tracing::warn!(user_id = %user.id, profile = user.profile.as_str(), "access refused: Gestione Utenze");
+        return Err(AppError::NotFound);
+    }
+    let search: String = params.q.trim().chars().take(100).collect();
+    let query = RosterQuery {
+        search: (!search.is_empty()).then(|| search.clone()),
+        state: RegistrationState::parse(&params.stato),
+        page: super::page_number(&params.pagina, 1_000_000) - 1,
+    };
+    let mut conn = state.pool.acquire().await?;
+    let rows = roster::page(&mut conn, user.company_id, &query).await?;
+    let counts = roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?;
+    let flash = session
+        .remove::<String>(FLASH)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(views::roster_page(
+        layout_for(&user, csrf),
+        &user,
+        um::can_manage(&user),
+        &query,
+        rows,
+        &counts,
+        flash,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct AuditParams {
+    #[serde(default)]
+    pagina: String,
+}
+
+async fn audit_trail(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    Query(params): Query<AuditParams>,
+) -> Result<AuditPage, AppError> {
+    manager(&user, None)?;
+    let page = super::page_number(&params.pagina, 100_000);
+    let mut conn = state.pool.acquire().await?;
+    let rows = audit::company_page(
+        &mut conn,
+        user.company_id,
+        AUDIT_PAGE_SIZE + 1,
+        (page - 1) * AUDIT_PAGE_SIZE,
+    )
+    .await?;
+    Ok(views::audit_page(
+        layout_for(&user, csrf),
+        rows,
+        page,
+        AUDIT_PAGE_SIZE as usize,
+    ))
+}
