@@ -27,7 +27,12 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
         .with_context(|| format!("PostgreSQL non raggiungibile ({})", redact(database_url)))?
     {
         tracing::info!("creating database {}", redact(database_url));
-        sqlx::Postgres::create_database(database_url).await?;
+        if let Err(e) = sqlx::Postgres::create_database(database_url).await {
+            // Another instance starting at the same moment may have created it first.
+            if !sqlx::Postgres::database_exists(database_url).await.unwrap_or(false) {
+                return Err(e).context("creazione del database fallita");
+            }
+        }
     }
     let pool = PgPoolOptions::new()
         .max_connections(16)

@@ -52,6 +52,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         mail_from: "Area Clienti <no-reply@portale.test>".into(),
         sms_gateway_url: Some(sms.url()),
         sms_gateway_token: Some(SMS_TOKEN.into()),
+        sms_gateway_timeout_ms: 10_000,
         internal_api_token: Some(API_TOKEN.into()),
         outbox_retry_base_ms: 200,
         outbox_max_attempts: 5,

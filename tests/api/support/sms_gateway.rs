@@ -101,6 +101,17 @@ impl SmsGateway {
             .mount(&self.server)
             .await;
     }
+
+    /// Makes every request get 200 only after `delay` from now on, to simulate a gateway
+    /// that hangs (a client with a shorter timeout gives up first). Like
+    /// [`SmsGateway::respond_with_status`], this forgets the requests received so far.
+    pub async fn respond_slowly(&self, delay: Duration) {
+        self.server.reset().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_delay(delay))
+            .mount(&self.server)
+            .await;
+    }
 }
 
 /// The first run of exactly six digits in `text` (a one-time code);
@@ -200,6 +211,16 @@ mod tests {
         gateway.respond_with_status(503).await;
         assert_eq!(post(&gateway, GOOD, BODY).await, 503);
         assert_eq!(gateway.sent().await, [sms]);
+    }
+
+    #[tokio::test]
+    async fn gateway_can_answer_slowly() {
+        let gateway = SmsGateway::start().await;
+        gateway.respond_slowly(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        assert_eq!(post(&gateway, GOOD, BODY).await, 200);
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(gateway.count_to("+393331234567").await, 1);
     }
 
     #[test]

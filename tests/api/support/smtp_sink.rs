@@ -5,8 +5,9 @@
 //! This module owns the listener, one task per client connection, and the
 //! list of received messages. It speaks the small subset of RFC 5321 that a
 //! pooled `lettre` client needs (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP,
-//! QUIT, pipelined or not), and can be told to refuse recipients so fault
-//! tests can exercise transient and permanent delivery failures.
+//! QUIT, pipelined or not), and can be told to refuse recipients or to answer
+//! DATA slowly, so fault tests can exercise transient and permanent delivery
+//! failures and deliveries caught in flight.
 
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -107,6 +108,8 @@ struct Shared {
     messages: Mutex<Vec<ReceivedEmail>>,
     arrived: Notify,
     reject: Mutex<Option<&'static str>>,
+    /// How long the end of DATA takes before the message is stored and acknowledged.
+    data_delay: Mutex<Duration>,
 }
 
 // A test that panicked while holding a lock must not hide the messages from
@@ -146,6 +149,25 @@ impl SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("SMTP sink: cannot bind 127.0.0.1:0");
+        Self::serve_on(listener)
+    }
+
+    /// Binds 127.0.0.1:`port` (e.g. a port the portal was configured with while no relay
+    /// was listening) and starts serving. Retries for up to 5 s while the port is busy.
+    pub async fn start_on(port: u16) -> SmtpSink {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(listener) => return Self::serve_on(listener),
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("SMTP sink: cannot bind 127.0.0.1:{port}: {error}"),
+            }
+        }
+    }
+
+    fn serve_on(listener: TcpListener) -> SmtpSink {
         let port = listener
             .local_addr()
             .expect("SMTP sink: no local address")
@@ -220,6 +242,14 @@ impl SmtpSink {
     /// user"`) instead of 250; `None` restores normal delivery.
     pub fn set_reject(&self, reply: Option<&'static str>) {
         *lock(&self.shared.reject) = reply;
+    }
+
+    /// From now on, after the message content of each DATA the sink waits `delay`
+    /// before storing the message and answering 250, so deliveries stay in flight that
+    /// long. A message whose client went away meanwhile is still stored, as a real relay
+    /// that had accepted the content would deliver it. `Duration::ZERO` restores speed.
+    pub fn set_delay(&self, delay: Duration) {
+        *lock(&self.shared.data_delay) = delay;
     }
 
     /// Stops the server: the port stops accepting and open connections are
@@ -309,6 +339,10 @@ async fn converse(stream: TcpStream, shared: &Shared) -> io::Result<()> {
             Step::ReadData => {
                 reply(&mut write, "354 end data with <CR><LF>.<CR><LF>").await?;
                 let outcome = read_data(&mut reader).await?;
+                let delay = *lock(&shared.data_delay);
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 reply(&mut write, session.conclude(outcome, shared)).await?;
             }
         }
@@ -638,6 +672,28 @@ mod tests {
         });
         assert!(waited.await.is_ok(), "port still accepting after shutdown");
         assert!(sink.messages().await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn sink_starts_on_a_given_port_and_can_answer_data_slowly() {
+        let port = {
+            let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            reserved.local_addr().expect("address").port()
+        };
+        let sink = SmtpSink::start_on(port).await;
+        assert_eq!(sink.port(), port);
+        sink.set_delay(Duration::from_millis(300));
+        let mut client = Client::connect(&sink).await;
+        let envelope = "EHLO test\r\nMAIL FROM:<a@b.it>\r\nRCPT TO:<x@y.it>\r\nDATA\r\n";
+        assert!(client.send(envelope).await.starts_with("250"));
+        for _ in 0..2 {
+            assert!(client.reply().await.starts_with("250"));
+        }
+        assert!(client.reply().await.starts_with("354"));
+        let started = Instant::now();
+        assert!(client.send(MESSAGE).await.starts_with("250"));
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(sink.count_to("x@y.it").await, 1);
     }
 
     #[tokio::test]
