@@ -107,4 +107,15 @@ mod tests {
                 .unwrap()
         );
     }
+
+    #[tokio::test]
+    async fn long_passwords_are_never_truncated() {
+        let hasher = PasswordHasher::new(1).unwrap();
+        let long = "una frase molto lunga per la prova ".repeat(3) + "🚀 fine";
+        let password = Password::parse(&long, &long, &[]).unwrap();
+        let hash = hasher.hash(&password).await.unwrap();
+        let shorter: String = long.chars().take(long.chars().count() - 1).collect();
+        assert!(hasher.verify(&long, Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&shorter, Some(&hash)).await.unwrap());
+    }
 }

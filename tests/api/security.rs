@@ -286,3 +286,63 @@ async fn staff_logins_are_throttled_too() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn session_ids_live_only_in_cookies_and_carry_at_least_128_random_bits() {
+    let app = spawn_app().await;
+    let mut ids = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let response = Browser::new(&app.address).get("/accedi").await;
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let id = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_owned();
+        assert!(id.len() >= 22, "{id}");
+        assert!(
+            !response.text().await.unwrap().contains(&id),
+            "the id is never written in the page"
+        );
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 20);
+    active_user(&app).await;
+    let login = app.browser.login(EMAIL, PASSWORD).await;
+    assert_eq!(
+        location(&login),
+        "/area-clienti",
+        "no session id in the redirect"
+    );
+}
+
+#[tokio::test]
+async fn password_fields_work_with_password_managers() {
+    let app = spawn_app().await;
+    let (_, login) = app.browser.get_html("/accedi").await;
+    assert!(
+        login.contains(r#"autocomplete="current-password""#)
+            && login.contains(r#"autocomplete="username""#)
+    );
+    assert!(!login.contains("onpaste"), "pasting is never blocked");
+    active_user(&app).await;
+    app.browser.login(EMAIL, PASSWORD).await;
+    let (_, change) = app.browser.get_html("/area-clienti/profilo/password").await;
+    assert!(
+        change.contains(r#"autocomplete="new-password""#)
+            && change.contains(r#"autocomplete="current-password""#)
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_portal_has_no_default_or_shared_accounts() {
+    let app = spawn_app().await;
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM staff_users").await, 0);
+}
