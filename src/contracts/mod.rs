@@ -98,7 +98,14 @@ pub async fn ingest(
             .ok_or_else(|| anyhow::anyhow!("contract vanished").into());
     }
     let lines_added = insert_lines(&mut tx, company_id, &contract).await?;
-    if let Some(mobile) = &contract.legal_representative.mobile {
+    // Only the first contract registers the legal representative; a later one may name
+    // other contact data, which is a contract change, not a new line for them.
+    if let Some(mobile) = contract
+        .legal_representative
+        .mobile
+        .as_ref()
+        .filter(|_| created)
+    {
         lines::assign_user(&mut tx, company_id, mobile.as_str(), legal_rep.id).await?;
     }
     contracts::set_lines_added(&mut tx, &contract.contract_id, lines_added).await?;
