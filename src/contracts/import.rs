@@ -59,7 +59,9 @@ pub async fn import_file(
         line_no += 1;
         progress.inc(n as u64);
         if n > MAX_LINE_BYTES {
-            report.errors.push((line_no, "riga troppo lunga".to_owned()));
+            report
+                .errors
+                .push((line_no, "riga troppo lunga".to_owned()));
             continue;
         }
         if buf.iter().all(u8::is_ascii_whitespace) {
@@ -67,7 +69,10 @@ pub async fn import_file(
         }
         if running.len() >= CONCURRENCY {
             record(&mut report, running.join_next().await)?;
-            progress.set_message(format!("{} contratti, {} linee", report.created, report.lines_added));
+            progress.set_message(format!(
+                "{} contratti, {} linee",
+                report.created, report.lines_added
+            ));
         }
         let (pool, config) = (pool.clone(), config.clone());
         running.spawn(async move { (line_no, import_line(&pool, &config, &buf).await) });
@@ -106,7 +111,9 @@ fn record(
             report.lines_added += lines_added;
         }
         LineOutcome::AlreadyPresent => report.already_present += 1,
-        LineOutcome::Refused(errors) => report.errors.extend(errors.into_iter().map(|e| (line_no, e))),
+        LineOutcome::Refused(errors) => report
+            .errors
+            .extend(errors.into_iter().map(|e| (line_no, e))),
     }
     Ok(())
 }
@@ -114,17 +121,27 @@ fn record(
 async fn import_line(pool: &PgPool, config: &Config, bytes: &[u8]) -> anyhow::Result<LineOutcome> {
     let payload = match payload::parse_json(bytes) {
         Ok(p) => p,
-        Err(e) => return Ok(LineOutcome::Refused(vec![format!("{}: {}", e.field, e.message)])),
+        Err(e) => {
+            return Ok(LineOutcome::Refused(vec![format!(
+                "{}: {}",
+                e.field, e.message
+            )]));
+        }
     };
     let mut tries = 0;
     loop {
         tries += 1;
         return match ingest(pool, config, &payload).await {
-            Ok(outcome) if outcome.created => Ok(LineOutcome::Created { lines_added: outcome.lines_added as u64 }),
+            Ok(outcome) if outcome.created => Ok(LineOutcome::Created {
+                lines_added: outcome.lines_added as u64,
+            }),
             Ok(_) => Ok(LineOutcome::AlreadyPresent),
-            Err(IngestError::Invalid(errors)) => {
-                Ok(LineOutcome::Refused(errors.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect()))
-            }
+            Err(IngestError::Invalid(errors)) => Ok(LineOutcome::Refused(
+                errors
+                    .into_iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect(),
+            )),
             Err(IngestError::Conflict) => Ok(LineOutcome::Refused(vec![
                 "contract_id: già usato per un contratto con dati diversi".to_owned(),
             ])),

@@ -1,0 +1,25 @@
+//! Browser tests: the real portal (as in `tests/api`) driven by headless Chromium through
+//! chromedriver, clicking and typing as a person does. Every page of the journeys is checked
+//! with axe-core (WCAG 2.1 A/AA, 0 violations) at 390×844 and 1280×800, and screenshotted
+//! to `target/screenshots/`.
+//!
+//! Needs `apt-get install -y chromium chromium-driver` and `npm ci` (axe-core) in the crate
+//! root, besides PostgreSQL like every other test.
+
+// The in-process app harness of the API tests, shared as is: `helpers` refers to
+// `crate::support`, so both are declared at this crate root. This binary uses only part of
+// them, hence the dead-code allowances (the files stay owned by the API tests).
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+#[allow(dead_code)]
+#[path = "../api/support/mod.rs"]
+mod support;
+
+mod accessibility;
+mod chrome;
+mod journeys;
+mod keyboard;
+mod no_js;
+mod password_toggle;
+mod steps;

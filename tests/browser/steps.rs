@@ -1,0 +1,97 @@
+//! What a person does in the browser, in the steps several journeys share.
+
+use crate::chrome::Page;
+use crate::helpers::{PUBLIC_BASE_URL, TestApp};
+use crate::support::sms_gateway::code_in;
+use crate::support::smtp_sink::ReceivedEmail;
+
+/// The path of the first link to the portal in `mail` that starts with `prefix`
+/// (e.g. `/attivazione/`): the e-mail points at `PUBLIC_BASE_URL`, the browser opens the
+/// same path on the test app.
+pub fn link_path(mail: &ReceivedEmail, prefix: &str) -> String {
+    let start = mail
+        .text
+        .find(&format!("{PUBLIC_BASE_URL}{prefix}"))
+        .unwrap_or_else(|| panic!("no {prefix} link in e-mail {:?}", mail.text))
+        + PUBLIC_BASE_URL.len();
+    mail.text[start..]
+        .split_whitespace()
+        .next()
+        .expect("link")
+        .to_owned()
+}
+
+/// From a credentials link (`/attivazione/…` or `/recupera-password/…`): asks for the
+/// code, types the one the SMS to `mobile` brings, chooses `password` twice and lands on
+/// the home page, logged in. With `check = Some(prefix)` each page is checked (axe and
+/// screenshots) as `{prefix}-1-link`, `-2-codice`, `-3-password`, `-4-home`.
+pub async fn complete_link(
+    app: &TestApp,
+    page: &Page,
+    link: &str,
+    mobile: &str,
+    password: &str,
+    check: Option<&str>,
+) {
+    let check_as = async |step: &str| {
+        if let Some(prefix) = check {
+            page.check(&format!("{prefix}-{step}")).await;
+        }
+    };
+    page.goto(link).await;
+    page.find(r#"form[action$="/codice"] button"#).await;
+    check_as("1-link").await;
+
+    let sent_before = app.sms.count_to(mobile).await;
+    page.click_button("Invia il codice di verifica").await;
+    page.find("#code").await;
+    check_as("2-codice").await;
+
+    let code = sms_code_after(app, page, mobile, sent_before).await;
+    page.fill("#code", &code).await;
+    page.click_button("Conferma il codice").await;
+    page.find("#password_confirm").await;
+    check_as("3-password").await;
+
+    page.fill("#password", password).await;
+    page.fill("#password_confirm", password).await;
+    page.click_button("Conferma la password").await;
+    page.wait_for_path("the home page", |p| p == "/area-clienti")
+        .await;
+    page.wait_for_heading("Benvenuto").await;
+    check_as("4-home").await;
+}
+
+/// The code of the first SMS to `mobile` after the first `sent_before` ones.
+pub async fn sms_code_after(
+    app: &TestApp,
+    page: &Page,
+    mobile: &str,
+    sent_before: usize,
+) -> String {
+    page.wait_until(&format!("an SMS to {mobile}"), async || {
+        let sent = app.sms.sent().await;
+        let to_mobile: Vec<_> = sent.iter().filter(|s| s.to == mobile).collect();
+        to_mobile.get(sent_before).map(|sms| code_in(&sms.text))
+    })
+    .await
+}
+
+/// Logs in at `/accedi` with the form, as a person: ends on the home page.
+pub async fn log_in(page: &Page, username: &str, password: &str) {
+    page.goto("/accedi").await;
+    page.fill("#username", username).await;
+    page.fill("#password", password).await;
+    page.click_button("Accedi").await;
+    page.wait_for_path("the home page", |p| p == "/area-clienti")
+        .await;
+    page.wait_for_heading("Benvenuto").await;
+}
+
+/// "Esci" in the header: ends on the login page.
+pub async fn log_out(page: &Page) {
+    page.click_button("Esci").await;
+    page.wait_for_path("the login page", |p| p == "/accedi")
+        .await;
+    page.wait_for_heading("Accedi").await;
+}
