@@ -40,7 +40,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted first (e.g. dev-mailbox transports).
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
-    area_clienti::telemetry::init();
+    area_clienti::telemetry::init_for_tests();
     let db_name = format!("ac_test_{}", Uuid::new_v4().simple());
     let smtp = SmtpSink::start().await;
     let sms = SmsGateway::start().await;
