@@ -290,7 +290,9 @@ pub fn parse_json(bytes: &[u8]) -> Result<ContractPayload, FieldError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
-        let field = if field == "." {
+        // The root is "."; an unknown key "" at the root prints as an empty path (found by
+        // fuzzing) and a body cut short as "?": all are the body as a whole.
+        let field = if field == "." || field == "?" || field.is_empty() {
             "body".to_owned()
         } else {
             field
@@ -300,4 +302,22 @@ pub fn parse_json(bytes: &[u8]) -> Result<ContractPayload, FieldError> {
             message: format!("JSON non valido: {}", e.inner()),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_always_name_a_field() {
+        // Found by fuzzing: an empty unknown key used to give an empty `field`.
+        let e = parse_json(br#"{"":"Bianchi S.n.c."}"#).unwrap_err();
+        assert_eq!(e.field, "body");
+        assert!(e.message.contains("unknown field"), "{}", e.message);
+        let nested = parse_json(br#"{"company":{"":1}}"#).unwrap_err();
+        assert!(nested.field.starts_with("company"), "{}", nested.field);
+        assert!(!parse_json(b"{").unwrap_err().field.is_empty());
+        let typed = parse_json(br#"{"mobile_lines":[{"number":3}]}"#).unwrap_err();
+        assert_eq!(typed.field, "mobile_lines[0].number");
+    }
 }

@@ -25,21 +25,25 @@ impl EmailAddress {
         if trimmed.is_empty() {
             return Err(DomainError::Required);
         }
-        if trimmed.chars().count() > MAX_LEN {
+        // Validate the lowercase form, the one stored: lowercasing can lengthen a value
+        // ('Ⱦ' is 2 bytes, 'ⱦ' 3), so an address valid as typed could be stored invalid
+        // (found by fuzzing, see FUZZING.md).
+        let lowered = trimmed.to_lowercase();
+        if lowered.chars().count() > MAX_LEN {
             return Err(DomainError::TooLong { max: MAX_LEN });
         }
         let options = Options::default()
             .with_required_tld()
             .without_display_text()
             .without_domain_literal();
-        let parsed = email_address::EmailAddress::parse_with_options(trimmed, options)
+        let parsed = email_address::EmailAddress::parse_with_options(&lowered, options)
             .map_err(|_| DomainError::InvalidEmail)?;
         // Quoted local parts ("a b"@x.it) are legal but not something a person means to type,
         // and they cannot double as a username.
         if parsed.local_part().starts_with('"') {
             return Err(DomainError::InvalidEmail);
         }
-        Ok(Self(trimmed.to_lowercase()))
+        Ok(Self(lowered))
     }
 
     /// The whole address, lowercased.
@@ -108,6 +112,18 @@ mod tests {
             EmailAddress::parse(&long),
             Err(DomainError::TooLong { max: 254 })
         );
+    }
+
+    #[test]
+    fn the_stored_lowercase_form_is_the_one_validated() {
+        // Found by fuzzing: a 63-byte domain label with 'Ⱦ' (2 bytes) becomes 64 bytes once
+        // lowercased ('ⱦ', 3 bytes), over the DNS limit, and used to be accepted and stored.
+        let typed = format!("m@Ⱦ{}.it", "n".repeat(61));
+        assert_eq!(EmailAddress::parse(&typed), Err(DomainError::InvalidEmail));
+        let fits = format!("m@Ⱦ{}.it", "n".repeat(60));
+        let email = EmailAddress::parse(&fits).unwrap();
+        assert_eq!(email.as_str(), format!("m@ⱦ{}.it", "n".repeat(60)));
+        assert_eq!(EmailAddress::parse(email.as_str()), Ok(email));
     }
 
     #[test]
