@@ -29,7 +29,10 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
         tracing::info!("creating database {}", redact(database_url));
         if let Err(e) = sqlx::Postgres::create_database(database_url).await {
             // Another instance starting at the same moment may have created it first.
-            if !sqlx::Postgres::database_exists(database_url).await.unwrap_or(false) {
+            if !sqlx::Postgres::database_exists(database_url)
+                .await
+                .unwrap_or(false)
+            {
                 return Err(e).context("creazione del database fallita");
             }
         }
