@@ -35,3 +35,28 @@ async fn the_stylesheet_is_served() {
             .starts_with("text/css")
     );
 }
+
+#[tokio::test]
+async fn an_unexpected_failure_shows_an_italian_500_page_with_an_error_code_and_no_internals() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.smtp_url = None;
+        s.sms_gateway_url = None;
+    })
+    .await;
+    sqlx::query("DROP TABLE dev_mailbox")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let (status, html) = app.browser.get_html("/dev/posta").await;
+
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        html.contains("Si è verificato un errore") && html.contains("Codice errore"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("dev_mailbox") && !html.contains("relation"),
+        "no internals shown"
+    );
+}
