@@ -112,6 +112,7 @@ pub struct MessageView {
     pub channel: String,
     pub template: String,
     pub state: String,
+    pub state_label: &'static str,
     pub attempts: i32,
     pub error: String,
     pub sent_at: String,
@@ -189,7 +190,8 @@ pub fn company_sheet(
                 when: when(m.created_at),
                 recipient: m.recipient,
                 channel: m.channel,
-                template: m.template,
+                template: template_label(&m.template),
+                state_label: crate::web::user_management::views::delivery_label(Some(&m.state)),
                 state: m.state,
                 attempts: m.attempts,
                 error: m.last_error.unwrap_or_default(),
@@ -212,4 +214,19 @@ pub fn company_sheet(
             })
             .collect(),
     }
+}
+
+/// What a message was, in words support can read out on a call.
+fn template_label(template: &str) -> String {
+    match template {
+        "username" => "E-mail con la username",
+        "codice" => "Codice di verifica",
+        "recupero" => "Recupero password",
+        "promemoria" => "Promemoria credenziali",
+        "password_cambiata" => "Avviso: password cambiata",
+        "contatti_modificati" => "Avviso: contatti modificati",
+        "avviso_assistenza" => "Avviso: intervento del Servizio Clienti",
+        other => other,
+    }
+    .to_owned()
 }

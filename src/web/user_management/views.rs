@@ -79,7 +79,8 @@ fn list_href(q: &str, stato: &str, page: i64) -> String {
     }
 }
 
-fn delivery_label(state: Option<&str>) -> &'static str {
+/// The Italian name of an outbox delivery state.
+pub fn delivery_label(state: Option<&str>) -> &'static str {
     match state {
         Some("queued") => "In invio",
         Some("sent") => "Inviata",
