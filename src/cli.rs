@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::app::{Application, shutdown_signal};
 use crate::auth::PasswordHasher;
 use crate::config::{Cli, Command, Config, StaffCommand};
-use crate::contracts::import;
+use crate::contracts::{generate, import};
 use crate::{db, demo, support};
 
 /// Runs one subcommand; `Ok` carries the exit status.
@@ -37,6 +37,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !report.errors.is_empty() {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::GenerateContracts {
+            companies,
+            out,
+            seed,
+        } => {
+            let lines = generate::generate_file(companies, seed, &out)?;
+            println!(
+                "Scritti {companies} contratti con {lines} linee in {}",
+                out.display()
+            );
         }
         Command::Staff {
             command: StaffCommand::Add { username },

@@ -40,6 +40,19 @@ pub enum Command {
         /// Path of the JSON Lines file.
         file: PathBuf,
     },
+    /// Write a synthetic JSON Lines file of contracts for benchmarks (one company each,
+    /// about 10 lines per company, one company with 20,000), to load with `import`.
+    GenerateContracts {
+        /// Number of companies (one contract each).
+        #[arg(long)]
+        companies: u32,
+        /// Path of the JSON Lines file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the random choices: the same seed gives the same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Servizio Clienti 191 staff accounts.
     Staff {
         #[command(subcommand)]

@@ -7,11 +7,18 @@
 //! - `TooManyRequests`: a limit was hit; the message says when to try again;
 //! - `LinkDead`: an emailed link that is expired, used or superseded (410);
 //! - `Internal`: anything unexpected. It is logged with an error id; the page shows only the id.
+//!   One expected case travels inside it: [`Overloaded`] password hashing answers 503 with
+//!   Retry-After, from whichever handler hashed.
 //!
 //! Validation errors are not errors here: handlers re-render their form with status 422.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+use crate::auth::password::Overloaded;
+
+/// A full hashing queue drains in well under a second.
+const OVERLOAD_RETRY_AFTER_SECS: &str = "1";
 
 pub use crate::credentials::DeadLink;
 use crate::web::pages::ErrorPage;
@@ -92,6 +99,19 @@ impl IntoResponse for AppError {
                 ErrorPage::new("Troppe richieste", message),
             ),
             AppError::LinkDead(reason) => dead_link_page(reason),
+            AppError::Internal(error) if error.is::<Overloaded>() => {
+                tracing::warn!("password check refused: hashing at capacity");
+                let page = ErrorPage::new(
+                    "Servizio molto richiesto",
+                    "In questo momento stiamo ricevendo molte richieste di accesso. Riprova tra qualche secondo: i dati inseriti non sono stati registrati.",
+                );
+                let mut response = (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(OVERLOAD_RETRY_AFTER_SECS),
+                );
+                return response;
+            }
             AppError::Internal(error) => {
                 let error_id = uuid::Uuid::new_v4();
                 tracing::error!(%error_id, error = ?error, "internal error");

@@ -52,6 +52,11 @@ pub fn login_failed() {
     metrics::counter!("login_failures_total").increment(1);
 }
 
+/// A password check refused because every hashing thread was busy and the queue full.
+pub fn hashing_overloaded() {
+    metrics::counter!("password_hashing_overloaded_total").increment(1);
+}
+
 pub fn login_throttled() {
     metrics::counter!("login_throttled_total").increment(1);
 }

@@ -1,7 +1,10 @@
 //! Argon2id password hashing, run off the async runtime with bounded concurrency so a burst
-//! of logins queues for a permit instead of starving the request threads.
+//! of logins queues for a permit instead of starving the request threads. The queue itself
+//! is bounded too: past it a request is refused at once with [`Overloaded`] (503 with
+//! Retry-After) rather than waiting seconds and holding its connection.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
@@ -9,10 +12,23 @@ use tokio::sync::Semaphore;
 
 use crate::domain::Password;
 
+/// Requests that may wait for each hashing permit. One Argon2id takes ~30 ms on a core,
+/// so a full queue is about a quarter of a second of work: short enough for the login p99
+/// target at 80% of capacity, long enough to absorb bursts.
+const WAITING_PER_PERMIT: usize = 8;
+
+/// Every hashing permit is busy and the queue is full: try again in a moment.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing at capacity")]
+pub struct Overloaded;
+
 /// Hashes and verifies passwords. Cheap to clone.
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Hashes running or waiting for a permit, bounded by `max_in_flight`.
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: usize,
     /// Verified against when the username is unknown, so both cases cost the same time.
     dummy_hash: Arc<str>,
 }
@@ -21,14 +37,18 @@ impl PasswordHasher {
     /// `concurrency` hashes at most run at once (one per core is the sweet spot).
     pub fn new(concurrency: usize) -> anyhow::Result<Self> {
         let dummy_hash = hash_blocking("area-clienti dummy password for timing")?;
+        let concurrency = concurrency.max(1);
         Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(concurrency)),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            max_in_flight: concurrency * (1 + WAITING_PER_PERMIT),
             dummy_hash: dummy_hash.into(),
         })
     }
 
     /// Argon2id with the crate defaults (m=19456 KiB, t=2, p=1: the OWASP parameters).
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
+        let _admitted = self.admit()?;
         let _permit = self
             .permits
             .acquire()
@@ -41,6 +61,7 @@ impl PasswordHasher {
     /// Checks a password against a stored hash; with no hash (unknown user, not yet
     /// activated) it does the same work against a dummy and answers `false`.
     pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> anyhow::Result<bool> {
+        let _admitted = self.admit()?;
         let _permit = self
             .permits
             .acquire()
@@ -62,6 +83,27 @@ impl PasswordHasher {
         })
         .await?;
         Ok(known && matches)
+    }
+}
+
+impl PasswordHasher {
+    /// A place in the queue, or [`Overloaded`] when it is full.
+    fn admit(&self) -> Result<Admitted, Overloaded> {
+        let admitted = Admitted(self.in_flight.clone());
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.max_in_flight {
+            crate::metrics::hashing_overloaded();
+            return Err(Overloaded);
+        }
+        Ok(admitted)
+    }
+}
+
+/// Leaves the queue when dropped, whether the hash finished, failed or was cancelled.
+struct Admitted(Arc<AtomicUsize>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -106,6 +148,30 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_frees_its_places() {
+        let hasher = PasswordHasher::new(1).unwrap();
+        let hash = hasher.dummy_hash.to_string();
+        let max = 1 + WAITING_PER_PERMIT;
+        let waiting: Vec<_> = (0..max)
+            .map(|_| {
+                let (hasher, hash) = (hasher.clone(), hash.clone());
+                tokio::spawn(async move { hasher.verify("x", Some(&hash)).await })
+            })
+            .collect();
+        // Let every task take its place in the queue before the one too many arrives.
+        while hasher.in_flight.load(Ordering::Acquire) < max {
+            tokio::task::yield_now().await;
+        }
+        let refused = hasher.verify("x", Some(&hash)).await.unwrap_err();
+        assert!(refused.downcast_ref::<Overloaded>().is_some());
+        for task in waiting {
+            assert!(!task.await.unwrap().unwrap());
+        }
+        assert_eq!(hasher.in_flight.load(Ordering::Acquire), 0);
+        assert!(!hasher.verify("x", Some(&hash)).await.unwrap());
     }
 
     #[tokio::test]

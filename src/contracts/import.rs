@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
-use super::{IngestError, ingest, payload};
+use super::{IngestError, bulk, ingest, payload};
 use crate::config::Config;
 
 /// Longest line accepted (a contract with tens of thousands of lines fits).
@@ -49,6 +49,7 @@ pub async fn import_file(
     let mut reader = BufReader::new(file);
     let mut report = ImportReport::default();
     let mut running = JoinSet::new();
+    let mut batch = Batch::default();
     let mut line_no = 0u64;
     loop {
         let mut buf = Vec::new();
@@ -67,15 +68,23 @@ pub async fn import_file(
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if running.len() >= CONCURRENCY {
-            record(&mut report, running.join_next().await)?;
-            progress.set_message(format!(
-                "{} contratti, {} linee",
-                report.created, report.lines_added
-            ));
+        batch.push(line_no, buf);
+        if batch.is_full() {
+            if running.len() >= BATCHES_IN_FLIGHT {
+                record(&mut report, running.join_next().await)?;
+                progress.set_message(format!(
+                    "{} contratti, {} linee",
+                    report.created, report.lines_added
+                ));
+            }
+            let (pool, config) = (pool.clone(), config.clone());
+            let full = std::mem::take(&mut batch);
+            running.spawn(async move { import_batch(&pool, &config, full).await });
         }
+    }
+    if !batch.lines.is_empty() {
         let (pool, config) = (pool.clone(), config.clone());
-        running.spawn(async move { (line_no, import_line(&pool, &config, &buf).await) });
+        running.spawn(async move { import_batch(&pool, &config, batch).await });
     }
     while let Some(done) = running.join_next().await {
         record(&mut report, Some(done))?;
@@ -85,12 +94,36 @@ pub async fn import_file(
     Ok(report)
 }
 
-/// Contracts ingested at once: enough to keep PostgreSQL busy on both cores while one
-/// transaction waits for a commit.
-const CONCURRENCY: usize = 8;
+/// Lines of the file taken together: parsed, validated and recorded by one task, the new
+/// companies among them in one transaction ([`bulk`]).
+#[derive(Default)]
+struct Batch {
+    lines: Vec<(u64, Vec<u8>)>,
+    bytes: usize,
+}
+
+/// About a thousand typical contracts (ten thousand lines): large enough that per-statement
+/// costs vanish, small enough that a batch that must fall back to one contract at a time
+/// costs little.
+const BATCH_BYTES: usize = 2 * 1024 * 1024;
+const BATCH_CONTRACTS: usize = 1000;
+/// Batches recorded at once: one writing while the next is parsed and validated keeps
+/// both cores busy; more only contend for the same index pages.
+const BATCHES_IN_FLIGHT: usize = 3;
 /// Two concurrent contracts touching the same rows may deadlock; PostgreSQL aborts one,
 /// which is simply tried again.
 const MAX_TRIES: u32 = 3;
+
+impl Batch {
+    fn push(&mut self, line_no: u64, bytes: Vec<u8>) {
+        self.bytes += bytes.len();
+        self.lines.push((line_no, bytes));
+    }
+
+    fn is_full(&self) -> bool {
+        self.bytes >= BATCH_BYTES || self.lines.len() >= BATCH_CONTRACTS
+    }
+}
 
 /// What one line of the file came to.
 enum LineOutcome {
@@ -99,49 +132,88 @@ enum LineOutcome {
     Refused(Vec<String>),
 }
 
+type BatchResult = anyhow::Result<Vec<(u64, LineOutcome)>>;
+
 fn record(
     report: &mut ImportReport,
-    joined: Option<Result<(u64, anyhow::Result<LineOutcome>), tokio::task::JoinError>>,
+    joined: Option<Result<BatchResult, tokio::task::JoinError>>,
 ) -> anyhow::Result<()> {
     let Some(joined) = joined else { return Ok(()) };
-    let (line_no, outcome) = joined?;
-    match outcome.map_err(|e| e.context(format!("riga {line_no}")))? {
-        LineOutcome::Created { lines_added } => {
-            report.created += 1;
-            report.lines_added += lines_added;
+    for (line_no, outcome) in joined?? {
+        match outcome {
+            LineOutcome::Created { lines_added } => {
+                report.created += 1;
+                report.lines_added += lines_added;
+            }
+            LineOutcome::AlreadyPresent => report.already_present += 1,
+            LineOutcome::Refused(errors) => report
+                .errors
+                .extend(errors.into_iter().map(|e| (line_no, e))),
         }
-        LineOutcome::AlreadyPresent => report.already_present += 1,
-        LineOutcome::Refused(errors) => report
-            .errors
-            .extend(errors.into_iter().map(|e| (line_no, e))),
     }
     Ok(())
 }
 
-async fn import_line(pool: &PgPool, config: &Config, bytes: &[u8]) -> anyhow::Result<LineOutcome> {
-    let payload = match payload::parse_json(bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            return Ok(LineOutcome::Refused(vec![format!(
-                "{}: {}",
-                e.field, e.message
-            )]));
+async fn import_batch(pool: &PgPool, config: &Config, batch: Batch) -> BatchResult {
+    let mut outcomes = Vec::with_capacity(batch.lines.len());
+    let mut parsed = Vec::with_capacity(batch.lines.len());
+    for (line_no, bytes) in batch.lines {
+        let payload = match payload::parse_json(&bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                let error = format!("{}: {}", e.field, e.message);
+                outcomes.push((line_no, LineOutcome::Refused(vec![error])));
+                continue;
+            }
+        };
+        match payload.validate() {
+            Ok(contract) => parsed.push(bulk::Parsed {
+                line_no,
+                payload,
+                contract,
+            }),
+            Err(errors) => outcomes.push((line_no, refused(errors))),
         }
-    };
+    }
+    let done = bulk::record_new_companies(pool, config, parsed).await?;
+    outcomes.extend(
+        done.recorded
+            .into_iter()
+            .map(|(line_no, lines_added)| (line_no, LineOutcome::Created { lines_added })),
+    );
+    for deferred in done.deferred {
+        let outcome = import_one(pool, config, &deferred.payload)
+            .await
+            .map_err(|e| e.context(format!("riga {}", deferred.line_no)))?;
+        outcomes.push((deferred.line_no, outcome));
+    }
+    Ok(outcomes)
+}
+
+fn refused(errors: Vec<payload::FieldError>) -> LineOutcome {
+    LineOutcome::Refused(
+        errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect(),
+    )
+}
+
+/// One contract through [`ingest`], exactly as the API records it.
+async fn import_one(
+    pool: &PgPool,
+    config: &Config,
+    payload: &payload::ContractPayload,
+) -> anyhow::Result<LineOutcome> {
     let mut tries = 0;
     loop {
         tries += 1;
-        return match ingest(pool, config, &payload).await {
+        return match ingest(pool, config, payload).await {
             Ok(outcome) if outcome.created => Ok(LineOutcome::Created {
                 lines_added: outcome.lines_added as u64,
             }),
             Ok(_) => Ok(LineOutcome::AlreadyPresent),
-            Err(IngestError::Invalid(errors)) => Ok(LineOutcome::Refused(
-                errors
-                    .into_iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect(),
-            )),
+            Err(IngestError::Invalid(errors)) => Ok(refused(errors)),
             Err(IngestError::Conflict) => Ok(LineOutcome::Refused(vec![
                 "contract_id: già usato per un contratto con dati diversi".to_owned(),
             ])),

@@ -2,8 +2,12 @@
 //! company, its lines and its legal representative and queues the username email, all in
 //! one transaction; later contracts add lines; a repeated `contract_id` changes nothing.
 
+pub mod bulk;
+pub mod generate;
 pub mod import;
 pub mod payload;
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::json;
@@ -53,6 +57,13 @@ fn invalid(field: &str, message: &str) -> IngestError {
     }])
 }
 
+/// Identifies the request a `contract_id` was first recorded with: a retry must match it.
+fn fingerprint(payload: &ContractPayload) -> [u8; 32] {
+    // Serialising a parsed payload back to JSON cannot fail (string keys, no maps of
+    // other keys); an empty input would only ever make a retry look different.
+    Sha256::digest(serde_json::to_vec(payload).unwrap_or_default()).into()
+}
+
 /// Validates and records one contract.
 pub async fn ingest(
     pool: &PgPool,
@@ -60,8 +71,7 @@ pub async fn ingest(
     payload: &ContractPayload,
 ) -> Result<IngestOutcome, IngestError> {
     let contract = payload.validate().map_err(IngestError::Invalid)?;
-    let fingerprint: [u8; 32] =
-        Sha256::digest(serde_json::to_vec(payload).map_err(anyhow::Error::from)?).into();
+    let fingerprint = fingerprint(payload);
     let mut tx = pool.begin().await?;
     if let Some(outcome) = replay(&mut tx, &contract.contract_id, &fingerprint).await? {
         return Ok(outcome);
@@ -179,26 +189,14 @@ async fn insert_legal_representative(
         .ok_or_else(|| anyhow::anyhow!("user {id} vanished"))?)
 }
 
+/// Inserts the contract's lines. A number already recorded is skipped when it is this
+/// company's (a repeated line) and refuses the contract when it is another company's; the
+/// caller's transaction is then dropped, so nothing of the contract stays.
 async fn insert_lines(
     conn: &mut PgConnection,
     company_id: Uuid,
     contract: &Contract,
 ) -> Result<i32, IngestError> {
-    let numbers: Vec<&str> = contract.lines.iter().map(|l| l.number.as_str()).collect();
-    let taken = lines::owned_elsewhere(conn, company_id, &numbers).await?;
-    if !taken.is_empty() {
-        let errors = contract
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| taken.iter().any(|t| t == l.number.as_str()))
-            .map(|(i, _)| FieldError {
-                field: format!("mobile_lines[{i}].number"),
-                message: "Il numero appartiene già a un'altra azienda".to_owned(),
-            })
-            .collect();
-        return Err(IngestError::Invalid(errors));
-    }
     let new_lines: Vec<lines::NewLine> = contract
         .lines
         .iter()
@@ -211,5 +209,28 @@ async fn insert_lines(
         })
         .collect();
     let inserted = lines::insert_many(conn, company_id, &contract.contract_id, &new_lines).await?;
+    // Usually every line is new: only skipped numbers need a look at who owns them.
+    if inserted.len() < new_lines.len() {
+        let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
+        let skipped: Vec<&str> = new_lines
+            .iter()
+            .map(|l| l.number)
+            .filter(|n| !inserted.contains(n))
+            .collect();
+        let taken = lines::owned_elsewhere(conn, company_id, &skipped).await?;
+        if !taken.is_empty() {
+            let errors = contract
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| taken.iter().any(|t| t == l.number.as_str()))
+                .map(|(i, _)| FieldError {
+                    field: format!("mobile_lines[{i}].number"),
+                    message: "Il numero appartiene già a un'altra azienda".to_owned(),
+                })
+                .collect();
+            return Err(IngestError::Invalid(errors));
+        }
+    }
     Ok(i32::try_from(inserted.len()).unwrap_or(i32::MAX))
 }

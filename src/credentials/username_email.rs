@@ -18,6 +18,25 @@ use crate::notify::messages;
 /// Outbox template name of the username email (support reads delivery status by it).
 pub const TEMPLATE: &str = "username";
 
+/// A username email ready to be written: the hash of its new link and the message.
+pub struct PreparedUsernameEmail {
+    pub token_sha256: [u8; 32],
+    pub expires_at: OffsetDateTime,
+    pub email: messages::RenderedEmail,
+}
+
+/// Draws a fresh activation link for `username` and renders the email around it; the link
+/// itself lives only in the message.
+pub fn prepare(config: &Config, first_name: &str, username: &str) -> PreparedUsernameEmail {
+    let token = secret::new_link_token();
+    let link = config.link(&format!("/attivazione/{token}"));
+    PreparedUsernameEmail {
+        token_sha256: secret::hash_link_token(&token),
+        expires_at: OffsetDateTime::now_utc() + ACTIVATION_LINK_LIFETIME,
+        email: messages::username_email(first_name, username, &link),
+    }
+}
+
 /// Queues the username email for `user` and moves a saved user to `in_attesa`.
 pub async fn send_username_email(
     conn: &mut PgConnection,
@@ -26,20 +45,22 @@ pub async fn send_username_email(
     actor: &Actor,
 ) -> anyhow::Result<()> {
     db::supersede_tokens(conn, user.id).await?;
-    let token = secret::new_link_token();
+    let PreparedUsernameEmail {
+        token_sha256,
+        expires_at,
+        email,
+    } = prepare(config, &user.first_name, &user.username);
     db::insert_token(
         conn,
         &NewToken {
             company_id: user.company_id,
             user_id: user.id,
             purpose: Purpose::Activation,
-            token_sha256: &secret::hash_link_token(&token),
-            expires_at: OffsetDateTime::now_utc() + ACTIVATION_LINK_LIFETIME,
+            token_sha256: &token_sha256,
+            expires_at,
         },
     )
     .await?;
-    let link = config.link(&format!("/attivazione/{token}"));
-    let email = messages::username_email(&user.first_name, &user.username, &link);
     outbox::enqueue(
         conn,
         &NewMessage {

@@ -2,6 +2,7 @@
 //! Functions here take a connection or pool and plain values; they know nothing of HTTP.
 
 pub mod audit;
+pub mod bulk;
 pub mod companies;
 pub mod contracts;
 pub mod credentials;

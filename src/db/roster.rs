@@ -48,8 +48,7 @@ const ROWS: &str = "
     SELECT NULL, u.mobile, u.id, u.first_name, u.last_name, u.email, u.username, u.profile,
            u.state, false
     FROM users u
-    WHERE u.company_id = $1
-      AND NOT EXISTS (SELECT 1 FROM mobile_lines l WHERE l.company_id = $1 AND l.user_id = u.id)";
+    WHERE u.company_id = $1 AND NOT u.holds_line";
 
 /// `$2` is the LIKE pattern of the search (NULL for none), `$3` the digits of it.
 const MATCHES: &str = "($2::text IS NULL
@@ -76,23 +75,34 @@ fn digits(search: &str) -> String {
     }
 }
 
+/// The order of the page: lines by number, then users tied to no line (by mobile, then
+/// username). A line and such a user with the same number: the line first.
+const ORDER: &str = "number NULLS LAST, (line_id IS NULL), lower(username), line_id";
+
+/// Latest username email of the row's user, for the delivery column.
+const DELIVERY: &str = "(SELECT o.state::text FROM outbox o
+     WHERE o.company_id = $1 AND o.user_id = r.user_id AND o.template = 'username'
+     ORDER BY o.created_at DESC LIMIT 1) AS delivery";
+
 /// One page of rows.
 pub async fn page(
     conn: &mut PgConnection,
     company_id: Uuid,
     query: &RosterQuery,
 ) -> sqlx::Result<Vec<RosterRow>> {
+    let offset = query.page.max(0) * PAGE_SIZE;
+    if query.search.is_none() && query.state.is_none() {
+        return unfiltered_page(conn, company_id, offset).await;
+    }
     let pattern = query.search.as_deref().map(like_pattern);
     let digits = query.search.as_deref().map(digits).unwrap_or_default();
     let sql = format!(
-        "SELECT r.*, (SELECT o.state::text FROM outbox o
-                      WHERE o.company_id = $1 AND o.user_id = r.user_id AND o.template = 'username'
-                      ORDER BY o.created_at DESC LIMIT 1) AS delivery
+        "SELECT r.*, {DELIVERY}
          FROM (SELECT * FROM ({ROWS}) rows
                WHERE {MATCHES} AND ($4::registration_state IS NULL OR state = $4)
-               ORDER BY number NULLS LAST, lower(username), line_id
+               ORDER BY {ORDER}
                LIMIT $5 OFFSET $6) r
-         ORDER BY number NULLS LAST, lower(username), line_id"
+         ORDER BY {ORDER}"
     );
     sqlx::query_as(&sql)
         .bind(company_id)
@@ -100,7 +110,47 @@ pub async fn page(
         .bind(digits)
         .bind(query.state)
         .bind(PAGE_SIZE)
-        .bind(query.page.max(0) * PAGE_SIZE)
+        .bind(offset)
+        .fetch_all(conn)
+        .await
+}
+
+/// The default page, the one every visit opens: the sort keys of the page come from two
+/// index-only scans in page order (lines by number; users without a line from their
+/// partial index), and only the page's rows are then read in full. Work grows with the
+/// page number, not with the size of the company.
+async fn unfiltered_page(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    offset: i64,
+) -> sqlx::Result<Vec<RosterRow>> {
+    let sql = format!(
+        "WITH keys AS (
+             (SELECT number, false AS lineless, NULL::text AS username, NULL::uuid AS user_id
+              FROM mobile_lines WHERE company_id = $1
+              ORDER BY number LIMIT $2 + $3)
+             UNION ALL
+             (SELECT mobile, true, lower(username), id FROM users
+              WHERE company_id = $1 AND NOT holds_line
+              ORDER BY mobile NULLS LAST, lower(username) LIMIT $2 + $3)
+             ORDER BY number NULLS LAST, lineless, username
+             LIMIT $2 OFFSET $3
+         ), r AS (
+             SELECT l.id AS line_id, k.number, u.id AS user_id, u.first_name, u.last_name,
+                    u.email, u.username, u.profile,
+                    coalesce(u.state, 'da_registrare'::registration_state) AS state,
+                    (l.referent_email IS NOT NULL) AS has_referent
+             FROM keys k
+             LEFT JOIN mobile_lines l ON NOT k.lineless AND l.number = k.number
+             LEFT JOIN users u ON u.company_id = $1
+                              AND u.id = CASE WHEN k.lineless THEN k.user_id ELSE l.user_id END
+         )
+         SELECT r.*, {DELIVERY} FROM r ORDER BY {ORDER}"
+    );
+    sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(PAGE_SIZE)
+        .bind(offset)
         .fetch_all(conn)
         .await
 }
@@ -112,18 +162,12 @@ pub async fn counts(
     search: Option<&str>,
 ) -> sqlx::Result<Vec<(RegistrationState, i64)>> {
     let found: Vec<(RegistrationState, i64)> = match search {
-        // Without a search every user is one row and every line without a user another
-        // (a user holds at most one line): two small indexed aggregates.
+        // Without a search the database keeps the counts itself (migration 0005).
         None => {
-            sqlx::query_as(
-                "SELECT 'da_registrare'::registration_state, count(*) FROM mobile_lines
-                 WHERE company_id = $1 AND user_id IS NULL
-                 UNION ALL
-                 SELECT state, count(*) FROM users WHERE company_id = $1 GROUP BY state",
-            )
-            .bind(company_id)
-            .fetch_all(conn)
-            .await?
+            sqlx::query_as("SELECT state, n FROM roster_counts WHERE company_id = $1")
+                .bind(company_id)
+                .fetch_all(conn)
+                .await?
         }
         Some(search) => {
             let sql =

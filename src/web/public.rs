@@ -96,7 +96,11 @@ async fn login(
     } else {
         ""
     };
+    // The connection goes back to the pool while Argon2 runs (tens of milliseconds, more
+    // when logins queue): pages must not wait for connections that only wait for a hash.
+    drop(conn);
     let ok = state.hasher.verify(password, hash.as_deref()).await?;
+    let mut conn = state.pool.acquire().await?;
     let actor = Actor::visitor(client.clone());
     match user {
         Some(user) if ok => {

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Login load generator for bench/run.sh (issue 8, target 1). Standard library only.
+
+Each login is what a browser does: GET /accedi on a fresh session (session cookie + CSRF
+token from the form), then POST /accedi with username, password and token; a success is
+the 303 redirect to /area-clienti. Latency is measured on the POST alone (the login
+request; the GET is a cheap page). Each worker thread keeps one keep-alive connection.
+
+  closed mode: --workers N logins in flight, back to back, for --seconds (capacity).
+  paced mode:  --rate R logins/s scheduled open-loop (start i at t0 + i/R) for --seconds;
+               a start is "late" when no worker was free at its slot, so queueing in the
+               generator is visible instead of hidden (coordinated omission).
+
+Prints one line of key=value pairs.
+"""
+import argparse
+import http.client
+import re
+import threading
+import time
+import urllib.parse
+
+CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
+
+
+def cookies_of(resp):
+    jar = []
+    for name, value in resp.getheaders():
+        if name.lower() == "set-cookie":
+            jar.append(value.split(";", 1)[0])
+    return "; ".join(jar)
+
+
+def one_login(conn, username, password):
+    """Returns (status of the POST, POST latency in seconds)."""
+    conn.request("GET", "/accedi")
+    resp = conn.getresponse()
+    body = resp.read()
+    cookie = cookies_of(resp)
+    token = CSRF.search(body)
+    if resp.status != 200 or not token or not cookie:
+        return ("get-%d" % resp.status, 0.0)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrf_token": token.group(1).decode()}
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    start = time.perf_counter()
+    conn.request("POST", "/accedi", body=form, headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    latency = time.perf_counter() - start
+    ok = resp.status == 303 and resp.getheader("Location") == "/area-clienti"
+    return ("ok" if ok else str(resp.status), latency)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--users", type=int, required=True, help="usernames bench1..benchN")
+    p.add_argument("--password", required=True)
+    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--workers", type=int, default=8)
+    p.add_argument("--rate", type=float, help="paced mode: logins per second")
+    a = p.parse_args()
+
+    lock = threading.Lock()
+    results = []  # (status, latency)
+    late = [0]
+    counter = [0]
+    t0 = time.perf_counter() + 0.2
+    deadline = t0 + a.seconds
+
+    def next_slot():
+        with lock:
+            i = counter[0]
+            counter[0] += 1
+        return i
+
+    def worker():
+        conn = http.client.HTTPConnection(a.host, a.port, timeout=30)
+        while True:
+            i = next_slot()
+            if a.rate:
+                slot = t0 + i / a.rate
+                if slot >= deadline:
+                    return
+                now = time.perf_counter()
+                if now < slot:
+                    time.sleep(slot - now)
+                elif now - slot > 0.01:
+                    with lock:
+                        late[0] += 1
+            elif time.perf_counter() >= deadline:
+                return
+            try:
+                r = one_login(conn, "bench%d" % (i % a.users + 1), a.password)
+            except (OSError, http.client.HTTPException) as e:
+                conn.close()
+                conn = http.client.HTTPConnection(a.host, a.port, timeout=30)
+                r = (type(e).__name__, 0.0)
+            with lock:
+                results.append(r)
+
+    threads = [threading.Thread(target=worker) for _ in range(a.workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    ok = sorted(lat for status, lat in results if status == "ok")
+    failures = {}
+    for status, _ in results:
+        if status != "ok":
+            failures[status] = failures.get(status, 0) + 1
+
+    def pct(q):
+        return ok[min(len(ok) - 1, int(q * len(ok)))] * 1000 if ok else float("nan")
+
+    print(
+        "mode=%s ok=%d elapsed=%.2f logins_per_sec=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f late=%d failures=%s"
+        % (
+            "paced@%.1f" % a.rate if a.rate else "closed",
+            len(ok), elapsed, len(ok) / elapsed, pct(0.50), pct(0.99),
+            ok[-1] * 1000 if ok else float("nan"), late[0], failures or "none",
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
