@@ -3,7 +3,8 @@
 
 Each login is what a browser does: GET /accedi on a fresh session (session cookie + CSRF
 token from the form), then POST /accedi with username, password and token; a success is
-the 303 redirect to /area-clienti. Latency is measured on the POST alone (the login
+the 303 redirect to /area-clienti; a 503 with Retry-After is a refusal (over capacity),
+counted apart with its own latency. Latency is measured on the POST alone (the login
 request; the GET is a cheap page). Each worker thread keeps one keep-alive connection.
 
   closed mode: --workers N logins in flight, back to back, for --seconds (capacity).
@@ -50,6 +51,8 @@ def one_login(conn, username, password):
     resp.read()
     latency = time.perf_counter() - start
     ok = resp.status == 303 and resp.getheader("Location") == "/area-clienti"
+    if resp.status == 503 and resp.getheader("Retry-After"):
+        return ("refused", latency)
     return ("ok" if ok else str(resp.status), latency)
 
 
@@ -109,20 +112,23 @@ def main():
         t.join()
     elapsed = time.perf_counter() - t0
     ok = sorted(lat for status, lat in results if status == "ok")
+    refused = sorted(lat for status, lat in results if status == "refused")
     failures = {}
     for status, _ in results:
-        if status != "ok":
+        if status not in ("ok", "refused"):
             failures[status] = failures.get(status, 0) + 1
 
-    def pct(q):
-        return ok[min(len(ok) - 1, int(q * len(ok)))] * 1000 if ok else float("nan")
+    def pct(values, q):
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
 
     print(
-        "mode=%s ok=%d elapsed=%.2f logins_per_sec=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f late=%d failures=%s"
+        "mode=%s ok=%d elapsed=%.2f logins_per_sec=%.1f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f "
+        "refused=%d refused_p99_ms=%.1f late=%d failures=%s"
         % (
             "paced@%.1f" % a.rate if a.rate else "closed",
-            len(ok), elapsed, len(ok) / elapsed, pct(0.50), pct(0.99),
-            ok[-1] * 1000 if ok else float("nan"), late[0], failures or "none",
+            len(ok), elapsed, len(ok) / elapsed, pct(ok, 0.50), pct(ok, 0.99),
+            ok[-1] * 1000 if ok else float("nan"), len(refused), pct(refused, 0.99),
+            late[0], ",".join("%s:%d" % kv for kv in sorted(failures.items())) or "none",
         )
     )
 

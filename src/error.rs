@@ -161,3 +161,29 @@ fn dead_link_page(reason: DeadLink) -> (StatusCode, ErrorPage) {
     ];
     (status, page)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_hashing_queue_answers_503_with_retry_after_even_through_context() {
+        let error = anyhow::Error::new(Overloaded).context("login");
+
+        let response = AppError::Internal(error).into_response();
+
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static(OVERLOAD_RETRY_AFTER_SECS))
+        );
+    }
+
+    #[test]
+    fn any_other_internal_error_is_a_500_without_retry_after() {
+        let response = AppError::Internal(anyhow::anyhow!("boom")).into_response();
+
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+    }
+}

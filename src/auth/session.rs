@@ -24,6 +24,13 @@ pub const SESSION_KEY: &str = "auth";
 pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
 /// A session dies after this long without requests.
 pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
+/// Activity pushes the idle expiry forward at most this often: a session stays alive to
+/// within a minute of its last request without being written on every page view.
+const KEEP_ALIVE_EVERY: Duration = Duration::minutes(1);
+/// Session key of the last keep-alive (Unix seconds).
+const SEEN_KEY: &str = "seen_at";
+/// Session key of a one-time message for the next page ("Utente registrato", …).
+const FLASH_KEY: &str = "flash";
 
 /// What a logged-in session remembers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +50,36 @@ pub async fn login(session: &Session, user: &User) -> Result<(), AppError> {
         logged_in_at: OffsetDateTime::now_utc(),
     };
     session.insert(SESSION_KEY, auth).await.map_err(internal)
+}
+
+/// Marks the session as used now, so the store pushes its idle expiry forward; writes at
+/// most once per [`KEEP_ALIVE_EVERY`].
+pub async fn keep_alive(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let seen: Option<i64> = session.get(SEEN_KEY).await?;
+    if seen.is_none_or(|seen| now - seen >= KEEP_ALIVE_EVERY.whole_seconds()) {
+        session.insert(SEEN_KEY, now).await?;
+    }
+    Ok(())
+}
+
+/// Leaves a one-time message for the next page of this session.
+pub async fn set_flash(session: &Session, message: String) -> Result<(), AppError> {
+    session.insert(FLASH_KEY, message).await.map_err(internal)
+}
+
+/// The one-time message left for this page, if any; reading it removes it. Without one the
+/// session is not touched (no write on every page view).
+pub async fn take_flash(session: &Session) -> Result<Option<String>, AppError> {
+    if session
+        .get::<String>(FLASH_KEY)
+        .await
+        .map_err(internal)?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    session.remove(FLASH_KEY).await.map_err(internal)
 }
 
 /// Destroys the session server-side.
@@ -96,6 +133,9 @@ where
             .map_err(|e| NotLoggedIn::Error(e.into()))?;
         match user {
             Some(user) if still_valid(&auth, &user, OffsetDateTime::now_utc()) => {
+                keep_alive(&session)
+                    .await
+                    .map_err(|e| NotLoggedIn::Error(internal(e)))?;
                 Ok(CurrentUser(user))
             }
             _ => {

@@ -76,7 +76,12 @@ where
             .await
             .map_err(|e| fail(e.into()))?
         {
-            Some(staff) => Ok(CurrentStaff(staff)),
+            Some(staff) => {
+                super::session::keep_alive(&session)
+                    .await
+                    .map_err(|e| fail(internal(e)))?;
+                Ok(CurrentStaff(staff))
+            }
             None => {
                 let _ = session.flush().await;
                 Err(StaffNotLoggedIn(None))

@@ -38,18 +38,24 @@ pub async fn search(
     sqlx::query_as(
         "WITH hits AS (
              SELECT id FROM companies WHERE $2::text IS NOT NULL AND vat_number LIKE $2 || '%'
-             UNION SELECT id FROM companies WHERE length($1) >= 2 AND lower(name) LIKE '%' || $1 || '%'
              UNION SELECT company_id FROM users WHERE length($1) >= 3 AND lower(email) LIKE $1 || '%'
              UNION SELECT company_id FROM users WHERE length($1) >= 3 AND lower(username) LIKE $1 || '%'
              UNION SELECT company_id FROM mobile_lines WHERE $3::text IS NOT NULL AND number LIKE $3 || '%'
              UNION SELECT company_id FROM users WHERE $3::text IS NOT NULL AND mobile LIKE $3 || '%'
+         ), found AS (
+             -- A common surname matches thousands of names: those rows come with what
+             -- the page shows, not as ids to look up again.
+             SELECT id, name, vat_number FROM companies
+             WHERE length($1) >= 2 AND lower(name) LIKE '%' || $1 || '%'
+             UNION
+             SELECT c.id, c.name, c.vat_number FROM companies c JOIN hits h ON h.id = c.id
          )
-         SELECT c.id, c.name, c.vat_number,
-                (SELECT u.email FROM users u WHERE u.company_id = c.id AND u.profile = 'rappresentante_legale')
+         SELECT f.id, f.name, f.vat_number,
+                (SELECT u.email FROM users u WHERE u.company_id = f.id AND u.profile = 'rappresentante_legale')
                     AS legal_representative,
                 count(*) OVER () AS total
-         FROM companies c JOIN hits h ON h.id = c.id
-         ORDER BY c.name, c.id LIMIT $4 OFFSET $5",
+         FROM found f
+         ORDER BY f.name, f.id LIMIT $4 OFFSET $5",
     )
     .bind(&terms.text)
     .bind(&terms.vat_prefix)

@@ -13,12 +13,10 @@ use super::AppState;
 use super::client::ClientAddr;
 use super::support_views::{self as views, CompanySheet, SearchPage, StaffLoginPage};
 use crate::auth::staff::{self, CurrentStaff};
-use crate::auth::{CsrfForm, CsrfToken, throttle};
+use crate::auth::{CsrfForm, CsrfToken, session, throttle};
 use crate::db::{companies, staff as staff_db, support as queries};
 use crate::error::AppError;
 use crate::support::{self, ResendError};
-
-const FLASH: &str = "flash";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -147,10 +145,7 @@ async fn company(
     Path(company_id): Path<String>,
 ) -> Result<CompanySheet, AppError> {
     let company_id = Uuid::parse_str(&company_id).map_err(|_| AppError::NotFound)?;
-    let flash = session
-        .remove::<String>(FLASH)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let flash = session::take_flash(&session).await?;
     sheet(&state, csrf, &staff_user.username, company_id, flash, None).await
 }
 
@@ -243,9 +238,6 @@ async fn resend(
         Err(ResendError::NotFound) => return Err(AppError::NotFound),
         Err(ResendError::Internal(e)) => return Err(AppError::Internal(e)),
     };
-    session
-        .insert(FLASH, message)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    session::set_flash(&session, message.to_owned()).await?;
     Ok(Redirect::to(&back).into_response())
 }

@@ -96,6 +96,147 @@ async fn import_names_the_line_and_field_of_bad_input_and_fails() {
     );
 }
 
+/// What the portal recorded for the company of `vat`, in a form that does not depend on
+/// ids, names or numbers: users, their lines, links, messages, audit trail and counts.
+async fn recorded_shape(app: &crate::helpers::TestApp, vat: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "WITH c AS (SELECT id FROM companies WHERE vat_number = $1)
+         SELECT 'user ' || u.profile || ' ' || u.state || ' holds_line=' || u.holds_line
+                || ' lines=' || (SELECT count(*) FROM mobile_lines l WHERE l.user_id = u.id)
+         FROM users u, c WHERE u.company_id = c.id
+         UNION ALL
+         SELECT 'lines ' || count(*) || ' with referent ' || count(referent_email)
+                || ' unassigned ' || count(*) FILTER (WHERE user_id IS NULL)
+         FROM mobile_lines, c WHERE company_id = c.id
+         UNION ALL
+         SELECT 'token ' || purpose || ' live=' || (used_at IS NULL AND superseded_at IS NULL
+                AND expires_at > now() + interval '6 days')
+         FROM credential_tokens t, c WHERE t.company_id = c.id
+         UNION ALL
+         SELECT 'message ' || template || ' ' || channel || ' ' || state
+                || ' to_legal_rep=' || (recipient = (SELECT email FROM users u
+                    WHERE u.company_id = c.id AND profile = 'rappresentante_legale'))
+         FROM outbox o, c WHERE o.company_id = c.id
+         UNION ALL
+         SELECT 'audit ' || actor_label || ' ' || action || ' ' || (details - 'contract_id' - 'email')::text
+         FROM audit_events a, c WHERE a.company_id = c.id
+         UNION ALL
+         SELECT 'count ' || state || ' ' || n FROM roster_counts r, c WHERE r.company_id = c.id
+         ORDER BY 1",
+    )
+    .bind(vat.trim_start_matches("IT"))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn import_batches_record_new_companies_exactly_as_the_api_and_the_rest_one_by_one() {
+    let app = spawn_app().await;
+    let mut first_of_a = contract_body(
+        "CTR-A1",
+        VAT_A,
+        "maria.rossi@example.it",
+        Some("+393401110001"),
+        &["+393401110001", "+393401110002", "+393401110003"],
+    );
+    first_of_a["mobile_lines"][1]["referent"] = serde_json::json!({
+        "first_name": "Luca", "last_name": "Bianchi", "email": "luca.bianchi@example.it",
+        "profile": "amministratore_light"
+    });
+    let file = jsonl(&[
+        first_of_a.clone(),
+        contract_body(
+            "CTR-B1",
+            VAT_B,
+            "luca.verdi@example.it",
+            None,
+            &["+393402220001"],
+        ),
+        // The same company again, a repeat and a number of another company: all in the
+        // same batch as the contracts they depend on.
+        contract_body(
+            "CTR-A2",
+            VAT_A,
+            "maria.rossi@example.it",
+            Some("+393401110001"),
+            &["+393401110004"],
+        ),
+        contract_body(
+            "CTR-B1",
+            VAT_B,
+            "luca.verdi@example.it",
+            None,
+            &["+393402220001"],
+        ),
+        contract_body(
+            "CTR-C1",
+            "07654321004",
+            "anna.neri@example.it",
+            None,
+            &["+393402220001"],
+        ),
+    ]);
+
+    let output = run_import(&app, file.path());
+
+    let summary = String::from_utf8_lossy(&output.stdout);
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        summary.contains("3 contratti nuovi, 1 già presenti, 5 linee aggiunte"),
+        "{summary}{errors}"
+    );
+    assert!(
+        errors.contains("riga 5: mobile_lines[0].number"),
+        "{errors}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM companies WHERE vat_number = '07654321004'")
+            .await,
+        0,
+        "a refused contract leaves nothing behind"
+    );
+
+    // The same first contract for another company, through the API.
+    let mut through_api = first_of_a;
+    through_api["contract_id"] = serde_json::json!("CTR-D1");
+    through_api["company"]["vat_number"] = serde_json::json!("02233445507");
+    through_api["legal_representative"]["email"] = serde_json::json!("dario.gialli@example.it");
+    through_api["legal_representative"]["mobile"] = serde_json::json!("+393403330001");
+    through_api["mobile_lines"][0]["number"] = serde_json::json!("+393403330001");
+    through_api["mobile_lines"][1]["number"] = serde_json::json!("+393403330002");
+    through_api["mobile_lines"][1]["referent"]["email"] = serde_json::json!("elena.blu@example.it");
+    through_api["mobile_lines"][2]["number"] = serde_json::json!("+393403330003");
+    assert_eq!(app.post_contract(&through_api).await.status(), 201);
+    let imported_b = recorded_shape(&app, VAT_B).await;
+    assert!(
+        imported_b.contains(&"lines 1 with referent 0 unassigned 1".to_owned()),
+        "{imported_b:?}"
+    );
+    let mut imported_a = recorded_shape(&app, VAT_A).await;
+    // Company A also got its second contract (one line more, one more audit event).
+    assert!(
+        imported_a.contains(&"lines 4 with referent 1 unassigned 3".to_owned()),
+        "{imported_a:?}"
+    );
+    imported_a.retain(|r| {
+        !r.starts_with("lines ")
+            && !r.starts_with("count da_registrare")
+            && !r.contains("\"lines_added\": 1")
+    });
+    let mut api_d = recorded_shape(&app, "02233445507").await;
+    assert!(
+        api_d.contains(&"lines 3 with referent 1 unassigned 2".to_owned()),
+        "{api_d:?}"
+    );
+    assert!(
+        api_d.contains(&"count da_registrare 2".to_owned()),
+        "{api_d:?}"
+    );
+    api_d.retain(|r| !r.starts_with("lines ") && !r.starts_with("count da_registrare"));
+    assert_eq!(imported_a, api_d);
+}
+
 /// A file in the system temp directory, removed on drop.
 mod tempfile_path {
     pub struct TempFile(std::path::PathBuf);

@@ -228,6 +228,46 @@ async fn an_idle_session_expires_and_logins_are_audited() {
     assert_eq!(actions, vec!["accesso_fallito", "accesso"]);
 }
 
+/// The latest idle expiry of any stored session.
+async fn latest_expiry(app: &TestApp) -> time::OffsetDateTime {
+    sqlx::query_scalar("SELECT max(expiry_date) FROM tower_sessions.session")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn activity_pushes_the_idle_expiry_forward_without_writing_the_session_on_every_page() {
+    let app = spawn_app().await;
+    active_user(&app).await;
+    assert_eq!(
+        location(&app.browser.login(EMAIL, PASSWORD).await),
+        "/area-clienti"
+    );
+    let at_login = latest_expiry(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    assert_eq!(
+        app.browser.get("/area-clienti").await.status(),
+        StatusCode::OK
+    );
+    let after_first_page = latest_expiry(&app).await;
+    assert!(
+        after_first_page > at_login,
+        "a request after login keeps the session alive: {at_login} → {after_first_page}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for path in ["/area-clienti/profilo", "/area-clienti/gestione-utenze"] {
+        assert_eq!(app.browser.get(path).await.status(), StatusCode::OK);
+    }
+
+    assert_eq!(
+        latest_expiry(&app).await,
+        after_first_page,
+        "within a minute, pages only read the session"
+    );
+}
+
 #[tokio::test]
 async fn static_files_have_no_directory_listing_and_pages_cannot_be_framed() {
     let app = spawn_app().await;

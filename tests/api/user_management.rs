@@ -996,3 +996,94 @@ async fn every_action_writes_an_audit_event_with_who_whom_and_from_where() {
         "the legal representative gets the forms to act"
     );
 }
+
+/// The counts of Gestione Utenze and the "holds a line" flag are kept by the database
+/// (triggers); they must equal a recount of the rows after any change.
+async fn assert_counts_match_a_recount(app: &TestApp, after: &str) {
+    let kept: Vec<(Uuid, String, i64)> = sqlx::query_as(
+        "SELECT company_id, state::text, n FROM roster_counts WHERE n <> 0 ORDER BY 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let recounted: Vec<(Uuid, String, i64)> = sqlx::query_as(
+        "SELECT company_id, state, sum(n)::bigint FROM (
+             SELECT company_id, 'da_registrare' AS state, count(*) AS n FROM mobile_lines
+             WHERE user_id IS NULL GROUP BY 1
+             UNION ALL
+             SELECT company_id, state::text, count(*) FROM users GROUP BY 1, 2
+         ) rows GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, recounted, "counts after {after}");
+    let wrong_flags = app
+        .count(
+            "SELECT count(*) FROM users u
+             WHERE holds_line <> EXISTS (SELECT 1 FROM mobile_lines l WHERE l.user_id = u.id)",
+        )
+        .await;
+    assert_eq!(wrong_flags, 0, "holds_line after {after}");
+}
+
+#[tokio::test]
+async fn the_counts_kept_by_the_database_equal_a_recount_after_every_kind_of_change() {
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+    app.second_company().await;
+    assert_counts_match_a_recount(&app, "two contracts and two activations").await;
+
+    app.add_employee(&lr, None, LUCA, "luca.bianchi", "utilizzatore", "save")
+        .await;
+    assert_counts_match_a_recount(&app, "Aggiungi Utente without a line").await;
+    let luca = app.user_id("luca.bianchi").await;
+
+    app.add_employee(
+        &lr,
+        Some(LINES_A[0]),
+        "sara.neri@example.it",
+        "sara.neri",
+        "amministratore_full",
+        "register",
+    )
+    .await;
+    assert_counts_match_a_recount(&app, "Aggiungi e Registra on a company line").await;
+    app.activate_employee("sara.neri").await;
+    assert_counts_match_a_recount(&app, "activation").await;
+    let sara = app.user_id("sara.neri").await;
+
+    let moved = lr
+        .post_form(
+            &format!("{GU}/utenti/{luca}/modifica"),
+            &[
+                ("email", LUCA),
+                ("mobile", LINES_A[1]),
+                ("profile", "utilizzatore"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.line_user(LINES_A[1]).await, Some(luca));
+    assert_counts_match_a_recount(&app, "Modifica giving a line").await;
+
+    lr.post_form(&format!("{GU}/utenti/{sara}/disabilita"), &[])
+        .await;
+    assert_counts_match_a_recount(&app, "Disabilita").await;
+    lr.post_form(&format!("{GU}/utenti/{sara}/riabilita"), &[])
+        .await;
+    assert_counts_match_a_recount(&app, "Riabilita").await;
+
+    let second = contract_body(
+        "CTR-A-2",
+        VAT_A,
+        LR_EMAIL,
+        None,
+        &["+393401119998", "+393401119999"],
+    );
+    assert_eq!(
+        app.post_contract(&second).await.status(),
+        StatusCode::CREATED
+    );
+    assert_counts_match_a_recount(&app, "a second contract").await;
+}

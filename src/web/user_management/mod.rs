@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::account::layout_for;
-use crate::auth::{CsrfToken, CurrentUser};
+use crate::auth::{CsrfToken, CurrentUser, session};
 use crate::db::roster::{self, RosterQuery};
 use crate::db::{audit, users};
 use crate::domain::RegistrationState;
@@ -26,7 +26,6 @@ mod forms;
 pub mod views;
 
 const BASE: &str = "/area-clienti/gestione-utenze";
-const FLASH: &str = "flash";
 const AUDIT_PAGE_SIZE: i64 = 100;
 
 pub fn router() -> Router<AppState> {
@@ -90,10 +89,7 @@ pub(super) fn manager(user: &users::User, client: Option<String>) -> Result<Mana
 
 /// Back to the list, with a message shown once.
 pub(super) async fn done(session: &Session, message: &str) -> Result<Response, AppError> {
-    session
-        .insert(FLASH, message)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    session::set_flash(session, message.to_owned()).await?;
     Ok(Redirect::to(BASE).into_response())
 }
 
@@ -127,10 +123,7 @@ async fn list(
     let mut conn = state.pool.acquire().await?;
     let rows = roster::page(&mut conn, user.company_id, &query).await?;
     let counts = roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?;
-    let flash = session
-        .remove::<String>(FLASH)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let flash = session::take_flash(&session).await?;
     Ok(views::roster_page(
         layout_for(&user, csrf),
         &user,

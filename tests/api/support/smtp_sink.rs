@@ -191,6 +191,11 @@ impl SmtpSink {
         self.port
     }
 
+    /// How many messages were accepted so far.
+    pub async fn count(&self) -> usize {
+        lock(&self.shared.messages).len()
+    }
+
     /// Every message accepted so far, oldest first.
     pub async fn messages(&self) -> Vec<ReceivedEmail> {
         lock(&self.shared.messages).clone()

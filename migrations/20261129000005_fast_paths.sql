@@ -1,5 +1,6 @@
--- Gestione Utenze of a 20,000-line company in well under a millisecond of SQL (issue 8):
--- the default page and its counts must read about a page of rows, not the company.
+-- Fast paths of issue 8 (country scale). Gestione Utenze of a 20,000-line company in well
+-- under a millisecond of SQL: the default page and its counts must read about a page of
+-- rows, not the company.
 --
 -- 1. Counts per state, kept by the database itself: statement-level triggers add the net
 --    change of each statement, so every path (import, web actions, bulk loads, manual SQL)
@@ -116,3 +117,9 @@ CREATE TRIGGER users_roster_update AFTER UPDATE ON users
 CREATE TRIGGER users_roster_delete AFTER DELETE ON users
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION users_roster_sync();
+
+-- Servizio Clienti 191 search by mobile number (a prefix): a pattern-ops index serves both
+-- the prefix and equality (the database collation is not "C", so a plain index serves
+-- only equality and the prefix search scanned every user).
+CREATE INDEX users_mobile_prefix_idx ON users (mobile text_pattern_ops) WHERE mobile IS NOT NULL;
+DROP INDEX users_mobile_idx;

@@ -1,0 +1,33 @@
+-- The SQL of one Gestione Utenze page view (GET /area-clienti/gestione-utenze, first page,
+-- no search), statement for statement as the portal sends it: the session, the user, the
+-- page's rows (src/db/roster.rs, unfiltered_page) and the counts. pgbench -M prepared runs
+-- it like sqlx does. Variables: :sid (session id), :uid (user id), :company.
+SELECT data FROM "tower_sessions"."session" WHERE id = :sid AND expiry_date > now();
+SELECT id, company_id, username, email, mobile, first_name, last_name, profile, state,
+       session_epoch, created_at, activated_at
+FROM users WHERE id = :uid;
+WITH keys AS (
+    (SELECT number, false AS lineless, NULL::text AS username, NULL::uuid AS user_id
+     FROM mobile_lines WHERE company_id = :company
+     ORDER BY number LIMIT 50 + 0)
+    UNION ALL
+    (SELECT mobile, true, lower(username), id FROM users
+     WHERE company_id = :company AND NOT holds_line
+     ORDER BY mobile NULLS LAST, lower(username) LIMIT 50 + 0)
+    ORDER BY number NULLS LAST, lineless, username
+    LIMIT 50 OFFSET 0
+), r AS (
+    SELECT l.id AS line_id, k.number, u.id AS user_id, u.first_name, u.last_name,
+           u.email, u.username, u.profile,
+           coalesce(u.state, 'da_registrare'::registration_state) AS state,
+           (l.referent_email IS NOT NULL) AS has_referent
+    FROM keys k
+    LEFT JOIN mobile_lines l ON NOT k.lineless AND l.number = k.number
+    LEFT JOIN users u ON u.company_id = :company
+                     AND u.id = CASE WHEN k.lineless THEN k.user_id ELSE l.user_id END
+)
+SELECT r.*, (SELECT o.state::text FROM outbox o
+             WHERE o.user_id = r.user_id AND o.template = 'username'
+             ORDER BY o.created_at DESC LIMIT 1) AS delivery
+FROM r ORDER BY number NULLS LAST, (line_id IS NULL), lower(username), line_id;
+SELECT state, n FROM roster_counts WHERE company_id = :company;
