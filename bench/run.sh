@@ -165,6 +165,10 @@ INSERT INTO users (id, company_id, username, email, mobile, first_name, last_nam
 SELECT id, company_id, email, email, number, first_name, last_name, profile, state
 FROM bench_new_users;
 UPDATE mobile_lines l SET user_id = n.id FROM bench_new_users n WHERE l.id = n.line_id;
+-- A customer base at rest: the import's username emails were delivered long ago (the
+-- outbox section measures delivery on its own).
+UPDATE outbox SET state = 'sent', sent_at = now(), body_text = NULL, body_html = NULL
+WHERE state = 'queued';
 COMMIT;
 VACUUM ANALYZE;
 SQL
@@ -229,6 +233,11 @@ bench_gu() {
             "$conns sessions, ${BENCH_SECONDS}s, $bad non-2xx; target <= 1"
         row "GU pages/s vs pgbench page SQL tx/s, $label" "$rps" "$tps" "$(ratio "$rps" "$tps")" \
             "same $conns-way concurrency; target >= 0.5"
+        # The same sessions with fewer requests in flight: the latency of a page itself
+        # when the machine is not saturated.
+        read -r rps p99 bad <<<"$(BENCH_COOKIES="$WORK/cookies" wrk_run 8 "http://127.0.0.1:$BENCH_PORT/area-clienti/gestione-utenze")"
+        row "GU page p99 ms at 8 in flight, $label" "$p99" "20" "$(ratio "$p99" 20)" \
+            "$rps pages/s, $bad non-2xx; target <= 1"
     done
     stop_portal
 }
@@ -239,9 +248,9 @@ bench_gu() {
 bench_search() {
     ensure_data
     local db="$DATA_DB" conns=50
-    printf '%s\n' "$PASSWORD" | DATABASE_URL=$(url_of "$db") "$BIN" staff add bench.operatore >/dev/null 2>&1 || true
+    printf '%s\n' "$PASSWORD" | DATABASE_URL=$(url_of "$db") "$BIN" staff add operatore191 >/dev/null 2>&1 || true
     start_portal "$db"
-    python3 bench/login_sessions.py --port "$BENCH_PORT" --username bench.operatore \
+    python3 bench/login_sessions.py --port "$BENCH_PORT" --username operatore191 \
         --password "$PASSWORD" --count "$conns" --staff >"$WORK/staff_cookies"
     # 500 searches drawn from the data: a fifth of each kind.
     sql "$db" >"$WORK/searches" <<'SQL'
@@ -262,13 +271,17 @@ SQL
     status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(head -1 "$WORK/staff_cookies")" \
         "http://127.0.0.1:$BENCH_PORT$(head -1 "$WORK/searches")")
     [[ "$status" == 200 ]] || { echo "/assistenza answered $status" >&2; exit 1; }
-    say "search: $conns staff sessions, $(wc -l <"$WORK/searches") different searches"
-    local out rps p99 bad
-    out=$(BENCH_COOKIES="$WORK/staff_cookies" BENCH_PATHS="$WORK/searches" \
-        wrk_run "$conns" "http://127.0.0.1:$BENCH_PORT/assistenza")
-    read -r rps p99 bad <<<"$out"
-    row "support search p99 ms" "$p99" "20" "$(ratio "$p99" 20)" \
-        "$rps searches/s, $conns sessions, VAT/name/email/username/mobile, $bad non-2xx; target <= 1"
+    # Servizio Clienti agents search while on a call: 8 searches in flight at once is a
+    # large call centre; 50 shows the saturated machine.
+    local in_flight out rps p99 bad
+    for in_flight in 2 8 50; do
+        say "search: $in_flight in flight, $(wc -l <"$WORK/searches") different searches"
+        out=$(BENCH_COOKIES="$WORK/staff_cookies" BENCH_PATHS="$WORK/searches" \
+            wrk_run "$in_flight" "http://127.0.0.1:$BENCH_PORT/assistenza")
+        read -r rps p99 bad <<<"$out"
+        row "support search p99 ms, $in_flight in flight" "$p99" "20" "$(ratio "$p99" 20)" \
+            "$rps searches/s over 100,000 companies, VAT/name/email/username/mobile, $bad non-2xx; target <= 1"
+    done
     stop_portal
 }
 

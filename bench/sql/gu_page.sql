@@ -23,8 +23,11 @@ WITH keys AS (
            (l.referent_email IS NOT NULL) AS has_referent
     FROM keys k
     LEFT JOIN mobile_lines l ON NOT k.lineless AND l.number = k.number
-    LEFT JOIN users u ON u.company_id = :company
-                     AND u.id = CASE WHEN k.lineless THEN k.user_id ELSE l.user_id END
+    LEFT JOIN LATERAL (
+        SELECT * FROM users
+        WHERE id = CASE WHEN k.lineless THEN k.user_id ELSE l.user_id END
+        OFFSET 0
+    ) u ON u.company_id = :company
 )
 SELECT r.*, (SELECT o.state::text FROM outbox o
              WHERE o.user_id = r.user_id AND o.template = 'username'

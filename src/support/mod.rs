@@ -62,13 +62,14 @@ pub fn search_terms(query: &str) -> SearchTerms {
         }
         Err(_) => None,
     };
-    let escaped = query
-        .to_lowercase()
+    let prefix = query.to_lowercase();
+    let escaped = prefix
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
     SearchTerms {
         text: escaped,
+        prefix,
         vat_prefix,
         phone_prefix,
     }

@@ -8,7 +8,9 @@ use uuid::Uuid;
 use super::pages::Layout;
 use crate::db::audit::CompanyAuditRow;
 use crate::db::companies::Company;
-use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_PAGE, UserRow};
+use crate::db::support::{
+    CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, SEARCH_PAGE, UserRow,
+};
 use crate::domain::RegistrationState;
 
 /// Lines listed on the company sheet (the count shows how many there are in all).
@@ -52,6 +54,8 @@ pub struct SearchPage {
     pub q: String,
     pub hits: Vec<CompanyHit>,
     pub total: i64,
+    /// More companies match than the console sorts: it asks for a narrower search.
+    pub too_many: bool,
     pub page: i64,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
@@ -64,7 +68,9 @@ pub fn search_page(
     page: i64,
     hits: Vec<CompanyHit>,
 ) -> SearchPage {
-    let total = hits.first().map_or(0, |h| h.total);
+    let found = hits.first().map_or(0, |h| h.total);
+    let too_many = found > SEARCH_CAP;
+    let total = found.min(SEARCH_CAP);
     let href = |p: i64| {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("q", &q)
@@ -79,6 +85,7 @@ pub fn search_page(
         q,
         hits,
         total,
+        too_many,
         page,
     }
 }

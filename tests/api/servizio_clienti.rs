@@ -314,3 +314,34 @@ async fn the_company_sheet_shows_users_lines_messages_with_their_errors_and_no_s
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_search_matching_too_many_companies_shows_some_and_asks_to_narrow_it() {
+    let app = spawn_app().await;
+    // 250 companies with the same surname in their name (more than the console sorts).
+    sqlx::query(
+        "INSERT INTO companies (id, name, vat_number)
+         SELECT gen_random_uuid(), 'Esposito Servizi ' || g, lpad(g::text, 11, '0')
+         FROM generate_series(1, 250) g",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let staff = staff_browser(&app).await;
+
+    let (status, page) = staff.get_html("/assistenza?q=esposito").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts(&page, ".result-list li strong").len(), 20);
+    assert!(
+        page.contains("Troppe aziende corrispondono alla ricerca"),
+        "{page}"
+    );
+    let (_, narrow) = staff.get_html("/assistenza?q=esposito+servizi+17").await;
+    let names = texts(&narrow, ".result-list li strong");
+    assert!(
+        names.contains(&"Esposito Servizi 17".to_owned()),
+        "{names:?}"
+    );
+    assert!(!narrow.contains("Troppe aziende"));
+}
