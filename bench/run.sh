@@ -382,7 +382,7 @@ SQL
     local closed paced over
     closed=$("${load[@]}" --workers "$LOGIN_WORKERS")
     echo "$closed" >&2
-    field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+    field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
     local capacity
     capacity=$(field logins_per_sec "$closed")
     say "login: paced at 80% of capacity"

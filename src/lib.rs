@@ -2,6 +2,7 @@
 //! their telecom operator's customer area. See ARCHITECTURE in README.md.
 
 pub mod actor;
+pub mod allocator;
 pub mod app;
 pub mod auth;
 pub mod cli;

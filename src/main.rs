@@ -8,6 +8,7 @@ use clap::Parser;
 async fn main() -> ExitCode {
     let cli = area_clienti::config::Cli::parse();
     area_clienti::telemetry::init();
+    area_clienti::allocator::return_large_blocks_to_the_system();
     match area_clienti::cli::run(cli).await {
         Ok(code) => code,
         Err(error) => {
