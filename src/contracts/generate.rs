@@ -4,10 +4,11 @@
 //!
 //! The shape follows the customer base: company 0 has 20,000 lines (the largest customer),
 //! most companies have 1–20 lines (small ones far more common), 1% have a few hundred; on
-//! average about 10 lines per company; nine lines in ten name a referent. The same seed always gives the same file. Identities
-//! that must be unique in the portal (contract ids, Partite IVA, e-mails, mobile numbers)
-//! come from counters, so they are unique by construction without remembering what was
-//! drawn; the seed only chooses sizes, names and referents.
+//! average about 10 lines per company; nine lines in ten name a referent. The same seed
+//! always gives the same file. Identities that must be unique in the portal (contract ids,
+//! Partite IVA, e-mails, mobile numbers) come from counters, so they are unique by
+//! construction without remembering what was drawn; the seed only chooses sizes, names and
+//! referents.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
