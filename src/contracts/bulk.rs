@@ -115,8 +115,11 @@ async fn split_known(
     for parsed in batch {
         let keys = keys_of(&parsed.contract);
         let unique_in_contract = keys.iter().collect::<HashSet<_>>().len() == keys.len();
-        if unique_in_contract && keys.iter().all(|k| !taken.contains(k)) {
-            taken.extend(keys);
+        let fresh_company = unique_in_contract && keys.iter().all(|k| !taken.contains(k));
+        // Keys of deferred contracts count as taken too: a later contract sharing one of
+        // them follows it through the one-by-one path, in file order.
+        taken.extend(keys);
+        if fresh_company {
             fresh.push(parsed);
         } else {
             deferred.push(parsed);
