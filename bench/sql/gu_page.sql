@@ -22,7 +22,8 @@ WITH keys AS (
            coalesce(u.state, 'da_registrare'::registration_state) AS state,
            (l.referent_email IS NOT NULL) AS has_referent
     FROM keys k
-    LEFT JOIN mobile_lines l ON NOT k.lineless AND l.number = k.number
+    LEFT JOIN mobile_lines l
+           ON NOT k.lineless AND l.number = k.number AND l.company_id = :company
     LEFT JOIN LATERAL (
         SELECT * FROM users
         WHERE id = CASE WHEN k.lineless THEN k.user_id ELSE l.user_id END

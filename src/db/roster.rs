@@ -144,7 +144,8 @@ async fn unfiltered_page(
                     coalesce(u.state, 'da_registrare'::registration_state) AS state,
                     (l.referent_email IS NOT NULL) AS has_referent
              FROM keys k
-             LEFT JOIN mobile_lines l ON NOT k.lineless AND l.number = k.number
+             LEFT JOIN mobile_lines l
+                    ON NOT k.lineless AND l.number = k.number AND l.company_id = $1
              -- One primary-key probe per row of the page. As a plain join, a plan made
              -- for a typical company hashes all the company's users (18,000 for the
              -- largest): OFFSET 0 keeps it a lookup.
