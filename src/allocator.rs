@@ -1,10 +1,12 @@
 //! Tuning of the C allocator the binary runs on (glibc).
 //!
-//! Each Argon2id check allocates and frees 19 MiB. glibc serves blocks that large with
-//! `mmap` at first, but every such `free` raises its dynamic mmap threshold, after which the
-//! blocks come from per-thread arenas that keep them once freed: measured, the resident set
-//! grew to 350 MiB under 50 concurrent logins. A fixed threshold keeps them on `mmap`, so
-//! every buffer goes back to the system when its check ends (58 MiB peak, same load).
+//! Argon2id needs 19 MiB of working memory. Password checks reuse theirs
+//! (`auth::password`), but hashing a new password still allocates and frees it. glibc
+//! serves blocks that large with `mmap` at first, but every such `free` raises its dynamic
+//! mmap threshold, after which the blocks come from per-thread arenas that keep them once
+//! freed: measured, the resident set grew to 350 MiB under 50 concurrent logins when checks
+//! allocated too. A fixed threshold keeps such blocks on `mmap`, so each goes back to the
+//! system when it is freed.
 
 /// Blocks from this size up are mapped and unmapped on their own.
 const MMAP_THRESHOLD_BYTES: i32 = 1024 * 1024;

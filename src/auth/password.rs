@@ -13,9 +13,9 @@ use tokio::sync::Semaphore;
 
 use crate::domain::Password;
 
-/// Requests that may wait for each hashing permit. One Argon2id takes ~30 ms on a core,
-/// so a full queue is about a quarter of a second of work: short enough for the login p99
-/// target at 80% of capacity, long enough to absorb bursts.
+/// Requests that may wait for each hashing permit. One Argon2id check takes about 19 ms on
+/// a core here (BENCHMARKS.md), so a full queue is about 150 ms of work: short enough for
+/// the login p99 target at 80% of capacity, long enough to absorb bursts.
 const WAITING_PER_PERMIT: usize = 8;
 
 /// Every hashing permit is busy and the queue is full: try again in a moment.
