@@ -158,7 +158,7 @@ fn router(state: AppState) -> Router {
                 ))
                 .service(ServeDir::new(static_dir())),
         )
-        .fallback(|| async { crate::error::AppError::NotFound })
+        .fallback(|| async { crate::web::error::AppError::NotFound })
         // Inside the header layers, so a timed-out answer carries the security headers too.
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -12,7 +12,6 @@ pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod domain;
-pub mod error;
 pub mod metrics;
 pub mod notify;
 pub mod support;

@@ -1,11 +1,11 @@
-//! Who is asking: password hashing, login sessions and CSRF protection.
+//! Who is asking: password hashing, login sessions (customers and staff) and login
+//! throttling. Nothing here knows HTTP: the extractors that apply these rules to a request
+//! are in `web::kit`.
 
-pub mod csrf;
 pub mod password;
 pub mod session;
 pub mod staff;
 pub mod throttle;
 
-pub use csrf::{CsrfForm, CsrfToken};
-pub use password::PasswordHasher;
-pub use session::{CurrentUser, SessionAuth};
+pub use password::{HashError, PasswordHasher};
+pub use session::SessionAuth;

@@ -1,7 +1,7 @@
 //! Argon2id password hashing, run off the async runtime with bounded concurrency so a burst
 //! of logins queues for a permit instead of starving the request threads. The queue itself
-//! is bounded too: past it a request is refused at once with [`Overloaded`] (503 with
-//! Retry-After) rather than waiting seconds and holding its connection.
+//! is bounded too: past it a request is refused at once with [`HashError::Overloaded`] (503
+//! with Retry-After) rather than waiting seconds and holding its connection.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,10 +18,21 @@ use crate::domain::Password;
 /// the login p99 target at 80% of capacity, long enough to absorb bursts.
 const WAITING_PER_PERMIT: usize = 8;
 
-/// Every hashing permit is busy and the queue is full: try again in a moment.
+/// Why a password could not be hashed or checked.
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing at capacity")]
-pub struct Overloaded;
+pub enum HashError {
+    /// Every hashing permit is busy and the queue is full: try again in a moment.
+    #[error("password hashing at capacity")]
+    Overloaded,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<tokio::task::JoinError> for HashError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        HashError::Internal(e.into())
+    }
+}
 
 /// Hashes and verifies passwords. Cheap to clone.
 #[derive(Clone)]
@@ -53,7 +64,7 @@ impl PasswordHasher {
     }
 
     /// Argon2id with the crate defaults (m=19456 KiB, t=2, p=1: the OWASP parameters).
-    pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
+    pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
         let _admitted = self.admit()?;
         let _permit = self
             .permits
@@ -61,12 +72,12 @@ impl PasswordHasher {
             .await
             .context("password hasher closed")?;
         let raw = password.expose().to_owned();
-        tokio::task::spawn_blocking(move || hash_blocking(&raw)).await?
+        Ok(tokio::task::spawn_blocking(move || hash_blocking(&raw)).await??)
     }
 
     /// Checks a password against a stored hash; with no hash (unknown user, not yet
     /// activated) it does the same work against a dummy and answers `false`.
-    pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> anyhow::Result<bool> {
+    pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> Result<bool, HashError> {
         let _admitted = self.admit()?;
         let _permit = self
             .permits
@@ -98,12 +109,12 @@ impl PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// A place in the queue, or [`Overloaded`] when it is full.
-    fn admit(&self) -> Result<Admitted, Overloaded> {
+    /// A place in the queue, or [`HashError::Overloaded`] when it is full.
+    fn admit(&self) -> Result<Admitted, HashError> {
         let admitted = Admitted(self.in_flight.clone());
         if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.max_in_flight {
             crate::metrics::hashing_overloaded();
-            return Err(Overloaded);
+            return Err(HashError::Overloaded);
         }
         Ok(admitted)
     }
@@ -206,7 +217,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         let refused = hasher.verify("x", Some(&hash)).await.unwrap_err();
-        assert!(refused.downcast_ref::<Overloaded>().is_some());
+        assert!(matches!(refused, HashError::Overloaded));
         for task in waiting {
             assert!(!task.await.unwrap().unwrap());
         }

@@ -54,6 +54,8 @@ pub enum LinkError {
     #[error("dead link: {0:?}")]
     Dead(DeadLink),
     #[error(transparent)]
+    Hashing(#[from] crate::auth::HashError),
+    #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 

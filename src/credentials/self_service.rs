@@ -18,6 +18,8 @@ pub enum SelfServiceError {
     #[error("wrong current password")]
     WrongPassword,
     #[error(transparent)]
+    Hashing(#[from] crate::auth::HashError),
+    #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 

@@ -6,11 +6,11 @@ use axum::routing::get;
 
 use super::AppState;
 use super::pages::{HomePage, Layout, NavUser, ProfilePage};
-use crate::auth::{CsrfToken, CurrentUser};
 use crate::db::users::User;
 use crate::db::{companies, lines};
 use crate::domain::Profile;
-use crate::error::AppError;
+use crate::web::error::AppError;
+use crate::web::kit::{CsrfToken, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -10,14 +10,15 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::AppState;
-use super::client::ClientAddr;
 use super::pages::{FormErrors, Layout, LinkPage, PasswordPage};
 use crate::actor::Actor;
-use crate::auth::{CsrfForm, CsrfToken, session};
+use crate::auth::session;
 use crate::credentials::{self, CodeError, LinkView, SendCodeError, Step};
 use crate::db::credentials::Purpose;
 use crate::domain::Password;
-use crate::error::AppError;
+use crate::web::error::AppError;
+use crate::web::kit::ClientAddr;
+use crate::web::kit::{CsrfForm, CsrfToken};
 
 /// One kind of emailed link: where its pages live and what they are called.
 #[derive(Debug, Clone, Copy)]
@@ -158,7 +159,7 @@ async fn send_code(
         j,
         &token,
         view,
-        crate::auth::csrf::token_of(&session).await?,
+        crate::web::kit::csrf::token_of(&session).await?,
     );
     page.notice = Some(refusal.to_owned());
     Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
@@ -208,7 +209,7 @@ async fn check_code(
         j,
         &token,
         view,
-        crate::auth::csrf::token_of(&session).await?,
+        crate::web::kit::csrf::token_of(&session).await?,
     );
     page.errors.add("code", message);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -260,7 +261,7 @@ async fn set_password(
         Err(e) => {
             let mut errors = FormErrors::default();
             errors.add(e.field(), e.to_string());
-            let csrf = crate::auth::csrf::token_of(&session).await?;
+            let csrf = crate::web::kit::csrf::token_of(&session).await?;
             let page = PasswordPage {
                 layout: Layout::anonymous(csrf),
                 title: j.title,

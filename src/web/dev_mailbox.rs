@@ -10,7 +10,7 @@ use super::AppState;
 use super::pages::{DevMailView, DevMailboxPage, Layout};
 use crate::db::dev_mailbox::{self, DevMail};
 use crate::db::outbox::Channel;
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 const SHOWN: i64 = 100;
 

@@ -4,9 +4,10 @@
 pub mod account;
 pub mod activation;
 pub mod api;
-pub mod client;
 pub mod dev_mailbox;
+pub mod error;
 pub mod health;
+pub mod kit;
 pub mod own_account;
 pub mod pages;
 pub mod public;

@@ -11,13 +11,14 @@ use tower_sessions::Session;
 
 use super::AppState;
 use super::account::layout_for;
-use super::client::ClientAddr;
 use super::pages::{ContactsPage, FormErrors, OwnPasswordPage};
 use crate::actor::Actor;
-use crate::auth::{CsrfForm, CsrfToken, CurrentUser, session};
+use crate::auth::session;
 use crate::credentials::self_service::{self, SelfServiceError};
 use crate::domain::{EmailAddress, Password, PhoneNumber};
-use crate::error::AppError;
+use crate::web::error::AppError;
+use crate::web::kit::ClientAddr;
+use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
 
 const WRONG_PASSWORD: &str = "La password attuale non è corretta.";
 
@@ -83,11 +84,12 @@ async fn change_contacts(
         {
             Ok(()) => return Ok(Redirect::to("/area-clienti/profilo").into_response()),
             Err(SelfServiceError::WrongPassword) => errors.add("current_password", WRONG_PASSWORD),
+            Err(SelfServiceError::Hashing(e)) => return Err(e.into()),
             Err(SelfServiceError::Internal(e)) => return Err(AppError::Internal(e)),
         }
     }
     let page = ContactsPage {
-        layout: layout_for(&user, crate::auth::csrf::token_of(&session).await?),
+        layout: layout_for(&user, crate::web::kit::csrf::token_of(&session).await?),
         email: form.email.chars().take(254).collect(),
         mobile: form.mobile.chars().take(32).collect(),
         errors,
@@ -153,13 +155,14 @@ async fn change_password(
                 Err(SelfServiceError::WrongPassword) => {
                     errors.add("current_password", WRONG_PASSWORD)
                 }
+                Err(SelfServiceError::Hashing(e)) => return Err(e.into()),
                 Err(SelfServiceError::Internal(e)) => return Err(AppError::Internal(e)),
             }
         }
     }
     let page = OwnPasswordPage {
         username: user.username.clone(),
-        layout: layout_for(&user, crate::auth::csrf::token_of(&session).await?),
+        layout: layout_for(&user, crate::web::kit::csrf::token_of(&session).await?),
         errors,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

@@ -10,13 +10,14 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::AppState;
-use super::client::ClientAddr;
 use super::pages::{Layout, LoginPage};
 use crate::actor::Actor;
-use crate::auth::{CsrfForm, CsrfToken, session, throttle};
+use crate::auth::{session, throttle};
 use crate::db::{audit, users};
 use crate::domain::RegistrationState;
-use crate::error::AppError;
+use crate::web::error::AppError;
+use crate::web::kit::ClientAddr;
+use crate::web::kit::{CsrfForm, CsrfToken};
 
 /// The one message for every failed login: it must not tell which part was wrong.
 pub const LOGIN_FAILED: &str = "Username o password non corretti. Controlla i dati e riprova.";
@@ -138,7 +139,7 @@ async fn login_refused(
     status: StatusCode,
     message: String,
 ) -> Result<Response, AppError> {
-    let csrf = crate::auth::csrf::token_of(session).await?;
+    let csrf = crate::web::kit::csrf::token_of(session).await?;
     let page = LoginPage {
         layout: Layout::anonymous(csrf),
         username: username.chars().take(MAX_USERNAME).collect(),

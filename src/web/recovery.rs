@@ -11,12 +11,12 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::activation::{self, Journey};
-use super::client::ClientAddr;
 use super::pages::{FormErrors, Layout, RequestPage};
-use crate::auth::{CsrfForm, CsrfToken};
 use crate::credentials::recovery;
 use crate::db::credentials::Purpose;
-use crate::error::AppError;
+use crate::web::error::AppError;
+use crate::web::kit::ClientAddr;
+use crate::web::kit::{CsrfForm, CsrfToken};
 
 pub const RECOVERY: Journey = Journey {
     purpose: Purpose::Recovery,

@@ -10,13 +10,14 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::AppState;
-use super::client::ClientAddr;
 use super::support_views::{self as views, CompanySheet, SearchPage, StaffLoginPage};
-use crate::auth::staff::{self, CurrentStaff};
-use crate::auth::{CsrfForm, CsrfToken, session, throttle};
+use crate::auth::staff;
+use crate::auth::throttle;
 use crate::db::{companies, staff as staff_db, support as queries};
-use crate::error::AppError;
 use crate::support::{self, ResendError};
+use crate::web::error::AppError;
+use crate::web::kit::ClientAddr;
+use crate::web::kit::{CsrfForm, CsrfToken, CurrentStaff, flash};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -89,7 +90,7 @@ async fn refused(
     username: &str,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let csrf = crate::auth::csrf::token_of(session).await?;
+    let csrf = crate::web::kit::csrf::token_of(session).await?;
     let typed = username.chars().take(254).collect();
     let throttled = status == StatusCode::TOO_MANY_REQUESTS;
     Ok((status, views::login_page(csrf, typed, true, throttled)).into_response())
@@ -145,7 +146,7 @@ async fn company(
     Path(company_id): Path<String>,
 ) -> Result<CompanySheet, AppError> {
     let company_id = Uuid::parse_str(&company_id).map_err(|_| AppError::NotFound)?;
-    let flash = session::take_flash(&session).await?;
+    let flash = flash::take(&session).await?;
     sheet(&state, csrf, &staff_user.username, company_id, flash, None).await
 }
 
@@ -205,7 +206,7 @@ async fn resend(
     };
     let back = format!("/assistenza/aziende/{company_id}");
     if reason.chars().count() < 3 || reason.chars().count() > 200 {
-        let csrf = crate::auth::csrf::token_of(&session).await?;
+        let csrf = crate::web::kit::csrf::token_of(&session).await?;
         let error = (
             user_id,
             "Indica il motivo o il numero del ticket (da 3 a 200 caratteri).",
@@ -238,6 +239,6 @@ async fn resend(
         Err(ResendError::NotFound) => return Err(AppError::NotFound),
         Err(ResendError::Internal(e)) => return Err(AppError::Internal(e)),
     };
-    session::set_flash(&session, message.to_owned()).await?;
+    flash::set(&session, message.to_owned()).await?;
     Ok(Redirect::to(&back).into_response())
 }

@@ -9,12 +9,12 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{done, manager, parse_id};
-use crate::auth::{CsrfForm, CurrentUser};
 use crate::db::roster;
-use crate::error::AppError;
 use crate::user_management as um;
 use crate::web::AppState;
-use crate::web::client::ClientAddr;
+use crate::web::error::AppError;
+use crate::web::kit::ClientAddr;
+use crate::web::kit::{CsrfForm, CurrentUser};
 
 #[derive(Deserialize)]
 pub(super) struct Empty {}

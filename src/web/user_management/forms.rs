@@ -8,14 +8,14 @@ use tower_sessions::Session;
 
 use super::views::{self, UserForm, UserFormPage};
 use super::{done, manager, parse_id};
-use crate::auth::{CsrfForm, CsrfToken, CurrentUser};
 use crate::db::{lines, users};
 use crate::domain::RegistrationState;
-use crate::error::AppError;
 use crate::user_management::{self as um, DetailsInput, ManageError, NewUserInput};
 use crate::web::AppState;
 use crate::web::account::layout_for;
-use crate::web::client::ClientAddr;
+use crate::web::error::AppError;
+use crate::web::kit::ClientAddr;
+use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
 use crate::web::pages::FormErrors;
 
 #[derive(Deserialize, Default)]
@@ -84,7 +84,7 @@ pub(super) async fn add(
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
-    let csrf = crate::auth::csrf::token_of(&session).await?;
+    let csrf = crate::web::kit::csrf::token_of(&session).await?;
     let register = fields.action != "save";
     let outcome = match fields.input().parse() {
         Ok(details) => um::add(&state.pool, &state.config, &m, &details, register).await,
@@ -165,7 +165,7 @@ pub(super) async fn save_line(
         Err(ManageError::Invalid(errors)) => {
             let mut tx = state.pool.begin().await?;
             let line = lines::find_in_company(&mut tx, user.company_id, line_id).await?.ok_or(AppError::NotFound)?;
-            let csrf = crate::auth::csrf::token_of(&session).await?;
+            let csrf = crate::web::kit::csrf::token_of(&session).await?;
             Ok(rerender(views::line_page(layout_for(&user, csrf), &line, fields.form(), errors)))
         }
         Err(e) => Err(e.into()),
@@ -237,7 +237,7 @@ pub(super) async fn modify(
         Ok(()) => done(&session, "Modifiche salvate.").await,
         Err(ManageError::Invalid(errors)) => {
             let target = modifiable(&state, &user, &user_id).await?;
-            let csrf = crate::auth::csrf::token_of(&session).await?;
+            let csrf = crate::web::kit::csrf::token_of(&session).await?;
             let mut form = fields.form();
             form.username = target.username.clone();
             Ok(rerender(views::modify_page(

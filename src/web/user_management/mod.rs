@@ -11,12 +11,12 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::account::layout_for;
-use crate::auth::{CsrfToken, CurrentUser, session};
 use crate::db::roster::{self, RosterQuery};
 use crate::db::{audit, users};
 use crate::domain::RegistrationState;
-use crate::error::AppError;
 use crate::user_management::{self as um, ManageError, Manager};
+use crate::web::error::AppError;
+use crate::web::kit::{CsrfToken, CurrentUser, flash};
 use actions::{UserAction, register_many, user_action_route};
 use forms::{add, add_form, line_form, modify, modify_form, save_line};
 use views::{AuditPage, RosterPage};
@@ -89,7 +89,7 @@ pub(super) fn manager(user: &users::User, client: Option<String>) -> Result<Mana
 
 /// Back to the list, with a message shown once.
 pub(super) async fn done(session: &Session, message: &str) -> Result<Response, AppError> {
-    session::set_flash(session, message.to_owned()).await?;
+    flash::set(session, message.to_owned()).await?;
     Ok(Redirect::to(BASE).into_response())
 }
 
@@ -123,7 +123,7 @@ async fn list(
     let mut conn = state.pool.acquire().await?;
     let rows = roster::page(&mut conn, user.company_id, &query).await?;
     let counts = roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?;
-    let flash = session::take_flash(&session).await?;
+    let flash = flash::take(&session).await?;
     Ok(views::roster_page(
         layout_for(&user, csrf),
         &user,

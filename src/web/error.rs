@@ -6,16 +6,17 @@
 //! - `Csrf`: a state-changing form came without a valid CSRF token;
 //! - `TooManyRequests`: a limit was hit; the message says when to try again;
 //! - `LinkDead`: an emailed link that is expired, used or superseded (410);
+//! - `Overloaded`: password hashing is at capacity (503 with Retry-After), from whichever
+//!   handler hashed;
 //! - `Internal`: anything unexpected. It is logged with an error id; the page shows only the id.
-//!   One expected case travels inside it: [`Overloaded`] password hashing answers 503 with
-//!   Retry-After, from whichever handler hashed.
 //!
 //! Validation errors are not errors here: handlers re-render their form with status 422.
+//! Use-case errors become an `AppError` here, in one `From` each, and nowhere else.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::password::Overloaded;
+use crate::auth::HashError;
 
 /// A full hashing queue drains in well under a second.
 const OVERLOAD_RETRY_AFTER_SECS: &str = "1";
@@ -43,6 +44,9 @@ pub enum AppError {
     /// 410 (404 for an unknown link) with the way forward.
     #[error("dead link: {0:?}")]
     LinkDead(DeadLink),
+    /// 503 with Retry-After: password hashing is at capacity.
+    #[error("password hashing at capacity")]
+    Overloaded,
     /// 500: logged with an id, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -54,10 +58,26 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<HashError> for AppError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Overloaded => AppError::Overloaded,
+            HashError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
 impl From<crate::credentials::LinkError> for AppError {
     fn from(e: crate::credentials::LinkError) -> Self {
         match e {
             crate::credentials::LinkError::Dead(reason) => AppError::LinkDead(reason),
+            crate::credentials::LinkError::Hashing(e) => e.into(),
             crate::credentials::LinkError::Internal(e) => AppError::Internal(e),
         }
     }
@@ -99,7 +119,7 @@ impl IntoResponse for AppError {
                 ErrorPage::new("Troppe richieste", message),
             ),
             AppError::LinkDead(reason) => dead_link_page(reason),
-            AppError::Internal(error) if error.is::<Overloaded>() => {
+            AppError::Overloaded => {
                 tracing::warn!("password check refused: hashing at capacity");
                 let page = ErrorPage::new(
                     "Servizio molto richiesto",
@@ -167,10 +187,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_full_hashing_queue_answers_503_with_retry_after_even_through_context() {
-        let error = anyhow::Error::new(Overloaded).context("login");
-
-        let response = AppError::Internal(error).into_response();
+    fn a_full_hashing_queue_answers_503_with_retry_after() {
+        let response = AppError::from(HashError::Overloaded).into_response();
 
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 const SESSION_KEY: &str = "csrf";
 /// Name of the hidden form field.

@@ -1,0 +1,115 @@
+//! Who is logged in: `CurrentUser` for customer pages, `CurrentStaff` for the console.
+//! Each request reloads the account, so a disabled account or a bumped session epoch ends
+//! the session at once (rules in `auth::session` and `auth::staff`).
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use crate::auth::session::{self, SessionAuth};
+use crate::auth::staff;
+use crate::db::staff::{self as staff_db, StaffUser};
+use crate::db::users::{self, User};
+use crate::web::error::AppError;
+
+/// The logged-in, active user of this request. Without one, pages redirect to `/accedi`.
+pub struct CurrentUser(pub User);
+
+/// The logged-in staff user; without one, pages redirect to `/assistenza/accedi`.
+pub struct CurrentStaff(pub StaffUser);
+
+/// Why a request has no current user or staff: go to `login`, or an error page.
+pub enum NotLoggedIn {
+    Redirect(&'static str),
+    Error(AppError),
+}
+
+impl IntoResponse for NotLoggedIn {
+    fn into_response(self) -> Response {
+        match self {
+            NotLoggedIn::Redirect(login) => Redirect::to(login).into_response(),
+            NotLoggedIn::Error(e) => e.into_response(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for NotLoggedIn {
+    fn from(e: sqlx::Error) -> Self {
+        NotLoggedIn::Error(e.into())
+    }
+}
+
+impl From<tower_sessions::session::Error> for NotLoggedIn {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        NotLoggedIn::Error(e.into())
+    }
+}
+
+async fn session_of<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<Session, NotLoggedIn> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| NotLoggedIn::Error(AppError::Internal(anyhow::anyhow!(msg))))
+}
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+{
+    type Rejection = NotLoggedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        const LOGIN: &str = "/accedi";
+        let session = session_of(parts, state).await?;
+        let auth: Option<SessionAuth> = session.get(session::SESSION_KEY).await?;
+        let Some(auth) = auth else {
+            return Err(NotLoggedIn::Redirect(LOGIN));
+        };
+        let mut conn = PgPool::from_ref(state).acquire().await?;
+        match users::find(&mut conn, auth.user_id).await? {
+            Some(user) if session::still_valid(&auth, &user, OffsetDateTime::now_utc()) => {
+                session::keep_alive(&session).await?;
+                Ok(CurrentUser(user))
+            }
+            _ => {
+                tracing::info!(user_id = %auth.user_id, "session ended: expired, disabled or credentials changed");
+                let _ = session.flush().await;
+                Err(NotLoggedIn::Redirect(LOGIN))
+            }
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for CurrentStaff
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+{
+    type Rejection = NotLoggedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        const LOGIN: &str = "/assistenza/accedi";
+        let session = session_of(parts, state).await?;
+        let Some(auth) = staff::of(&session).await? else {
+            return Err(NotLoggedIn::Redirect(LOGIN));
+        };
+        if !auth.still_valid(OffsetDateTime::now_utc()) {
+            let _ = session.flush().await;
+            return Err(NotLoggedIn::Redirect(LOGIN));
+        }
+        let mut conn = PgPool::from_ref(state).acquire().await?;
+        match staff_db::find(&mut conn, auth.staff_id).await? {
+            Some(staff) => {
+                session::keep_alive(&session).await?;
+                Ok(CurrentStaff(staff))
+            }
+            None => {
+                let _ = session.flush().await;
+                Err(NotLoggedIn::Redirect(LOGIN))
+            }
+        }
+    }
+}
