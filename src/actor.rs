@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::db::audit::AuditEvent;
+use crate::domain::AuditAction;
 
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -59,7 +60,7 @@ impl Actor {
         &'a self,
         company_id: Uuid,
         subject_user_id: Option<Uuid>,
-        action: &'a str,
+        action: AuditAction,
         details: serde_json::Value,
     ) -> AuditEvent<'a> {
         AuditEvent {

@@ -19,6 +19,7 @@ use crate::actor::Actor;
 use crate::config::Config;
 use crate::credentials::send_username_email;
 use crate::db::{self, audit, companies, contracts, lines, users};
+use crate::domain::AuditAction;
 use crate::domain::{Profile, RegistrationState};
 pub use payload::{Contract, ContractPayload, FieldError};
 
@@ -123,7 +124,7 @@ pub async fn ingest(
     let details = json!({ "contract_id": contract.contract_id, "channel": contract.channel, "lines_added": lines_added });
     audit::append(
         &mut tx,
-        &actor.event(company_id, None, "contratto_registrato", details),
+        &actor.event(company_id, None, AuditAction::ContractRecorded, details),
     )
     .await?;
     if created {

@@ -16,6 +16,7 @@ use crate::db::audit;
 use crate::db::credentials::{self as db, CodeRow, NewCode, Purpose, TokenRow};
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::users::{self, User};
+use crate::domain::{AuditAction, MessageKind};
 use crate::domain::{Password, PhoneNumber, RegistrationState};
 use crate::notify::messages;
 
@@ -164,7 +165,7 @@ pub async fn send_code(
     let event = actor.event(
         user.company_id,
         Some(user.id),
-        "codice_inviato",
+        AuditAction::CodeSent,
         json!({ "canale": channel }),
     );
     audit::append(&mut tx, &event)
@@ -218,9 +219,9 @@ pub async fn verify_code(
         }
     };
     let action = if right {
-        "codice_verificato"
+        AuditAction::CodeVerified
     } else {
-        "codice_errato"
+        AuditAction::CodeWrong
     };
     audit::append(
         &mut tx,
@@ -255,13 +256,13 @@ pub async fn set_password(
     // Whoever chose a new password through a verified link may log in at once.
     crate::auth::throttle::clear_account(&mut tx, &user.username).await?;
     let action = match purpose {
-        Purpose::Activation => "account_attivato",
-        Purpose::Recovery => "password_reimpostata",
+        Purpose::Activation => AuditAction::AccountActivated,
+        Purpose::Recovery => AuditAction::PasswordReset,
     };
     if purpose == Purpose::Recovery {
         // Tell the owner, in case it was not them.
         let email = messages::password_changed_email(&user.first_name, &user.username);
-        super::recovery::queue(&mut tx, &user, "password_cambiata", &email).await?;
+        super::recovery::queue(&mut tx, &user, MessageKind::PasswordChanged, &email).await?;
     }
     audit::append(
         &mut tx,
@@ -338,7 +339,7 @@ async fn enqueue_code(
         user_id: Some(user.id),
         channel,
         recipient,
-        template: "codice",
+        template: MessageKind::Code,
         subject: None,
         body_text: "",
         body_html: None,

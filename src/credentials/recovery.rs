@@ -15,6 +15,7 @@ use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::rate_limits::{self, Limit};
 use crate::db::users::{self, User};
 use crate::domain::RegistrationState;
+use crate::domain::{AuditAction, MessageKind};
 use crate::notify::messages::{self, RenderedEmail};
 
 /// Emails of these journeys per account and per address: 1 a minute, 5 an hour.
@@ -29,10 +30,6 @@ pub const CLIENT_LIMIT: Limit = Limit {
 };
 /// Accounts one identifier may match (an email shared by a person's several logins).
 const MAX_MATCHES: i64 = 5;
-
-/// Outbox template names (support reads delivery status by them).
-pub const TEMPLATE_RECOVERY: &str = "recupero";
-pub const TEMPLATE_REMINDER: &str = "promemoria";
 
 /// Recupera Password for a username or email: an active user gets a 1-hour recovery link;
 /// a user still waiting gets a fresh username email; anyone else, nothing.
@@ -55,13 +52,13 @@ pub async fn request_recovery(
             RegistrationState::Active => {
                 let link = new_recovery_link(&mut tx, config, &user).await?;
                 let email = messages::recovery_email(&user.first_name, &user.username, &link);
-                queue(&mut tx, &user, TEMPLATE_RECOVERY, &email).await?;
+                queue(&mut tx, &user, MessageKind::Recovery, &email).await?;
                 audit::append(
                     &mut tx,
                     &actor.event(
                         user.company_id,
                         Some(user.id),
-                        "recupero_password_richiesto",
+                        AuditAction::RecoveryRequested,
                         json!({}),
                     ),
                 )
@@ -115,13 +112,13 @@ pub async fn remind(
         RegistrationState::Active => {
             let link = new_recovery_link(conn, config, user).await?;
             let email = messages::reminder_email(&user.first_name, &user.username, &link);
-            queue(conn, user, TEMPLATE_REMINDER, &email).await?;
+            queue(conn, user, MessageKind::Reminder, &email).await?;
             audit::append(
                 conn,
                 &actor.event(
                     user.company_id,
                     Some(user.id),
-                    "promemoria_credenziali_inviato",
+                    AuditAction::CredentialsReminderSent,
                     json!({}),
                 ),
             )
@@ -198,7 +195,7 @@ async fn new_recovery_link(
 pub async fn queue(
     conn: &mut PgConnection,
     user: &User,
-    template: &str,
+    template: MessageKind,
     email: &RenderedEmail,
 ) -> sqlx::Result<()> {
     let message = NewMessage {

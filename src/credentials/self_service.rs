@@ -9,6 +9,7 @@ use crate::actor::Actor;
 use crate::auth::PasswordHasher;
 use crate::db::audit;
 use crate::db::users::{self, User};
+use crate::domain::{AuditAction, MessageKind};
 use crate::domain::{EmailAddress, Password, PhoneNumber};
 use crate::notify::messages;
 
@@ -59,7 +60,7 @@ pub async fn change_contacts(
     let mut tx = pool.begin().await?;
     users::update_contacts(&mut tx, user.id, email.as_str(), mobile).await?;
     let notice = messages::contacts_changed_email(&user.first_name, &user.username);
-    queue(&mut tx, user, "contatti_modificati", &notice).await?;
+    queue(&mut tx, user, MessageKind::ContactsChanged, &notice).await?;
     let details = json!({
         "prima": { "email": user.email, "mobile": user.mobile },
         "dopo": { "email": email.as_str(), "mobile": mobile },
@@ -69,7 +70,7 @@ pub async fn change_contacts(
         &actor.event(
             user.company_id,
             Some(user.id),
-            "contatti_modificati",
+            AuditAction::ContactsChanged,
             details,
         ),
     )
@@ -93,13 +94,13 @@ pub async fn change_password(
     let mut tx = pool.begin().await?;
     users::activate_with_password(&mut tx, user.id, &hash).await?;
     let notice = messages::password_changed_email(&user.first_name, &user.username);
-    queue(&mut tx, user, "password_cambiata", &notice).await?;
+    queue(&mut tx, user, MessageKind::PasswordChanged, &notice).await?;
     audit::append(
         &mut tx,
         &actor.event(
             user.company_id,
             Some(user.id),
-            "password_cambiata",
+            AuditAction::PasswordChanged,
             json!({}),
         ),
     )

@@ -13,10 +13,11 @@ use crate::db::credentials::{self as db, NewToken, Purpose};
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::users::{self, User};
 use crate::domain::RegistrationState;
+use crate::domain::{AuditAction, MessageKind};
 use crate::notify::messages;
 
-/// Outbox template name of the username email (support reads delivery status by it).
-pub const TEMPLATE: &str = "username";
+/// Outbox kind of the username email (support reads delivery status by it).
+pub const TEMPLATE: MessageKind = MessageKind::Username;
 
 /// A username email ready to be written: the hash of its new link and the message.
 pub struct PreparedUsernameEmail {
@@ -84,7 +85,7 @@ pub async fn send_username_email(
         &actor.event(
             user.company_id,
             Some(user.id),
-            "email_username_inviata",
+            AuditAction::UsernameEmailSent,
             details,
         ),
     )

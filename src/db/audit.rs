@@ -3,6 +3,8 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::AuditAction;
+
 /// One event: who did what to whom, from where.
 pub struct AuditEvent<'a> {
     pub company_id: Uuid,
@@ -12,7 +14,7 @@ pub struct AuditEvent<'a> {
     /// `sistema`, the acting username, or `assistenza:<staff>`.
     pub actor_label: &'a str,
     pub subject_user_id: Option<Uuid>,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub details: serde_json::Value,
     pub client_addr: Option<&'a str>,
 }
@@ -39,7 +41,7 @@ pub async fn append(conn: &mut PgConnection, event: &AuditEvent<'_>) -> sqlx::Re
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
     pub actor_label: String,
-    pub action: String,
+    pub action: AuditAction,
     pub created_at: time::OffsetDateTime,
 }
 
@@ -66,7 +68,7 @@ pub async fn recent_for_user(
 pub struct CompanyAuditRow {
     pub actor_label: String,
     pub subject_username: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub details: serde_json::Value,
     pub client_addr: Option<String>,
     pub created_at: time::OffsetDateTime,

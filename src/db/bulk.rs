@@ -2,6 +2,7 @@
 //! table for a whole batch of new companies, each taking its rows as parallel arrays.
 //! Callers run them in one transaction.
 
+use crate::domain::MessageKind;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -200,7 +201,7 @@ pub struct UsernameEmails {
 pub async fn insert_username_emails(
     conn: &mut PgConnection,
     rows: &UsernameEmails,
-    template: &str,
+    template: MessageKind,
     expires_at: OffsetDateTime,
 ) -> sqlx::Result<(u64, u64)> {
     let tokens = sqlx::query(

@@ -13,6 +13,8 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::MessageKind;
+
 /// How a message travels (`message_channel`).
 #[derive(sqlx::Type, Debug, Clone, Copy, PartialEq, Eq)]
 #[sqlx(type_name = "message_channel", rename_all = "lowercase")]
@@ -30,6 +32,34 @@ pub enum MessageState {
     Failed,
 }
 
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+impl MessageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Queued => "queued",
+            MessageState::Sent => "sent",
+            MessageState::Failed => "failed",
+        }
+    }
+
+    /// The state in words, as support and administrators read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageState::Queued => "In invio",
+            MessageState::Sent => "Inviata",
+            MessageState::Failed => "Non consegnata",
+        }
+    }
+}
+
 /// A message to write to the outbox.
 #[derive(Debug, Clone, Copy)]
 pub struct NewMessage<'a> {
@@ -38,8 +68,8 @@ pub struct NewMessage<'a> {
     pub channel: Channel,
     /// E-mail address or E.164 number.
     pub recipient: &'a str,
-    /// Name of the message kind (e.g. "username", "code"): what support sees.
-    pub template: &'a str,
+    /// What the message is: what support sees.
+    pub template: MessageKind,
     pub subject: Option<&'a str>,
     pub body_text: &'a str,
     pub body_html: Option<&'a str>,
@@ -53,7 +83,7 @@ pub struct OutboxMessage {
     pub user_id: Option<Uuid>,
     pub channel: Channel,
     pub recipient: String,
-    pub template: String,
+    pub template: MessageKind,
     pub subject: Option<String>,
     pub body_text: Option<String>,
     pub body_html: Option<String>,
@@ -191,7 +221,7 @@ pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> sqlx::Result<(
 pub async fn latest_for_user(
     pool: &PgPool,
     user_id: Uuid,
-    template: &str,
+    template: MessageKind,
 ) -> sqlx::Result<Option<DeliveryStatus>> {
     sqlx::query_as(
         "SELECT state, attempts, last_error, created_at, sent_at

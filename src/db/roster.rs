@@ -23,7 +23,7 @@ pub struct RosterRow {
     pub profile: Option<Profile>,
     pub state: RegistrationState,
     /// `queued`, `sent` or `failed`: the user's latest username email.
-    pub delivery: Option<String>,
+    pub delivery: Option<crate::db::outbox::MessageState>,
     pub has_referent: bool,
 }
 
@@ -83,7 +83,7 @@ const ORDER: &str = "number NULLS LAST, (line_id IS NULL), lower(username), line
 /// Latest username email of the row's user, for the delivery column. Bounded by the user
 /// (already one of the company's): a `company_id` condition here would tempt the planner
 /// to walk the company's whole outbox instead of the user's few messages.
-const DELIVERY: &str = "(SELECT o.state::text FROM outbox o
+const DELIVERY: &str = "(SELECT o.state FROM outbox o
      WHERE o.user_id = r.user_id AND o.template = 'username'
      ORDER BY o.created_at DESC LIMIT 1) AS delivery";
 

@@ -5,6 +5,9 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::db::outbox::{Channel, MessageState};
+use crate::domain::MessageKind;
+
 use crate::domain::{Profile, RegistrationState};
 
 /// Companies per result page.
@@ -171,9 +174,9 @@ pub async fn lines(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
     pub recipient: String,
-    pub channel: String,
-    pub template: String,
-    pub state: String,
+    pub channel: Channel,
+    pub template: MessageKind,
+    pub state: MessageState,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: OffsetDateTime,
@@ -186,7 +189,7 @@ pub async fn messages(
     limit: i64,
 ) -> sqlx::Result<Vec<MessageRow>> {
     sqlx::query_as(
-        "SELECT recipient, channel::text, template, state::text, attempts, last_error, created_at, sent_at
+        "SELECT recipient, channel, template, state, attempts, last_error, created_at, sent_at
          FROM outbox WHERE company_id = $1 ORDER BY created_at DESC LIMIT $2",
     )
     .bind(company_id)

@@ -11,6 +11,7 @@ pub mod phone;
 pub mod profile;
 pub mod username;
 pub mod vat;
+pub mod vocabulary;
 
 pub use email::EmailAddress;
 pub use error::DomainError;
@@ -20,3 +21,4 @@ pub use phone::PhoneNumber;
 pub use profile::{Profile, RegistrationState};
 pub use username::Username;
 pub use vat::VatNumber;
+pub use vocabulary::{AuditAction, MessageKind};

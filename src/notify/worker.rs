@@ -225,7 +225,7 @@ async fn record(
             };
             outbox::mark_failed(pool, id, &error).await?;
             crate::metrics::delivery(channel, "failed");
-            tracing::warn!(message_id = %id, template, %error, "message not delivered: failed for good");
+            tracing::warn!(message_id = %id, %template, %error, "message not delivered: failed for good");
         }
     }
     Ok(())

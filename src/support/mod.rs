@@ -12,6 +12,7 @@ use crate::credentials::recovery;
 use crate::db::staff::{self, StaffUser};
 use crate::db::support::SearchTerms;
 use crate::db::{self, audit, users};
+use crate::domain::{AuditAction, MessageKind};
 use crate::domain::{Password, PhoneNumber, Username, VatNumber};
 use crate::notify::messages;
 
@@ -113,14 +114,14 @@ pub async fn resend(
         ));
     }
     let notice = messages::support_notice_email(&user.first_name, &user.username);
-    recovery::queue(&mut tx, &user, "avviso_assistenza", &notice).await?;
+    recovery::queue(&mut tx, &user, MessageKind::SupportNotice, &notice).await?;
     let details = json!({ "motivo": reason, "email": user.email });
     audit::append(
         &mut tx,
         &actor.event(
             user.company_id,
             Some(user.id),
-            "assistenza_reinvio_credenziali",
+            AuditAction::SupportResentCredentials,
             details,
         ),
     )

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::credentials::send_username_email;
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, audit, credentials, lines};
+use crate::domain::{AuditAction, MessageKind};
 use crate::domain::{EmailAddress, PhoneNumber, Profile, RegistrationState};
 use crate::notify::messages;
 use crate::validation::FieldErrors;
@@ -62,7 +63,7 @@ async fn audit_event(
     conn: &mut PgConnection,
     m: &Manager<'_>,
     subject: Uuid,
-    action: &str,
+    action: AuditAction,
     details: Value,
 ) -> sqlx::Result<()> {
     audit::append(
@@ -106,7 +107,7 @@ pub async fn add(
         lines::assign_user(&mut tx, m.company_id(), &line.number, id).await?;
     }
     let details = json!({ "dopo": snapshot(d.email.as_str(), new_user.mobile, d.profile), "username": d.username.as_str() });
-    audit_event(&mut tx, m, id, "utente_aggiunto", details).await?;
+    audit_event(&mut tx, m, id, AuditAction::UserAdded, details).await?;
     if register {
         let user = users::find(&mut tx, id)
             .await?
@@ -169,7 +170,7 @@ pub async fn save_line_user(
         }
     };
     let details = json!({ "linea": line.number, "dopo": snapshot(d.email.as_str(), Some(&line.number), d.profile), "username": d.username.as_str() });
-    audit_event(&mut tx, m, id, "linea_aggiornata", details).await?;
+    audit_event(&mut tx, m, id, AuditAction::LineUpdated, details).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -198,7 +199,7 @@ pub async fn register_many(
         match user.state {
             RegistrationState::ToRegister => {
                 send_username_email(&mut tx, config, &user, &m.actor).await?;
-                audit_event(&mut tx, m, user.id, "utente_registrato", json!({})).await?;
+                audit_event(&mut tx, m, user.id, AuditAction::UserRegistered, json!({})).await?;
                 sent += 1;
             }
             RegistrationState::Pending => {}
@@ -256,12 +257,12 @@ pub async fn register_lines(
         };
         lines::assign_user(&mut one, m.company_id(), &line.number, id).await?;
         let details = json!({ "linea": line.number, "dopo": snapshot(email, Some(&line.number), new_user.profile), "da_referente": true });
-        audit_event(&mut one, m, id, "linea_aggiornata", details).await?;
+        audit_event(&mut one, m, id, AuditAction::LineUpdated, details).await?;
         let user = users::find(&mut one, id)
             .await?
             .ok_or(ManageError::NotFound)?;
         send_username_email(&mut one, config, &user, &m.actor).await?;
-        audit_event(&mut one, m, id, "utente_registrato", json!({})).await?;
+        audit_event(&mut one, m, id, AuditAction::UserRegistered, json!({})).await?;
         one.commit().await?;
         sent += 1;
     }
@@ -285,7 +286,14 @@ pub async fn resend(
         return Err(ManageError::NotFound);
     }
     send_username_email(&mut tx, config, &user, &m.actor).await?;
-    audit_event(&mut tx, m, user.id, "email_username_reinviata", json!({})).await?;
+    audit_event(
+        &mut tx,
+        m,
+        user.id,
+        AuditAction::UsernameEmailResent,
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -315,13 +323,14 @@ pub async fn modify(
         "prima": snapshot(&user.email, user.mobile.as_deref(), user.profile),
         "dopo": snapshot(email.as_str(), mobile, *profile),
     });
-    audit_event(&mut tx, m, user.id, "utente_modificato", details).await?;
+    audit_event(&mut tx, m, user.id, AuditAction::UserChanged, details).await?;
     let contacts_changed =
         !user.email.eq_ignore_ascii_case(email.as_str()) || user.mobile.as_deref() != mobile;
     if user.state == RegistrationState::Active && contacts_changed {
         // The channels recovery relies on changed: the old address hears of it (ASVS 2.5.5).
         let notice = messages::contacts_changed_email(&user.first_name, &user.username);
-        crate::credentials::recovery::queue(&mut tx, &user, "contatti_modificati", &notice).await?;
+        crate::credentials::recovery::queue(&mut tx, &user, MessageKind::ContactsChanged, &notice)
+            .await?;
     }
     if user.state == RegistrationState::Pending && !user.email.eq_ignore_ascii_case(email.as_str())
     {
@@ -342,7 +351,7 @@ pub async fn disable(pool: &PgPool, m: &Manager<'_>, user_id: Uuid) -> Result<()
         users::disable(&mut tx, user.id).await?;
         credentials::supersede_tokens(&mut tx, user.id).await?;
         let details = json!({ "prima": { "state": user.state.as_str() }, "dopo": { "state": "disabilitato" } });
-        audit_event(&mut tx, m, user.id, "utente_disabilitato", details).await?;
+        audit_event(&mut tx, m, user.id, AuditAction::UserDisabled, details).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -362,7 +371,7 @@ pub async fn enable(pool: &PgPool, m: &Manager<'_>, user_id: Uuid) -> Result<(),
         users::set_state(&mut tx, user.id, state).await?;
         let details =
             json!({ "prima": { "state": "disabilitato" }, "dopo": { "state": state.as_str() } });
-        audit_event(&mut tx, m, user.id, "utente_riabilitato", details).await?;
+        audit_event(&mut tx, m, user.id, AuditAction::UserReenabled, details).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -14,6 +14,7 @@ use super::pages::{Layout, LoginPage};
 use crate::actor::Actor;
 use crate::auth::{session, throttle};
 use crate::db::{audit, users};
+use crate::domain::AuditAction;
 use crate::domain::RegistrationState;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
@@ -107,7 +108,12 @@ async fn login(
         Some(user) if ok => {
             throttle::clear_account(&mut conn, username).await?;
             session::login(&session, &user).await?;
-            let event = actor.event(user.company_id, Some(user.id), "accesso", json!({}));
+            let event = actor.event(
+                user.company_id,
+                Some(user.id),
+                AuditAction::Login,
+                json!({}),
+            );
             audit::append(&mut conn, &event).await?;
             tracing::info!(user_id = %user.id, "login");
             Ok(Redirect::to("/area-clienti").into_response())
@@ -115,8 +121,12 @@ async fn login(
         user => {
             throttle::record_failure(&mut conn, username, client.as_deref()).await?;
             if let Some(user) = user {
-                let event =
-                    actor.event(user.company_id, Some(user.id), "accesso_fallito", json!({}));
+                let event = actor.event(
+                    user.company_id,
+                    Some(user.id),
+                    AuditAction::LoginFailed,
+                    json!({}),
+                );
                 audit::append(&mut conn, &event).await?;
             }
             tracing::info!("login failed");

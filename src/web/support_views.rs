@@ -116,9 +116,9 @@ pub struct UserView {
 pub struct MessageView {
     pub when: String,
     pub recipient: String,
-    pub channel: String,
-    pub template: String,
-    pub state: String,
+    pub channel: &'static str,
+    pub template: &'static str,
+    pub state: &'static str,
     pub state_label: &'static str,
     pub attempts: i32,
     pub error: String,
@@ -196,10 +196,10 @@ pub fn company_sheet(
             .map(|m| MessageView {
                 when: when(m.created_at),
                 recipient: m.recipient,
-                channel: m.channel,
-                template: template_label(&m.template),
-                state_label: crate::web::user_management::views::delivery_label(Some(&m.state)),
-                state: m.state,
+                channel: m.channel.as_str(),
+                template: m.template.label(),
+                state_label: m.state.label(),
+                state: m.state.as_str(),
                 attempts: m.attempts,
                 error: m.last_error.unwrap_or_default(),
                 sent_at: m.sent_at.map(when).unwrap_or_default(),
@@ -212,7 +212,7 @@ pub fn company_sheet(
                 when: when(e.created_at),
                 actor: e.actor_label,
                 subject: e.subject_username.unwrap_or_default(),
-                action: e.action,
+                action: e.action.to_string(),
                 details: if e.details.as_object().is_some_and(|o| o.is_empty()) {
                     String::new()
                 } else {
@@ -221,19 +221,4 @@ pub fn company_sheet(
             })
             .collect(),
     }
-}
-
-/// What a message was, in words support can read out on a call.
-fn template_label(template: &str) -> String {
-    match template {
-        "username" => "E-mail con la username",
-        "codice" => "Codice di verifica",
-        "recupero" => "Recupero password",
-        "promemoria" => "Promemoria credenziali",
-        "password_cambiata" => "Avviso: password cambiata",
-        "contatti_modificati" => "Avviso: contatti modificati",
-        "avviso_assistenza" => "Avviso: intervento del Servizio Clienti",
-        other => other,
-    }
-    .to_owned()
 }

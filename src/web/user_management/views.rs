@@ -5,6 +5,7 @@ use askama_web::WebTemplate;
 
 use crate::db::audit::CompanyAuditRow;
 use crate::db::lines::Line;
+use crate::db::outbox::MessageState;
 use crate::db::roster::{PAGE_SIZE, RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{Profile, RegistrationState};
@@ -20,7 +21,7 @@ pub struct RowView {
     pub profile: &'static str,
     pub state: &'static str,
     pub state_label: &'static str,
-    pub delivery: String,
+    pub delivery: &'static str,
     pub delivery_label: &'static str,
     /// Which buttons the row offers (only to the legal representative).
     pub can_update_line: bool,
@@ -80,13 +81,8 @@ fn list_href(q: &str, stato: &str, page: i64) -> String {
 }
 
 /// The Italian name of an outbox delivery state.
-pub fn delivery_label(state: Option<&str>) -> &'static str {
-    match state {
-        Some("queued") => "In invio",
-        Some("sent") => "Inviata",
-        Some("failed") => "Non consegnata",
-        _ => "",
-    }
+fn delivery_label(state: Option<MessageState>) -> &'static str {
+    state.map_or("", MessageState::label)
 }
 
 fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
@@ -110,8 +106,8 @@ fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
         profile: row.profile.map_or("", Profile::label),
         state: row.state.as_str(),
         state_label: row.state.label(),
-        delivery_label: delivery_label(row.delivery.as_deref()),
-        delivery: row.delivery.unwrap_or_default(),
+        delivery_label: delivery_label(row.delivery),
+        delivery: row.delivery.map_or("", MessageState::as_str),
         can_update_line: can_manage
             && row.line_id.is_some()
             && (row.user_id.is_none()
@@ -343,7 +339,7 @@ pub fn audit_page(
                 when: r.created_at.format(&format).unwrap_or_default(),
                 actor: r.actor_label,
                 subject: r.subject_username.unwrap_or_default(),
-                action: r.action,
+                action: r.action.to_string(),
                 details: if r.details.as_object().is_some_and(|o| o.is_empty()) {
                     String::new()
                 } else {

@@ -1,0 +1,133 @@
+//! The closed vocabularies the portal stores as text: what an audit event records and what
+//! kind of message the outbox carries. One enum each, so a typo is a compile error and the
+//! Italian label support reads out lives next to the stored name.
+
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
+use sqlx::{Decode, Encode, Postgres, Type};
+
+/// Declares a text-stored enum: its stored names, `as_str`, `parse` and sqlx text mapping.
+macro_rules! stored_as_text {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name stored in the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The value of a stored name.
+            pub fn parse(stored: &str) -> Option<$name> {
+                match stored { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Type<Postgres> for $name {
+            fn type_info() -> PgTypeInfo {
+                <&str as Type<Postgres>>::type_info()
+            }
+        }
+
+        impl Encode<'_, Postgres> for $name {
+            fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                <&str as Encode<Postgres>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+
+        impl Decode<'_, Postgres> for $name {
+            fn decode(value: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+                let stored = <&str as Decode<Postgres>>::decode(value)?;
+                $name::parse(stored)
+                    .ok_or_else(|| format!("unknown {} {stored:?}", stringify!($name)).into())
+            }
+        }
+    };
+}
+
+stored_as_text! {
+    /// What an audit event records (`audit_events.action`).
+    AuditAction {
+        Login => "accesso",
+        LoginFailed => "accesso_fallito",
+        ContractRecorded => "contratto_registrato",
+        UsernameEmailSent => "email_username_inviata",
+        UsernameEmailResent => "email_username_reinviata",
+        CodeSent => "codice_inviato",
+        CodeVerified => "codice_verificato",
+        CodeWrong => "codice_errato",
+        AccountActivated => "account_attivato",
+        PasswordReset => "password_reimpostata",
+        PasswordChanged => "password_cambiata",
+        ContactsChanged => "contatti_modificati",
+        RecoveryRequested => "recupero_password_richiesto",
+        CredentialsReminderSent => "promemoria_credenziali_inviato",
+        SupportResentCredentials => "assistenza_reinvio_credenziali",
+        UserAdded => "utente_aggiunto",
+        UserChanged => "utente_modificato",
+        UserRegistered => "utente_registrato",
+        UserDisabled => "utente_disabilitato",
+        UserReenabled => "utente_riabilitato",
+        LineUpdated => "linea_aggiornata",
+    }
+}
+
+stored_as_text! {
+    /// What a message in the outbox is (`outbox.template`): support reads delivery by it.
+    MessageKind {
+        Username => "username",
+        Code => "codice",
+        Recovery => "recupero",
+        Reminder => "promemoria",
+        PasswordChanged => "password_cambiata",
+        ContactsChanged => "contatti_modificati",
+        SupportNotice => "avviso_assistenza",
+    }
+}
+
+impl MessageKind {
+    /// What the message was, in words support can read out on a call.
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageKind::Username => "E-mail con la username",
+            MessageKind::Code => "Codice di verifica",
+            MessageKind::Recovery => "Recupero password",
+            MessageKind::Reminder => "Promemoria credenziali",
+            MessageKind::PasswordChanged => "Avviso: password cambiata",
+            MessageKind::ContactsChanged => "Avviso: contatti modificati",
+            MessageKind::SupportNotice => "Avviso: intervento del Servizio Clienti",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_name_reads_back_as_its_value_and_names_are_unique() {
+        for kind in MessageKind::ALL {
+            assert_eq!(MessageKind::parse(kind.as_str()), Some(*kind));
+        }
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(*action));
+        }
+        let mut names: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), AuditAction::ALL.len());
+        assert_eq!(AuditAction::parse("azione_inventata"), None);
+    }
+}
