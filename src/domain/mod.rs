@@ -9,6 +9,7 @@ pub mod name;
 pub mod password;
 pub mod phone;
 pub mod profile;
+pub mod text;
 pub mod username;
 pub mod vat;
 pub mod vocabulary;

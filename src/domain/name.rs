@@ -47,11 +47,10 @@ impl PersonName {
     }
 }
 
-/// Control characters that are not whitespace (whitespace is collapsed instead), and the
-/// Unicode bidirectional embedding/override/isolate controls.
+/// The edge rule for text, except that whitespace controls (tab, newline) are collapsed
+/// into spaces instead of refused.
 fn is_forbidden(c: char) -> bool {
-    (c.is_control() && !c.is_whitespace())
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    super::text::is_refused(c, super::text::Lines::Multi) && !c.is_whitespace()
 }
 
 impl fmt::Display for PersonName {

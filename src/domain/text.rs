@@ -1,0 +1,64 @@
+//! The one rule for text that arrives from outside (forms, query strings, paths, headers,
+//! API bodies): no control characters and no invisible bidirectional controls. PostgreSQL
+//! refuses NUL in `text` and `\u0000` in `jsonb`, and the others disguise text on screen or
+//! in logs, so such text is refused at the edge, before it reaches SQL, the audit or the logs.
+
+use super::DomainError;
+
+/// Whether a text field may span lines (a reason, a note) or not (everything else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    Single,
+    /// Tab, line feed and carriage return are allowed.
+    Multi,
+}
+
+/// Whether `c` may never appear in text of this kind.
+pub fn is_refused(c: char, lines: Lines) -> bool {
+    let allowed_whitespace = match lines {
+        Lines::Single => false,
+        Lines::Multi => matches!(c, '\t' | '\n' | '\r'),
+    };
+    (c.is_control() && !allowed_whitespace)
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `raw` contains nothing refused.
+pub fn is_clean(raw: &str, lines: Lines) -> bool {
+    !raw.chars().any(|c| is_refused(c, lines))
+}
+
+/// `raw` itself, or `InvalidCharacters` (whose message goes next to the field).
+pub fn checked(raw: &str, lines: Lines) -> Result<&str, DomainError> {
+    if is_clean(raw, lines) {
+        Ok(raw)
+    } else {
+        Err(DomainError::InvalidCharacters)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_controls_and_bidi_overrides_are_refused_newlines_only_where_allowed() {
+        for bad in [
+            "a\0b",
+            "\u{7}",
+            "x\u{1b}[31m",
+            "\u{202E}gpj.exe",
+            "a\u{85}b",
+        ] {
+            assert!(!is_clean(bad, Lines::Single), "{bad:?}");
+            assert!(!is_clean(bad, Lines::Multi), "{bad:?}");
+        }
+        assert!(!is_clean("riga uno\nriga due", Lines::Single));
+        assert!(is_clean("riga uno\r\n\triga due", Lines::Multi));
+        assert!(is_clean("Niccolò D'Amico — ticket #42 🚀", Lines::Single));
+        assert_eq!(
+            checked("a\0", Lines::Single),
+            Err(DomainError::InvalidCharacters)
+        );
+    }
+}
