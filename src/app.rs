@@ -21,6 +21,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::PasswordHasher;
 use crate::auth::session::IDLE_LIFETIME;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::notify::{Transports, worker};
 use crate::web::{self, AppState};
@@ -52,6 +53,7 @@ impl Application {
             hasher: PasswordHasher::new(cores)?,
             config: Arc::new(config),
             pool,
+            clock: Clock::system(),
         };
         let listener = TcpListener::bind(state.config.bind_addr)
             .await
@@ -73,6 +75,11 @@ impl Application {
 
     pub fn pool(&self) -> &PgPool {
         &self.state.pool
+    }
+
+    /// The clock every use case of this application reads (tests move it forward).
+    pub fn clock(&self) -> &Clock {
+        &self.state.clock
     }
 
     /// Serves HTTP and runs the outbox worker until `shutdown` completes; then stops

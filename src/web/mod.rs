@@ -23,6 +23,7 @@ use axum::extract::FromRef;
 use sqlx::PgPool;
 
 use crate::auth::PasswordHasher;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::notify::Transports;
 
@@ -33,6 +34,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub hasher: PasswordHasher,
     pub transports: Transports,
+    pub clock: Clock,
 }
 
 impl FromRef<AppState> for PgPool {
