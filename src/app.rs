@@ -128,32 +128,8 @@ impl Application {
 
 fn router(state: AppState) -> Router {
     let https = state.config.is_https();
-    let store = PostgresStore::new(state.pool.clone());
-    let sessions = SessionManagerLayer::new(store)
-        .with_name(if https {
-            "__Host-area_clienti"
-        } else {
-            "area_clienti"
-        })
-        .with_secure(https)
-        .with_http_only(true)
-        // Lax, not Strict: the first page after following the emailed link must see the session.
-        .with_same_site(tower_sessions::cookie::SameSite::Lax)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
-    // Staff get their own cookie, scoped to /assistenza: the two sessions never mix.
-    let staff_sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
-        .with_name(if https {
-            "__Host-area_clienti_assistenza"
-        } else {
-            "area_clienti_assistenza"
-        })
-        .with_secure(https)
-        .with_http_only(true)
-        .with_same_site(tower_sessions::cookie::SameSite::Strict)
-        .with_path(if https { "/" } else { "/assistenza" })
-        .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
-    let mut router = web::router(&state)
+    let (sessions, staff_sessions) = session_layers(&state.pool, https);
+    let router = web::router(&state)
         .layer(sessions)
         .merge(web::support::router().layer(staff_sessions))
         .nest_service(
@@ -171,31 +147,72 @@ fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(axum::middleware::from_fn(crate::metrics::track_requests))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
+        .layer(axum::middleware::from_fn(crate::metrics::track_requests));
+    with_security_headers(router, https)
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .with_state(state)
+}
+
+/// The customers' session cookie and the staff's, which is scoped to /assistenza so the two
+/// sessions never mix.
+fn session_layers(
+    pool: &PgPool,
+    https: bool,
+) -> (
+    SessionManagerLayer<PostgresStore>,
+    SessionManagerLayer<PostgresStore>,
+) {
+    let sessions = SessionManagerLayer::new(PostgresStore::new(pool.clone()))
+        .with_name(if https {
+            "__Host-area_clienti"
+        } else {
+            "area_clienti"
+        })
+        .with_secure(https)
+        .with_http_only(true)
+        // Lax, not Strict: the first page after following the emailed link must see the session.
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
+    let staff_sessions = SessionManagerLayer::new(PostgresStore::new(pool.clone()))
+        .with_name(if https {
+            "__Host-area_clienti_assistenza"
+        } else {
+            "area_clienti_assistenza"
+        })
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Strict)
+        .with_path(if https { "/" } else { "/assistenza" })
+        .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
+    (sessions, staff_sessions)
+}
+
+/// The headers every answer carries (HSTS only over HTTPS).
+fn with_security_headers<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    https: bool,
+) -> Router<S> {
+    let fixed = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
             HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
+            "same-origin",
+        ),
+    ];
+    let mut router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
+    for (name, value) in fixed {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
         ));
+    }
     if https {
         router = router.layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
@@ -203,8 +220,6 @@ fn router(state: AppState) -> Router {
         ));
     }
     router
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .with_state(state)
 }
 
 /// The request span names the route pattern, never the concrete path: paths may carry

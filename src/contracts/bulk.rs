@@ -21,6 +21,7 @@ use crate::actor::Actor;
 use crate::config::Config;
 use crate::credentials::username_email::{self, TEMPLATE};
 use crate::db::bulk;
+use crate::domain::AuditAction;
 
 /// A contract that parsed and validated, with where it came from.
 pub struct Parsed {
@@ -147,48 +148,58 @@ fn keys_of(contract: &Contract) -> Vec<String> {
     keys
 }
 
-async fn write(
-    conn: &mut sqlx::PgConnection,
-    config: &Config,
-    fresh: &[Parsed],
-) -> anyhow::Result<()> {
-    let fingerprints: Vec<[u8; 32]> = fresh.iter().map(|p| fingerprint(&p.payload)).collect();
-    let mut companies = bulk::Companies::default();
-    let mut people = bulk::LegalRepresentatives::default();
-    let mut contracts = bulk::Contracts::default();
-    let mut lines = bulk::Lines::default();
-    let mut emails = bulk::UsernameEmails::default();
-    let mut events = bulk::SystemEvents::default();
-    let mut expires_at = None;
-    for (parsed, sha) in fresh.iter().zip(&fingerprints) {
-        let c = &parsed.contract;
-        let person = &c.legal_representative;
-        let (company_id, user_id) = (Uuid::new_v4(), Uuid::new_v4());
-        companies.id.push(company_id);
-        companies.name.push(&c.company_name);
-        companies.vat_number.push(c.vat_number.as_str());
-        companies.tax_code.push(c.tax_code.as_deref());
+/// The rows of a batch, column by column, as the set-based inserts take them.
+#[derive(Default)]
+struct Rows<'a> {
+    companies: bulk::Companies<'a>,
+    people: bulk::LegalRepresentatives<'a>,
+    contracts: bulk::Contracts<'a>,
+    lines: bulk::Lines<'a>,
+    emails: bulk::UsernameEmails,
+    events: bulk::SystemEvents,
+    expires_at: Option<time::OffsetDateTime>,
+}
 
-        people.id.push(user_id);
-        people.company_id.push(company_id);
-        people.email.push(person.email.as_str());
-        people
+impl<'a> Rows<'a> {
+    /// Adds one first contract: its company, representative, contract, lines, username
+    /// email and audit events, with fresh ids.
+    fn add(&mut self, config: &Config, c: &'a Contract, sha: &'a [u8; 32]) -> anyhow::Result<()> {
+        let (company_id, user_id) = (Uuid::new_v4(), Uuid::new_v4());
+        let person = &c.legal_representative;
+        self.companies.id.push(company_id);
+        self.companies.name.push(&c.company_name);
+        self.companies.vat_number.push(c.vat_number.as_str());
+        self.companies.tax_code.push(c.tax_code.as_deref());
+
+        self.people.id.push(user_id);
+        self.people.company_id.push(company_id);
+        self.people.email.push(person.email.as_str());
+        self.people
             .mobile
             .push(person.mobile.as_ref().map(|m| m.as_str()));
-        people.first_name.push(person.first_name.as_str());
-        people.last_name.push(person.last_name.as_str());
+        self.people.first_name.push(person.first_name.as_str());
+        self.people.last_name.push(person.last_name.as_str());
 
         let lines_added = i32::try_from(c.lines.len())?;
-        contracts.contract_id.push(&c.contract_id);
-        contracts.company_id.push(company_id);
-        contracts.channel.push(&c.channel);
-        contracts.request_sha256.push(sha.as_slice());
-        contracts.legal_representative_user_id.push(user_id);
-        contracts.lines_added.push(lines_added);
+        self.contracts.contract_id.push(&c.contract_id);
+        self.contracts.company_id.push(company_id);
+        self.contracts.channel.push(&c.channel);
+        self.contracts.request_sha256.push(sha.as_slice());
+        self.contracts.legal_representative_user_id.push(user_id);
+        self.contracts.lines_added.push(lines_added);
 
-        let own_line = person.mobile.as_ref().map(|m| m.as_str());
+        self.add_lines(c, company_id, user_id);
+        self.add_username_email(config, c, company_id, user_id);
+        self.add_events(c, company_id, user_id, lines_added);
+        Ok(())
+    }
+
+    /// The contract's lines; the representative's own number is tied to them.
+    fn add_lines(&mut self, c: &'a Contract, company_id: Uuid, user_id: Uuid) {
+        let own_line = c.legal_representative.mobile.as_ref().map(|m| m.as_str());
         for line in &c.lines {
             let referent = line.referent.as_ref();
+            let lines = &mut self.lines;
             lines.company_id.push(company_id);
             lines.contract_id.push(&c.contract_id);
             lines.number.push(line.number.as_str());
@@ -208,10 +219,20 @@ async fn write(
                 .referent_profile
                 .push(referent.and_then(|r| r.profile));
         }
+    }
 
+    fn add_username_email(
+        &mut self,
+        config: &Config,
+        c: &Contract,
+        company_id: Uuid,
+        user_id: Uuid,
+    ) {
+        let person = &c.legal_representative;
         let prepared =
             username_email::prepare(config, person.first_name.as_str(), person.email.as_str());
-        expires_at.get_or_insert(prepared.expires_at);
+        self.expires_at.get_or_insert(prepared.expires_at);
+        let emails = &mut self.emails;
         emails.company_id.push(company_id);
         emails.user_id.push(user_id);
         emails.token_sha256.push(prepared.token_sha256.to_vec());
@@ -219,51 +240,60 @@ async fn write(
         emails.subject.push(prepared.email.subject);
         emails.body_text.push(prepared.email.text);
         emails.body_html.push(prepared.email.html);
+    }
 
+    fn add_events(&mut self, c: &Contract, company_id: Uuid, user_id: Uuid, lines_added: i32) {
+        let events = &mut self.events;
         events.company_id.push(company_id);
         events.subject_user_id.push(None);
-        events.action.push("contratto_registrato");
+        events.action.push(AuditAction::ContractRecorded);
         events.details.push(json!({ "contract_id": c.contract_id, "channel": c.channel, "lines_added": lines_added }));
         events.company_id.push(company_id);
         events.subject_user_id.push(Some(user_id));
-        events.action.push("email_username_inviata");
+        events.action.push(AuditAction::UsernameEmailSent);
         events
             .details
-            .push(json!({ "email": person.email.as_str() }));
+            .push(json!({ "email": c.legal_representative.email.as_str() }));
     }
-    let expected_lines = lines.number.len() as u64;
-    let n = fresh.len() as u64;
-    expect(
-        "companies",
-        bulk::insert_companies(conn, &companies).await?,
-        n,
-    )?;
-    expect(
-        "users",
-        bulk::insert_legal_representatives(conn, &people).await?,
-        n,
-    )?;
-    expect(
-        "contracts",
-        bulk::insert_contracts(conn, &contracts).await?,
-        n,
-    )?;
-    expect(
-        "mobile_lines",
-        bulk::insert_lines(conn, &lines).await?,
-        expected_lines,
-    )?;
-    let expires_at = expires_at.ok_or_else(|| anyhow::anyhow!("empty batch"))?;
-    let (tokens, messages) =
-        bulk::insert_username_emails(conn, &emails, TEMPLATE, expires_at).await?;
-    expect("credential_tokens", tokens, n)?;
-    expect("outbox", messages, n)?;
-    expect(
-        "audit_events",
-        bulk::insert_system_events(conn, &events, &Actor::system().label).await?,
-        2 * n,
-    )?;
-    Ok(())
+
+    /// One statement per table; each must write exactly the rows added.
+    async fn insert(&self, conn: &mut sqlx::PgConnection) -> anyhow::Result<()> {
+        let n = self.contracts.contract_id.len() as u64;
+        let companies = bulk::insert_companies(conn, &self.companies).await?;
+        expect("companies", companies, n)?;
+        let people = bulk::insert_legal_representatives(conn, &self.people).await?;
+        expect("users", people, n)?;
+        expect(
+            "contracts",
+            bulk::insert_contracts(conn, &self.contracts).await?,
+            n,
+        )?;
+        let lines = bulk::insert_lines(conn, &self.lines).await?;
+        expect("mobile_lines", lines, self.lines.number.len() as u64)?;
+        let expires_at = self
+            .expires_at
+            .ok_or_else(|| anyhow::anyhow!("empty batch"))?;
+        let (tokens, messages) =
+            bulk::insert_username_emails(conn, &self.emails, TEMPLATE, expires_at).await?;
+        expect("credential_tokens", tokens, n)?;
+        expect("outbox", messages, n)?;
+        let system = Actor::system();
+        let events = bulk::insert_system_events(conn, &self.events, &system.label).await?;
+        expect("audit_events", events, 2 * n)
+    }
+}
+
+async fn write(
+    conn: &mut sqlx::PgConnection,
+    config: &Config,
+    fresh: &[Parsed],
+) -> anyhow::Result<()> {
+    let fingerprints: Vec<[u8; 32]> = fresh.iter().map(|p| fingerprint(&p.payload)).collect();
+    let mut rows = Rows::default();
+    for (parsed, sha) in fresh.iter().zip(&fingerprints) {
+        rows.add(config, &parsed.contract, sha)?;
+    }
+    rows.insert(conn).await
 }
 
 fn expect(table: &str, written: u64, expected: u64) -> anyhow::Result<()> {

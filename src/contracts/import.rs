@@ -35,17 +35,7 @@ pub async fn import_file(
     let file = tokio::fs::File::open(path)
         .await
         .with_context(|| format!("impossibile aprire {}", path.display()))?;
-    let total_bytes = file.metadata().await?.len();
-    let progress = if show_progress {
-        ProgressBar::new(total_bytes)
-    } else {
-        ProgressBar::hidden()
-    };
-    progress.set_style(
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
+    let progress = progress_bar(show_progress, file.metadata().await?.len());
     let mut reader = BufReader::new(file);
     let mut report = ImportReport::default();
     let mut running = JoinSet::new();
@@ -92,6 +82,21 @@ pub async fn import_file(
     progress.finish_and_clear();
     report.errors.sort_by_key(|(line, _)| *line);
     Ok(report)
+}
+
+/// A progress bar over the file's bytes (hidden when not asked for).
+fn progress_bar(shown: bool, total_bytes: u64) -> ProgressBar {
+    let progress = if shown {
+        ProgressBar::new(total_bytes)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    progress
 }
 
 /// Lines of the file taken together: parsed, validated and recorded by one task, the new

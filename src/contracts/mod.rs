@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::config::Config;
 use crate::credentials::send_username_email;
+use crate::db::users::User;
 use crate::db::{self, audit, companies, contracts, lines, users};
 use crate::domain::AuditAction;
 use crate::domain::{Profile, RegistrationState};
@@ -77,20 +78,7 @@ pub async fn ingest(
     if let Some(outcome) = replay(&mut tx, &contract.contract_id, &fingerprint).await? {
         return Ok(outcome);
     }
-    let (company_id, created) = companies::insert_or_get(
-        &mut tx,
-        &contract.company_name,
-        contract.vat_number.as_str(),
-        contract.tax_code.as_deref(),
-    )
-    .await?;
-    let legal_rep = if created {
-        insert_legal_representative(&mut tx, company_id, &contract).await?
-    } else {
-        users::legal_representative(&mut tx, company_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("company {company_id} has no legal representative"))?
-    };
+    let (company_id, created, legal_rep) = company_of(&mut tx, &contract).await?;
     let claimed = contracts::claim(
         &mut tx,
         &contract.contract_id,
@@ -108,28 +96,8 @@ pub async fn ingest(
             .await?
             .ok_or_else(|| anyhow::anyhow!("contract vanished").into());
     }
-    let lines_added = insert_lines(&mut tx, company_id, &contract).await?;
-    // Only the first contract registers the legal representative; a later one may name
-    // other contact data, which is a contract change, not a new line for them.
-    if let Some(mobile) = contract
-        .legal_representative
-        .mobile
-        .as_ref()
-        .filter(|_| created)
-    {
-        lines::assign_user(&mut tx, company_id, mobile.as_str(), legal_rep.id).await?;
-    }
-    contracts::set_lines_added(&mut tx, &contract.contract_id, lines_added).await?;
-    let actor = Actor::system();
-    let details = json!({ "contract_id": contract.contract_id, "channel": contract.channel, "lines_added": lines_added });
-    audit::append(
-        &mut tx,
-        &actor.event(company_id, None, AuditAction::ContractRecorded, details),
-    )
-    .await?;
-    if created {
-        send_username_email(&mut tx, config, &legal_rep, &actor).await?;
-    }
+    let lines_added =
+        record_lines(&mut tx, config, &contract, company_id, created, &legal_rep).await?;
     tx.commit().await?;
     tracing::info!(contract_id = %contract.contract_id, %company_id, created, lines_added, "contract recorded");
     Ok(IngestOutcome {
@@ -138,6 +106,62 @@ pub async fn ingest(
         lines_added,
         created: true,
     })
+}
+
+/// The contract's company (created with its legal representative on a first contract).
+async fn company_of(
+    conn: &mut PgConnection,
+    contract: &Contract,
+) -> Result<(Uuid, bool, User), IngestError> {
+    let (company_id, created) = companies::insert_or_get(
+        conn,
+        &contract.company_name,
+        contract.vat_number.as_str(),
+        contract.tax_code.as_deref(),
+    )
+    .await?;
+    let legal_rep = if created {
+        insert_legal_representative(conn, company_id, contract).await?
+    } else {
+        users::legal_representative(conn, company_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("company {company_id} has no legal representative"))?
+    };
+    Ok((company_id, created, legal_rep))
+}
+
+/// The contract's lines, their audit event and, for a first contract, the username email.
+async fn record_lines(
+    conn: &mut PgConnection,
+    config: &Config,
+    contract: &Contract,
+    company_id: Uuid,
+    created: bool,
+    legal_rep: &User,
+) -> Result<i32, IngestError> {
+    let lines_added = insert_lines(conn, company_id, contract).await?;
+    // Only the first contract registers the legal representative; a later one may name
+    // other contact data, which is a contract change, not a new line for them.
+    if let Some(mobile) = contract
+        .legal_representative
+        .mobile
+        .as_ref()
+        .filter(|_| created)
+    {
+        lines::assign_user(conn, company_id, mobile.as_str(), legal_rep.id).await?;
+    }
+    contracts::set_lines_added(conn, &contract.contract_id, lines_added).await?;
+    let actor = Actor::system();
+    let details = json!({ "contract_id": contract.contract_id, "channel": contract.channel, "lines_added": lines_added });
+    audit::append(
+        conn,
+        &actor.event(company_id, None, AuditAction::ContractRecorded, details),
+    )
+    .await?;
+    if created {
+        send_username_email(conn, config, legal_rep, &actor).await?;
+    }
+    Ok(lines_added)
 }
 
 async fn replay(

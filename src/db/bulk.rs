@@ -2,10 +2,11 @@
 //! table for a whole batch of new companies, each taking its rows as parallel arrays.
 //! Callers run them in one transaction.
 
-use crate::domain::MessageKind;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::domain::{AuditAction, MessageKind};
 
 /// What of a batch is already recorded: any of it sends that contract down the one-by-one
 /// path, which answers it as the API would.
@@ -245,7 +246,7 @@ pub async fn insert_username_emails(
 pub struct SystemEvents {
     pub company_id: Vec<Uuid>,
     pub subject_user_id: Vec<Option<Uuid>>,
-    pub action: Vec<&'static str>,
+    pub action: Vec<AuditAction>,
     pub details: Vec<serde_json::Value>,
 }
 

@@ -41,6 +41,12 @@ macro_rules! stored_as_text {
             }
         }
 
+        impl sqlx::postgres::PgHasArrayType for $name {
+            fn array_type_info() -> PgTypeInfo {
+                <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
+            }
+        }
+
         impl Encode<'_, Postgres> for $name {
             fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
                 <&str as Encode<Postgres>>::encode_by_ref(&self.as_str(), buf)
