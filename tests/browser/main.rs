@@ -15,6 +15,12 @@ mod helpers;
 #[allow(dead_code)]
 #[path = "../api/support/mod.rs"]
 mod support;
+#[path = "../api/database.rs"]
+mod database;
+
+/// `spawn_app()` here runs the outbox worker in the background, as in production: a person
+/// at a browser waits for their email, they do not run the worker.
+const BACKGROUND_WORKER: bool = true;
 
 mod accessibility;
 mod chrome;
