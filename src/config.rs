@@ -238,7 +238,10 @@ mod tests {
         let config = Config::from_settings(&settings()).unwrap();
         assert_eq!(config.bind_addr.to_string(), "127.0.0.1:8080");
         assert!(!config.is_https());
-        assert!(config.background_worker, "the binary always runs the worker");
+        assert!(
+            config.background_worker,
+            "the binary always runs the worker"
+        );
         assert_eq!(config.link("/accedi"), "http://127.0.0.1:8080/accedi");
     }
 

@@ -136,7 +136,11 @@ impl Drop for TestApp {
                 .build()
                 .unwrap();
             rt.block_on(async {
-                let left = if check { queued_messages(&url).await } else { None };
+                let left = if check {
+                    queued_messages(&url).await
+                } else {
+                    None
+                };
                 database::drop_database(&db_name).await;
                 left
             })
@@ -317,13 +321,24 @@ impl TestApp {
             })
     }
 
+    /// Brings every scheduled retry forward to now, as if its backoff had passed; the next
+    /// [`TestApp::run_pending_work`] tries them again.
+    pub async fn make_retries_due(&self) {
+        sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE state = 'queued'")
+            .execute(&self.pool)
+            .await
+            .unwrap();
+    }
+
     /// Says that this test leaves messages queued on purpose (e.g. retries not yet due),
     /// so the end-of-test check that the outbox was emptied does not apply.
+    #[allow(dead_code)] // for tests that leave retries pending on purpose
     pub fn leaves_messages_queued(&self) {
         self.queued_on_purpose.store(true, Ordering::Relaxed);
     }
 
     /// Moves the portal's clock forward (for expiries).
+    #[allow(dead_code)] // for the expiry tests
     pub fn advance_clock(&self, by: time::Duration) {
         self.clock.advance(by);
     }

@@ -583,12 +583,13 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
     let response = anonymous.get(GU).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/accedi");
-    assert_ne!(
-        anonymous
-            .post_form(&format!("{GU}/utenti/{employee}/disabilita"), &[])
-            .await
-            .status(),
-        StatusCode::OK
+    let refused = anonymous
+        .post_form(&format!("{GU}/utenti/{employee}/disabilita"), &[])
+        .await;
+    assert_eq!(
+        (refused.status(), location(&refused)),
+        (StatusCode::SEE_OTHER, "/accedi".to_owned()),
+        "a visitor is sent to the login page"
     );
     assert_eq!(
         app.state_snapshot().await,

@@ -96,7 +96,7 @@ async fn twenty_thousand_lines_are_paginated_counted_searched_and_filtered_withi
         StatusCode::CREATED
     );
     let lr = Browser::new(&app.address);
-    let mail = app.smtp.wait_for_to(LR_EMAIL).await;
+    let mail = app.mail_to(LR_EMAIL).await;
     assert_eq!(
         location(&app.activate(&lr, &mail, None, PASSWORD).await),
         "/area-clienti"
