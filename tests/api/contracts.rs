@@ -87,6 +87,8 @@ async fn the_same_contract_again_gives_the_same_answer_and_changes_nothing() {
 #[tokio::test]
 async fn a_reused_contract_id_with_other_data_is_a_conflict() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     app.post_contract(&contract_body(
         "CTR-1",
         VAT_A,
@@ -287,6 +289,8 @@ async fn an_oversized_body_is_refused() {
 #[tokio::test]
 async fn a_mobile_line_of_another_company_is_refused() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     app.post_contract(&contract_body(
         "CTR-1",
         VAT_A,

@@ -332,7 +332,6 @@ impl TestApp {
 
     /// Says that this test leaves messages queued on purpose (e.g. retries not yet due),
     /// so the end-of-test check that the outbox was emptied does not apply.
-    #[allow(dead_code)] // for tests that leave retries pending on purpose
     pub fn leaves_messages_queued(&self) {
         self.queued_on_purpose.store(true, Ordering::Relaxed);
     }

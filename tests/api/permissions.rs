@@ -268,6 +268,8 @@ async fn perform(browser: &Browser, action: Action, t: &Targets, n: usize) -> (S
 #[tokio::test]
 async fn only_the_legal_representative_manages_users_and_only_in_their_own_company() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let lr_a = app.logged_in_legal_representative().await;
     let lr_b = app.second_company().await;
     let a = build_company(

@@ -229,6 +229,8 @@ async fn adding_with_the_number_of_a_company_line_ties_the_employee_to_that_line
 async fn a_username_already_in_use_in_any_case_anywhere_in_the_portal_is_refused_keeping_what_was_typed()
  {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let lr = app.logged_in_legal_representative().await;
     let other_company = contract_body("CTR-B", VAT_B, "luca.verdi@example.it", None, &[]);
     assert_eq!(
@@ -768,6 +770,8 @@ async fn the_list_shows_the_delivery_state_of_each_username_email() {
 #[tokio::test]
 async fn the_registro_lists_the_company_events_newest_first() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let lr = app.logged_in_legal_representative().await;
     let other = app.second_company().await;
     app.add_employee(
@@ -865,6 +869,8 @@ async fn audited(
 #[tokio::test]
 async fn every_action_writes_an_audit_event_with_who_whom_and_from_where() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let lr = app.logged_in_legal_representative().await;
     let add = |email: &'static str, action: &'static str| {
         [
