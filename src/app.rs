@@ -77,6 +77,11 @@ impl Application {
         &self.state.pool
     }
 
+    /// The transports the outbox worker delivers through (tests run it on demand).
+    pub fn transports(&self) -> &Transports {
+        &self.state.transports
+    }
+
     /// The clock every use case of this application reads (tests move it forward).
     pub fn clock(&self) -> &Clock {
         &self.state.clock
@@ -89,12 +94,15 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
-        let worker = tokio::spawn(worker::run(
-            self.state.pool.clone(),
-            self.state.transports.clone(),
-            worker::WorkerSettings::from(&self.state.config.notify),
-            stop.clone().cancelled_owned(),
-        ));
+        // Off only in in-process tests, which run the pending work on demand.
+        let worker = self.state.config.background_worker.then(|| {
+            tokio::spawn(worker::run(
+                self.state.pool.clone(),
+                self.state.transports.clone(),
+                worker::WorkerSettings::from(&self.state.config.notify),
+                stop.clone().cancelled_owned(),
+            ))
+        });
         let store = PostgresStore::new(self.state.pool.clone());
         let cleanup = tokio::spawn(async move {
             // The store deletes expired sessions; errors are logged by the store's caller.
@@ -121,7 +129,9 @@ impl Application {
         .await;
         stop.cancel();
         cleanup.abort();
-        worker.await.context("outbox worker panicked")?;
+        if let Some(worker) = worker {
+            worker.await.context("outbox worker panicked")?;
+        }
         served.context("server error")
     }
 }

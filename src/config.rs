@@ -134,6 +134,10 @@ pub struct Settings {
     /// Delivery attempts before a message is recorded as failed for good.
     #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", global = true, default_value_t = 8)]
     pub outbox_max_attempts: i32,
+    /// Whether `run_until` starts the outbox worker beside the server. Always on for the
+    /// binary; in-process tests turn it off and run the pending work themselves.
+    #[arg(skip = true)]
+    pub background_worker: bool,
 }
 
 /// Validated configuration used by the application.
@@ -144,6 +148,8 @@ pub struct Config {
     pub public_base_url: Url,
     pub internal_api_token: Option<SecretString>,
     pub notify: NotifySettings,
+    /// See [`Settings::background_worker`].
+    pub background_worker: bool,
 }
 
 impl Config {
@@ -188,6 +194,7 @@ impl Config {
                 max_attempts: s.outbox_max_attempts,
                 lease: Duration::from_secs(s.outbox_lease_secs),
             },
+            background_worker: s.background_worker,
         })
     }
 
@@ -231,6 +238,10 @@ mod tests {
         let config = Config::from_settings(&settings()).unwrap();
         assert_eq!(config.bind_addr.to_string(), "127.0.0.1:8080");
         assert!(!config.is_https());
+        assert!(
+            config.background_worker,
+            "the binary always runs the worker"
+        );
         assert_eq!(config.link("/accedi"), "http://127.0.0.1:8080/accedi");
     }
 

@@ -294,6 +294,24 @@ impl Wakeup {
     }
 }
 
+/// Runs every due job and delivers every due message, round after round, until a round
+/// finds nothing; returns how many messages were claimed in all. For callers that want the
+/// pending work done now (tests, one-off commands) instead of a worker in the background.
+pub async fn drain(
+    pool: &PgPool,
+    transports: &Transports,
+    settings: &WorkerSettings,
+) -> sqlx::Result<usize> {
+    let mut total = 0;
+    loop {
+        let claimed = deliver_due(pool, transports, settings).await?;
+        if claimed == 0 {
+            return Ok(total);
+        }
+        total += claimed;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

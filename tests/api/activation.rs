@@ -2,7 +2,9 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, activation_path, hidden_input, location, spawn_app, texts};
+use crate::helpers::{
+    Browser, activation_path, hidden_input, location, spawn_app_with_worker, texts,
+};
 
 const MOBILE: &str = "+393331234567";
 const EMAIL: &str = "maria.rossi@example.it";
@@ -10,7 +12,7 @@ const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
 
 #[tokio::test]
 async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
 
@@ -71,7 +73,7 @@ async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
 
 #[tokio::test]
 async fn without_a_mobile_the_code_arrives_by_a_second_email() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, None).await;
     let link = activation_path(&mail);
     let (_, page) = app.browser.get_html(&link).await;
@@ -90,7 +92,7 @@ async fn without_a_mobile_the_code_arrives_by_a_second_email() {
 
 #[tokio::test]
 async fn opening_the_link_changes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
 
@@ -123,7 +125,7 @@ async fn opening_the_link_changes_nothing() {
 
 #[tokio::test]
 async fn five_wrong_codes_burn_the_code_and_a_new_one_is_needed() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
@@ -157,7 +159,7 @@ async fn five_wrong_codes_burn_the_code_and_a_new_one_is_needed() {
 
 #[tokio::test]
 async fn an_expired_code_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
@@ -175,7 +177,7 @@ async fn an_expired_code_is_refused() {
 
 #[tokio::test]
 async fn a_second_code_within_a_minute_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
@@ -192,7 +194,7 @@ async fn a_second_code_within_a_minute_is_refused() {
 
 #[tokio::test]
 async fn a_used_link_is_gone() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     app.activate(&app.browser, &mail, Some(MOBILE), PASSWORD)
         .await;
@@ -207,7 +209,7 @@ async fn a_used_link_is_gone() {
 
 #[tokio::test]
 async fn a_link_from_an_older_email_is_dead_once_a_newer_one_is_sent() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let old = app.onboard(EMAIL, Some(MOBILE)).await;
     let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
         .fetch_one(&app.pool)
@@ -251,7 +253,7 @@ async fn resend_username_email(app: &crate::helpers::TestApp, user_id: uuid::Uui
 
 #[tokio::test]
 async fn an_expired_link_says_so() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     sqlx::query("UPDATE credential_tokens SET expires_at = now() - interval '1 second'")
         .execute(&app.pool)
@@ -266,7 +268,7 @@ async fn an_expired_link_says_so() {
 
 #[tokio::test]
 async fn an_unknown_link_is_not_found() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let (status, page) = app
         .browser
         .get_html("/attivazione/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -281,7 +283,7 @@ async fn an_unknown_link_is_not_found() {
 
 #[tokio::test]
 async fn a_weak_password_is_refused_with_an_italian_message() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
 
     let response = app
@@ -307,7 +309,7 @@ async fn a_weak_password_is_refused_with_an_italian_message() {
 
 #[tokio::test]
 async fn a_password_containing_the_username_or_too_short_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.activate(&app.browser, &mail, Some(MOBILE), "corta")
@@ -336,7 +338,7 @@ async fn a_password_containing_the_username_or_too_short_is_refused() {
 
 #[tokio::test]
 async fn a_mismatched_confirmation_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.activate(&app.browser, &mail, Some(MOBILE), "corta")
@@ -365,7 +367,7 @@ async fn a_mismatched_confirmation_is_refused() {
 
 #[tokio::test]
 async fn a_post_without_csrf_token_is_refused_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.get(&link).await;
@@ -386,7 +388,7 @@ async fn a_post_without_csrf_token_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn token_pages_are_not_cached_and_send_no_referrer() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
 
     let response = app.browser.get(&activation_path(&mail)).await;

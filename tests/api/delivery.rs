@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use crate::helpers::{activation_path, spawn_app};
+use crate::helpers::{activation_path, spawn_app_with_worker};
 
 const EMAIL: &str = "maria.rossi@example.it";
 const MOBILE: &str = "+393331234567";
 
 #[tokio::test]
 async fn an_sms_refused_with_500_is_retried_until_the_gateway_accepts_it() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     app.sms.respond_with_status(500).await;
 
@@ -32,7 +32,7 @@ async fn an_sms_refused_with_500_is_retried_until_the_gateway_accepts_it() {
 
 #[tokio::test]
 async fn an_sms_refused_with_400_fails_for_good_and_support_can_read_why() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     app.sms.respond_with_status(400).await;
 
@@ -59,7 +59,7 @@ async fn an_sms_refused_with_400_fails_for_good_and_support_can_read_why() {
 
 #[tokio::test]
 async fn an_email_deferred_by_the_smtp_server_is_delivered_later() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     app.smtp.set_reject(Some("451 4.3.0 riprova più tardi"));
     let body = crate::helpers::contract_body("CTR-1", crate::helpers::VAT_A, EMAIL, None, &[]);
     app.post_contract(&body).await;
@@ -82,7 +82,7 @@ async fn an_email_deferred_by_the_smtp_server_is_delivered_later() {
 
 #[tokio::test]
 async fn an_email_rejected_for_good_is_recorded_as_failed() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     app.smtp.set_reject(Some("550 5.1.1 casella inesistente"));
     let body = crate::helpers::contract_body("CTR-1", crate::helpers::VAT_A, EMAIL, None, &[]);
     app.post_contract(&body).await;

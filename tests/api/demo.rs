@@ -20,7 +20,8 @@ async fn the_demo_is_idempotent_and_its_whole_journey_works_through_the_dev_mail
         .unwrap();
     assert_eq!(app.count("SELECT count(*) FROM mobile_lines").await, 25);
 
-    app.wait_until("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'sent')")
+    app.run_pending_work().await;
+    app.assert_holds("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'sent')")
         .await;
     let (status, page) = app.browser.get_html("/dev/posta").await;
     assert_eq!(status, StatusCode::OK);
@@ -42,7 +43,8 @@ async fn the_demo_is_idempotent_and_its_whole_journey_works_through_the_dev_mail
     let link = text[start..].split_whitespace().next().unwrap().to_owned();
 
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE state = 'sent'")
+    app.run_pending_work().await;
+    app.assert_holds("SELECT count(*) = 2 FROM outbox WHERE state = 'sent'")
         .await;
     let mails: Vec<Value> = app
         .browser

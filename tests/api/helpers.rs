@@ -2,22 +2,26 @@
 //! database, a real SMTP sink and a stub HTTP SMS gateway. `Browser` is one person's
 //! cookie jar, with one method per thing a person does.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use area_clienti::app::Application;
+use area_clienti::clock::Clock;
 use area_clienti::config::{Config, Settings};
+use area_clienti::notify::Transports;
+use area_clienti::notify::worker::{self, WorkerSettings};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use crate::support::sms_gateway::{SMS_TOKEN, SmsGateway, code_in};
+use crate::database;
+use crate::support::sms_gateway::{SMS_TOKEN, SentSms, SmsGateway, code_in};
 use crate::support::smtp_sink::{ReceivedEmail, SmtpSink};
 
 pub const API_TOKEN: &str = "test-internal-token";
-const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Links in emails point here; tests follow them on the app's real address.
 pub const PUBLIC_BASE_URL: &str = "http://portale.test";
 
@@ -29,23 +33,38 @@ pub struct TestApp {
     pub browser: Browser,
     pub config: Config,
     pub database_url: String,
+    /// The app's clock: moving it moves the portal's "now".
+    pub clock: Clock,
+    transports: Transports,
+    worker: WorkerSettings,
     db_name: String,
+    /// Set by [`TestApp::leaves_messages_queued`]: the end-of-test outbox check is skipped.
+    queued_on_purpose: AtomicBool,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// The portal; its outbox worker runs in the background only where the test binary says
+/// so (`crate::BACKGROUND_WORKER`). Without it the test runs the pending work itself
+/// ([`TestApp::run_pending_work`], or any method that reads a message).
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
+}
+
+/// The portal with its outbox worker running in the background, as in production: for
+/// tests of the worker itself (retries, backoff) and of work the requests hand off.
+pub async fn spawn_app_with_worker() -> TestApp {
+    spawn_app_with(|s| s.background_worker = true).await
 }
 
 /// Like [`spawn_app`], with settings adjusted first (e.g. dev-mailbox transports).
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     area_clienti::telemetry::init_for_tests();
-    let db_name = format!("ac_test_{}", Uuid::new_v4().simple());
+    let db_name = database::create_test_database().await;
     let smtp = SmtpSink::start().await;
     let sms = SmsGateway::start().await;
-    let settings = Settings {
-        database_url: format!("postgres://postgres@127.0.0.1:5432/{db_name}"),
+    let mut settings = Settings {
+        database_url: database::url_of(&db_name),
         bind_addr: "127.0.0.1:0".into(),
         public_base_url: PUBLIC_BASE_URL.into(),
         smtp_url: Some(smtp.url()),
@@ -57,8 +76,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         outbox_retry_base_ms: 200,
         outbox_max_attempts: 5,
         outbox_lease_secs: 120,
+        background_worker: crate::BACKGROUND_WORKER,
     };
-    let mut settings = settings;
     customize(&mut settings);
     let config = Config::from_settings(&settings).expect("test config");
     let database_url = settings.database_url.clone();
@@ -67,6 +86,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
+    let clock = app.clock().clone();
+    let transports = app.transports().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until(async {
@@ -77,20 +98,26 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     });
     TestApp {
         browser: Browser::new(&address),
+        worker: WorkerSettings::from(&config.notify),
         config,
         database_url,
         address,
         pool,
         smtp,
         sms,
+        clock,
+        transports,
         db_name,
+        queued_on_purpose: AtomicBool::new(false),
         stop: Some(stop),
         server: Some(server),
     }
 }
 
 impl Drop for TestApp {
-    /// Stops the app and drops its database, so test runs leave nothing behind.
+    /// Stops the app, checks that the test left no message waiting in the outbox (unless it
+    /// said so, or the worker ran in the background, or the test already failed) and drops
+    /// the database, so test runs leave nothing behind.
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -98,24 +125,48 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        let db_name = self.db_name.clone();
-        let _ = std::thread::spawn(move || {
+        let check = !self.config.background_worker
+            && !self.queued_on_purpose.load(Ordering::Relaxed)
+            && !std::thread::panicking();
+        let (db_name, url) = (self.db_name.clone(), self.database_url.clone());
+        // Drop cannot await: a thread of its own runs the last queries.
+        let left = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
             rt.block_on(async {
-                if let Ok(mut conn) = PgConnection::connect(ADMIN_URL).await {
-                    let _ = conn
-                        .execute(
-                            format!(r#"DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)"#).as_str(),
-                        )
-                        .await;
-                }
-            });
+                let left = if check {
+                    queued_messages(&url).await
+                } else {
+                    None
+                };
+                database::drop_database(&db_name).await;
+                left
+            })
         })
-        .join();
+        .join()
+        .unwrap_or_default();
+        if let Some(left) = left {
+            panic!(
+                "the test left messages queued in the outbox: {left}; run the pending work \
+                 (e.g. `app.mail_to(..)`, `app.run_pending_work()`), or call \
+                 `app.leaves_messages_queued()` if that is what it checks"
+            );
+        }
     }
+}
+
+/// The templates and recipients of the messages still queued, if any.
+async fn queued_messages(database_url: &str) -> Option<String> {
+    let mut conn = PgConnection::connect(database_url).await.ok()?;
+    sqlx::query_scalar(
+        "SELECT string_agg(template || ' to ' || recipient, ', ') FROM outbox WHERE state = 'queued'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .ok()
+    .flatten()
 }
 
 /// A purchase body as a sales channel sends it.
@@ -169,7 +220,7 @@ impl TestApp {
             self.post_contract(&body).await.status(),
             StatusCode::CREATED
         );
-        self.smtp.wait_for_to(email).await
+        self.mail_to(email).await
     }
 
     /// Activates the account of `email` from its username email, with SMS or email code.
@@ -194,24 +245,117 @@ impl TestApp {
     }
 
     /// The latest verification code sent to the user: by SMS, or by email without a mobile.
-    pub async fn wait_for_code(&self, email: &str, mobile: Option<&str>) -> String {
+    pub async fn code_for(&self, email: &str, mobile: Option<&str>) -> String {
         match mobile {
-            Some(m) => code_in(&self.sms.wait_for_to(m).await.text),
+            Some(m) => code_in(&self.sms_to(m).await.text),
             None => {
                 let mail = self
-                    .smtp
-                    .wait_for(
-                        |m| m.to.iter().any(|t| t == email) && m.subject.contains("codice"),
-                        Duration::from_secs(10),
-                    )
+                    .mail_matching(&format!("a code email to {email}"), |m| {
+                        is_to(m, email) && m.subject.contains("codice")
+                    })
                     .await;
                 code_in(&mail.text)
             }
         }
     }
 
-    /// Waits until `sql` (a boolean query) holds, polling the database; panics after 10 s.
+    /// [`TestApp::code_for`], under its former name.
+    pub async fn wait_for_code(&self, email: &str, mobile: Option<&str>) -> String {
+        self.code_for(email, mobile).await
+    }
+
+    /// Runs the outbox worker until nothing is due: every message queued so far is
+    /// delivered (or failed, or scheduled for a retry) when this returns. Returns how many
+    /// deliveries were attempted.
+    pub async fn run_pending_work(&self) -> usize {
+        worker::drain(&self.pool, &self.transports, &self.worker)
+            .await
+            .expect("outbox drained")
+    }
+
+    /// Runs the pending work, then returns the newest email to `email` (case-insensitive);
+    /// panics listing what arrived when there is none.
+    pub async fn mail_to(&self, email: &str) -> ReceivedEmail {
+        self.mail_matching(&format!("an email to {email}"), |m| is_to(m, email))
+            .await
+    }
+
+    /// Runs the pending work, then returns the newest email matching `wanted` (described by
+    /// `what` in the failure message).
+    pub async fn mail_matching(
+        &self,
+        what: &str,
+        wanted: impl Fn(&ReceivedEmail) -> bool,
+    ) -> ReceivedEmail {
+        if self.config.background_worker {
+            // Delivered by the background worker, some time after the request.
+            return self.smtp.wait_for(wanted, Duration::from_secs(10)).await;
+        }
+        self.run_pending_work().await;
+        let received = self.smtp.messages().await;
+        received
+            .iter()
+            .rev()
+            .find(|m| wanted(m))
+            .cloned()
+            .unwrap_or_else(|| {
+                let got: Vec<_> = received.iter().map(|m| (&m.to, &m.subject)).collect();
+                panic!("no {what} after running the pending work; received: {got:#?}")
+            })
+    }
+
+    /// Runs the pending work, then returns the newest SMS to `number`; panics listing what
+    /// was sent when there is none.
+    pub async fn sms_to(&self, number: &str) -> SentSms {
+        if self.config.background_worker {
+            return self.sms.wait_for_to(number).await;
+        }
+        self.run_pending_work().await;
+        let sent = self.sms.sent().await;
+        sent.iter()
+            .rev()
+            .find(|sms| sms.to == number)
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!("no SMS to {number} after running the pending work; sent: {sent:#?}")
+            })
+    }
+
+    /// Brings every scheduled retry forward to now, as if its backoff had passed; the next
+    /// [`TestApp::run_pending_work`] tries them again.
+    pub async fn make_retries_due(&self) {
+        sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE state = 'queued'")
+            .execute(&self.pool)
+            .await
+            .unwrap();
+    }
+
+    /// Says that this test leaves messages queued on purpose (e.g. retries not yet due),
+    /// so the end-of-test check that the outbox was emptied does not apply.
+    pub fn leaves_messages_queued(&self) {
+        self.queued_on_purpose.store(true, Ordering::Relaxed);
+    }
+
+    /// Moves the portal's clock forward (for expiries).
+    #[allow(dead_code)] // for the expiry tests
+    pub fn advance_clock(&self, by: time::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Asserts that `sql` (a boolean query) holds now.
+    pub async fn assert_holds(&self, sql: &str) {
+        let holds: bool = sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap();
+        assert!(holds, "does not hold: {sql}");
+    }
+
+    /// Only for apps with the background worker ([`spawn_app_with_worker`]): waits until
+    /// `sql` (a boolean query) holds, polling the database; panics after 10 s. Other tests
+    /// run the pending work and then [`TestApp::assert_holds`].
     pub async fn wait_until(&self, sql: &str) {
+        assert!(
+            self.config.background_worker,
+            "wait_until needs the background worker; run the pending work and assert_holds instead"
+        );
         for _ in 0..200 {
             if sqlx::query_scalar::<_, bool>(sql)
                 .fetch_one(&self.pool)
@@ -228,6 +372,11 @@ impl TestApp {
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
+}
+
+/// Whether `email` is among the envelope recipients (case-insensitive).
+pub fn is_to(mail: &ReceivedEmail, email: &str) -> bool {
+    mail.to.iter().any(|t| t.eq_ignore_ascii_case(email))
 }
 
 /// The path of the activation link in a username email (`/attivazione/{token}`).
@@ -367,7 +516,7 @@ impl TestApp {
             self.post_contract(&body).await.status(),
             StatusCode::CREATED
         );
-        let mail = self.smtp.wait_for_to(LR_B_EMAIL).await;
+        let mail = self.mail_to(LR_B_EMAIL).await;
         let browser = Browser::new(&self.address);
         let done = self
             .activate(&browser, &mail, Some(LR_B_MOBILE), PASSWORD)
@@ -440,20 +589,15 @@ impl TestApp {
         browser
     }
 
-    /// The latest username email to `email` (waits up to 10 s for one).
+    /// The latest username email to `email` (after running the pending work).
     pub async fn username_email(&self, email: &str) -> ReceivedEmail {
-        let email = email.to_lowercase();
-        self.smtp
-            .wait_for(
-                |m| {
-                    m.to.iter().any(|t| t.to_lowercase() == email)
-                        && m.subject.contains("Area Clienti")
-                        && !m.subject.contains("codice")
-                        && m.text.contains(&format!("{PUBLIC_BASE_URL}/attivazione/"))
-                },
-                Duration::from_secs(10),
-            )
-            .await
+        self.mail_matching(&format!("username email to {email}"), |m| {
+            is_to(m, email)
+                && m.subject.contains("Area Clienti")
+                && !m.subject.contains("codice")
+                && m.text.contains(&format!("{PUBLIC_BASE_URL}/attivazione/"))
+        })
+        .await
     }
 
     pub async fn user_id(&self, username: &str) -> Uuid {
@@ -519,9 +663,10 @@ impl TestApp {
         .unwrap()
     }
 
-    /// Waits until no message is waiting in the outbox.
+    /// Runs the pending work and checks that nothing is left waiting in the outbox.
     pub async fn outbox_settled(&self) {
-        self.wait_until("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued')")
+        self.run_pending_work().await;
+        self.assert_holds("SELECT NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued')")
             .await;
     }
 }

@@ -24,6 +24,8 @@ fn jsonl(bodies: &[serde_json::Value]) -> tempfile_path::TempFile {
 #[tokio::test]
 async fn import_records_every_contract_once_and_a_second_run_changes_nothing() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let file = jsonl(&[
         contract_body(
             "CTR-1",
@@ -74,6 +76,8 @@ async fn import_records_every_contract_once_and_a_second_run_changes_nothing() {
 #[tokio::test]
 async fn import_names_the_line_and_field_of_bad_input_and_fails() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let mut bad = contract_body("CTR-2", "IT01234567890", "luca.verdi@example.it", None, &[]);
     bad["company"]["name"] = serde_json::json!("Verdi S.p.A.");
     let text = format!(
@@ -133,6 +137,8 @@ async fn recorded_shape(app: &crate::helpers::TestApp, vat: &str) -> Vec<String>
 #[tokio::test]
 async fn import_batches_record_new_companies_exactly_as_the_api_and_the_rest_one_by_one() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let mut first_of_a = contract_body(
         "CTR-A1",
         VAT_A,

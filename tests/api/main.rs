@@ -2,6 +2,7 @@
 
 mod activation;
 mod contracts;
+mod database;
 mod delivery;
 mod demo;
 mod helpers;
@@ -17,3 +18,6 @@ mod servizio_clienti;
 mod support;
 mod user_management;
 mod user_management_scale;
+
+/// `spawn_app()` here leaves the outbox worker off: tests run the pending work themselves.
+const BACKGROUND_WORKER: bool = false;

@@ -1,8 +1,6 @@
 //! A company onboards its people from the lines of its contracts: lines with a contract
 //! referent are selected and registered in one go.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -33,7 +31,7 @@ async fn lines_with_a_referent_are_registered_in_one_go_and_the_rest_are_listed_
         ]
     });
     assert_eq!(app.post_contract(&body).await.status(), StatusCode::CREATED);
-    let mail = app.smtp.wait_for_to(LR_EMAIL).await;
+    let mail = app.mail_to(LR_EMAIL).await;
     let lr = Browser::new(&app.address);
     app.activate(
         &lr,
@@ -97,8 +95,7 @@ async fn lines_with_a_referent_are_registered_in_one_go_and_the_rest_are_listed_
         );
         assert!(line.starts_with("+39340111223"));
         let mail = app
-            .smtp
-            .wait_for(|m| m.to[0] == email, Duration::from_secs(10))
+            .mail_matching("the expected email", |m| m.to[0] == email)
             .await;
         assert!(mail.text.contains(email));
     }

@@ -1,7 +1,5 @@
 //! Every user changes their own email, mobile and password, re-authenticating first.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 
 use crate::helpers::{Browser, TestApp, hidden_input, location, spawn_app, texts};
@@ -62,12 +60,10 @@ async fn changing_email_and_mobile_needs_the_current_password_and_tells_the_old_
         (email.as_str(), mobile.as_deref()),
         ("maria@nuova-azienda.it", Some("+393405551234"))
     );
-    app.smtp
-        .wait_for(
-            |m| m.to[0] == EMAIL && m.subject.contains("contatto"),
-            Duration::from_secs(10),
-        )
-        .await;
+    app.mail_matching("the expected email", |m| {
+        m.to[0] == EMAIL && m.subject.contains("contatto")
+    })
+    .await;
     assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'contatti_modificati' AND details->'prima'->>'email' = 'maria.rossi@example.it'").await, 1);
 }
 
@@ -131,12 +127,10 @@ async fn changing_the_password_ends_other_sessions_but_keeps_this_one() {
         "/accedi",
         "the other session ended"
     );
-    app.smtp
-        .wait_for(
-            |m| m.to[0] == EMAIL && m.subject.contains("password cambiata"),
-            Duration::from_secs(10),
-        )
-        .await;
+    app.mail_matching("the expected email", |m| {
+        m.to[0] == EMAIL && m.subject.contains("password cambiata")
+    })
+    .await;
     let fresh = Browser::new(&app.address);
     assert_eq!(
         fresh.login(EMAIL, PASSWORD).await.status(),
@@ -238,10 +232,8 @@ async fn an_active_employee_is_told_at_the_old_address_when_their_contacts_are_c
     )
     .await;
 
-    app.smtp
-        .wait_for(
-            |m| m.to[0] == "anna.neri@example.it" && m.subject.contains("contatto"),
-            Duration::from_secs(10),
-        )
-        .await;
+    app.mail_matching("the expected email", |m| {
+        m.to[0] == "anna.neri@example.it" && m.subject.contains("contatto")
+    })
+    .await;
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApp, activation_path, location, spawn_app, texts};
+use crate::helpers::{Browser, TestApp, activation_path, location, spawn_app_with_worker, texts};
 use crate::support::sms_gateway::code_in;
 use crate::support::smtp_sink::ReceivedEmail;
 
@@ -52,7 +52,7 @@ fn recovery_path(mail: &ReceivedEmail) -> String {
 
 #[tokio::test]
 async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_the_owner() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, Some(MOBILE)).await;
     let other = Browser::new(&app.address);
 
@@ -108,7 +108,7 @@ async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_
 
 #[tokio::test]
 async fn recovery_without_a_mobile_sends_the_code_by_email() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, None).await;
 
     app.browser
@@ -136,7 +136,7 @@ async fn recovery_without_a_mobile_sends_the_code_by_email() {
 
 #[tokio::test]
 async fn a_recovery_link_expires_after_an_hour() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, Some(MOBILE)).await;
     app.browser
         .post_form("/recupera-password", &[("username", EMAIL)])
@@ -160,7 +160,7 @@ async fn a_recovery_link_expires_after_an_hour() {
 
 #[tokio::test]
 async fn recovery_for_a_user_still_waiting_sends_a_fresh_username_email() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let first = app.onboard(EMAIL, Some(MOBILE)).await;
 
     app.browser
@@ -191,7 +191,7 @@ async fn recovery_for_a_user_still_waiting_sends_a_fresh_username_email() {
 
 #[tokio::test]
 async fn recovery_for_unknown_or_disabled_accounts_sends_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, Some(MOBILE)).await;
     sqlx::query("UPDATE users SET state = 'disabilitato'")
         .execute(&app.pool)
@@ -233,7 +233,7 @@ async fn answer(
 
 #[tokio::test]
 async fn known_and_unknown_identifiers_get_identical_answers() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, Some(MOBILE)).await;
     let browser = Browser::new(&app.address);
 
@@ -250,7 +250,7 @@ async fn known_and_unknown_identifiers_get_identical_answers() {
 
 #[tokio::test]
 async fn known_and_unknown_identifiers_take_the_same_time() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, Some(MOBILE)).await;
     let browser = Browser::new(&app.address);
     let csrf = browser.csrf().await;
@@ -285,7 +285,7 @@ async fn known_and_unknown_identifiers_take_the_same_time() {
 
 #[tokio::test]
 async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_window() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, Some(MOBILE)).await;
     let sent = || app.count("SELECT count(*) FROM outbox WHERE template = 'recupero'");
 
@@ -344,7 +344,7 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
 
 #[tokio::test]
 async fn the_company_daily_cap_on_codes_holds() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     sqlx::query(
         // Sent earlier today: only the company cap, not the per-user cooldown, applies.
@@ -368,7 +368,7 @@ async fn the_company_daily_cap_on_codes_holds() {
 
 #[tokio::test]
 async fn resend_gives_a_waiting_user_a_fresh_username_email_and_kills_the_old_link() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let first = app.onboard(EMAIL, Some(MOBILE)).await;
 
     let response = app
@@ -402,7 +402,7 @@ async fn resend_gives_a_waiting_user_a_fresh_username_email_and_kills_the_old_li
 
 #[tokio::test]
 async fn resend_reminds_an_active_user_of_the_username_with_a_recovery_link() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     active_user(&app, Some(MOBILE)).await;
 
     app.browser
@@ -429,7 +429,7 @@ async fn resend_reminds_an_active_user_of_the_username_with_a_recovery_link() {
 
 #[tokio::test]
 async fn the_resend_page_tells_employees_their_legal_representative_can_resend() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_worker().await;
     let (status, page) = app.browser.get_html("/reinvio-credenziali").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Rappresentante Legale"));

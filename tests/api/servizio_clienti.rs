@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use reqwest::StatusCode;
 
@@ -150,6 +149,8 @@ async fn staff_and_customer_sessions_never_open_each_others_pages() {
 #[tokio::test]
 async fn staff_find_a_company_by_vat_name_email_username_or_mobile() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     app.post_contract(&contract_body(
         "CTR-1",
         VAT_A,
@@ -231,15 +232,11 @@ async fn staff_resend_the_username_email_with_a_reason_and_the_user_is_told() {
 
     assert_eq!(location(&done), sheet);
     let fresh = app
-        .smtp
-        .wait_for(
-            |m| {
-                m.to[0] == EMAIL
-                    && m.text.contains("/attivazione/")
-                    && activation_path(m) != activation_path(&first)
-            },
-            Duration::from_secs(10),
-        )
+        .mail_matching("the expected email", |m| {
+            m.to[0] == EMAIL
+                && m.text.contains("/attivazione/")
+                && activation_path(m) != activation_path(&first)
+        })
         .await;
     assert_eq!(
         app.browser.get(&activation_path(&first)).await.status(),
@@ -249,12 +246,10 @@ async fn staff_resend_the_username_email_with_a_reason_and_the_user_is_told() {
         app.browser.get(&activation_path(&fresh)).await.status(),
         StatusCode::OK
     );
-    app.smtp
-        .wait_for(
-            |m| m.to[0] == EMAIL && m.subject.contains("Servizio Clienti"),
-            Duration::from_secs(10),
-        )
-        .await;
+    app.mail_matching("the expected email", |m| {
+        m.to[0] == EMAIL && m.subject.contains("Servizio Clienti")
+    })
+    .await;
     let (actor, details): (String, serde_json::Value) = sqlx::query_as(
         "SELECT actor_label, details FROM audit_events WHERE action = 'assistenza_reinvio_credenziali' AND staff_user_id IS NOT NULL",
     )
@@ -277,7 +272,8 @@ async fn the_company_sheet_shows_users_lines_messages_with_their_errors_and_no_s
         &["+393401112233"],
     ))
     .await;
-    app.wait_until("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'failed')")
+    app.run_pending_work().await;
+    app.assert_holds("SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'failed')")
         .await;
     let company_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM companies")
         .fetch_one(&app.pool)

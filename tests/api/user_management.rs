@@ -1,8 +1,6 @@
 //! Gestione Utenze: the legal representative adds, registers, updates, modifies, disables
 //! and re-enables the company's employees, who then activate like the legal representative.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -28,9 +26,9 @@ async fn lr_id(app: &TestApp) -> Uuid {
     app.user_id(LR_EMAIL).await
 }
 
-/// Waits a moment for the outbox worker, so "nothing was sent" means something.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(400)).await;
+/// Runs the outbox worker, so "nothing was sent" means something.
+async fn settle(app: &TestApp) {
+    app.run_pending_work().await;
 }
 
 /// The text of the first element `#{field}-error`, or panics.
@@ -134,7 +132,7 @@ async fn saving_an_employee_sends_nothing_until_registra_then_the_code_comes_by_
     assert_eq!(location(&saved), GU);
     let id = app.user_id(LUCA).await;
     assert_eq!(app.user_state(LUCA).await, "da_registrare");
-    settle().await;
+    settle(&app).await;
     assert_eq!(app.username_emails_of(id).await, 0, "nothing queued");
     assert_eq!(app.smtp.count_to(LUCA).await, 0, "nothing sent");
     let row = row_of_user(&list(&lr).await, id);
@@ -231,6 +229,8 @@ async fn adding_with_the_number_of_a_company_line_ties_the_employee_to_that_line
 async fn a_username_already_in_use_in_any_case_anywhere_in_the_portal_is_refused_keeping_what_was_typed()
  {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let lr = app.logged_in_legal_representative().await;
     let other_company = contract_body("CTR-B", VAT_B, "luca.verdi@example.it", None, &[]);
     assert_eq!(
@@ -396,7 +396,7 @@ async fn a_line_to_register_is_prefilled_from_its_referent_then_saved_registered
         (row.user_id, row.stato),
         (id.to_string(), "da_registrare".to_owned())
     );
-    settle().await;
+    settle(&app).await;
     assert_eq!(app.smtp.count_to(LUCA).await, 0, "saving sends nothing");
 
     let registered = lr
@@ -456,7 +456,7 @@ async fn registra_on_several_selected_users_emails_each_of_them_in_one_go() {
         "da_registrare",
         "the one not selected waits"
     );
-    settle().await;
+    settle(&app).await;
     assert_eq!(app.smtp.count_to(people[3]).await, 0);
 }
 
@@ -476,15 +476,11 @@ async fn resending_the_username_email_makes_the_older_link_dead() {
     assert_eq!(resent.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resent), GU);
     let newer = app
-        .smtp
-        .wait_for(
-            |m| {
-                m.to[0] == LUCA
-                    && m.text.contains("/attivazione/")
-                    && activation_path(m) != activation_path(&old)
-            },
-            Duration::from_secs(10),
-        )
+        .mail_matching("the expected email", |m| {
+            m.to[0] == LUCA
+                && m.text.contains("/attivazione/")
+                && activation_path(m) != activation_path(&old)
+        })
         .await;
     let stranger = Browser::new(&app.address);
     assert_eq!(
@@ -717,6 +713,7 @@ async fn the_list_shows_the_delivery_state_of_each_username_email() {
     )
     .await;
     let delayed = app.user_id("ritardo@example.it").await;
+    app.run_pending_work().await;
     let html = list(&lr).await;
     assert_eq!(
         row_of_user(&html, delayed).consegna,
@@ -729,8 +726,9 @@ async fn the_list_shows_the_delivery_state_of_each_username_email() {
         "no username email for a saved user"
     );
     app.smtp.set_reject(None);
+    app.make_retries_due().await;
     app.username_email("ritardo@example.it").await;
-    app.wait_until(&format!(
+    app.assert_holds(&format!(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE user_id = '{delayed}' AND state = 'sent')"
     ))
     .await;
@@ -747,7 +745,8 @@ async fn the_list_shows_the_delivery_state_of_each_username_email() {
     )
     .await;
     let bounced = app.user_id("inesistente@example.it").await;
-    app.wait_until(&format!(
+    app.run_pending_work().await;
+    app.assert_holds(&format!(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE user_id = '{bounced}' AND state = 'failed')"
     ))
     .await;
@@ -771,6 +770,8 @@ async fn the_list_shows_the_delivery_state_of_each_username_email() {
 #[tokio::test]
 async fn the_registro_lists_the_company_events_newest_first() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let lr = app.logged_in_legal_representative().await;
     let other = app.second_company().await;
     app.add_employee(
@@ -868,6 +869,8 @@ async fn audited(
 #[tokio::test]
 async fn every_action_writes_an_audit_event_with_who_whom_and_from_where() {
     let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
     let lr = app.logged_in_legal_representative().await;
     let add = |email: &'static str, action: &'static str| {
         [

@@ -9,12 +9,18 @@
 // The in-process app harness of the API tests, shared as is: `helpers` refers to
 // `crate::support`, so both are declared at this crate root. This binary uses only part of
 // them, hence the dead-code allowances (the files stay owned by the API tests).
+#[path = "../api/database.rs"]
+mod database;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[allow(dead_code)]
 #[path = "../api/support/mod.rs"]
 mod support;
+
+/// `spawn_app()` here runs the outbox worker in the background, as in production: a person
+/// at a browser waits for their email, they do not run the worker.
+const BACKGROUND_WORKER: bool = true;
 
 mod accessibility;
 mod chrome;
