@@ -194,7 +194,7 @@ fn check_form_body(data: &[u8]) {
     } else {
         assert!(sent.contains(&form.csrf_token), "{form:?} vs {sent:?}");
     }
-    let page = area_clienti::web::page_number(&form.pagina, 1_000_000);
+    let page = area_clienti::web::kit::Page::read(&form.pagina, 50, 1_000_000).number;
     assert!((1..=1_000_000).contains(&page));
     let encoded = serde_html_form::to_string(&form).expect("serialize");
     let again: Form = serde_html_form::from_str(&encoded).expect("re-parse");

@@ -117,8 +117,23 @@ pub struct Line {
 const LINE_COLUMNS: &str = "id, company_id, number, user_id, referent_first_name, referent_last_name, \
                             referent_email, referent_profile";
 
-/// A line of the company by id, locked; None for another company's line.
+/// A line of the company by id, read only; None for another company's line.
 pub async fn find_in_company(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<Line>> {
+    sqlx::query_as(&format!(
+        "SELECT {LINE_COLUMNS} FROM mobile_lines WHERE company_id = $1 AND id = $2"
+    ))
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A line of the company by id, locked until the transaction ends; None for another company's line.
+pub async fn lock_in_company(
     conn: &mut PgConnection,
     company_id: Uuid,
     id: Uuid,

@@ -33,8 +33,8 @@ pub struct RosterQuery {
     /// Case-insensitive substring of number, name, email or username.
     pub search: Option<String>,
     pub state: Option<RegistrationState>,
-    /// 0-based.
-    pub page: i64,
+    /// Rows skipped (a multiple of `PAGE_SIZE`, from `web::kit::Page`).
+    pub offset: i64,
 }
 
 /// Lines with their user, and users with no line of the company, as one set of rows.
@@ -93,7 +93,7 @@ pub async fn page(
     company_id: Uuid,
     query: &RosterQuery,
 ) -> sqlx::Result<Vec<RosterRow>> {
-    let offset = query.page.max(0) * PAGE_SIZE;
+    let offset = query.offset.max(0);
     if query.search.is_none() && query.state.is_none() {
         return unfiltered_page(conn, company_id, offset).await;
     }

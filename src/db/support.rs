@@ -43,7 +43,7 @@ pub struct SearchTerms {
 pub async fn search(
     conn: &mut PgConnection,
     terms: &SearchTerms,
-    page: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<CompanyHit>> {
     sqlx::query_as(
         "WITH hits AS (
@@ -93,7 +93,7 @@ pub async fn search(
     .bind(&terms.vat_prefix)
     .bind(&terms.phone_prefix)
     .bind(SEARCH_PAGE)
-    .bind(page.max(0) * SEARCH_PAGE)
+    .bind(offset.max(0))
     .bind(SEARCH_CAP + 1)
     .bind(&terms.prefix)
     .fetch_all(conn)

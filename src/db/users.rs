@@ -142,8 +142,25 @@ pub async fn activate_with_password(
     Ok(())
 }
 
-/// A user of the company, or None (also for another company's id).
+/// A user of the company, or None (also for another company's id). Read only: a use case
+/// that changes the user calls [`lock_in_company`].
 pub async fn find_in_company(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND id = $2"
+    ))
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A user of the company, locked until the transaction ends; None (also for another
+/// company's id).
+pub async fn lock_in_company(
     conn: &mut PgConnection,
     company_id: Uuid,
     id: Uuid,

@@ -25,6 +25,8 @@ impl EmailAddress {
         if trimmed.is_empty() {
             return Err(DomainError::Required);
         }
+        // Control and bidi characters: refused before anything else looks at the text.
+        super::text::checked(trimmed, super::text::Lines::Single)?;
         // Validate the lowercase form, the one stored: lowercasing can lengthen a value
         // ('Ⱦ' is 2 bytes, 'ⱦ' 3), so an address valid as typed could be stored invalid
         // (found by fuzzing, see FUZZING.md).
@@ -76,6 +78,18 @@ impl AsRef<str> for EmailAddress {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn control_and_bidi_characters_are_invalid_characters() {
+        for bad in ["mar\u{0}io@rossi.it", "mar\u{1b}io@rossi.it", "mar\u{202E}io@rossi.it", "mar\nio@rossi.it"] {
+            assert_eq!(
+                EmailAddress::parse(bad),
+                Err(crate::domain::DomainError::InvalidCharacters),
+                "{bad:?}"
+            );
+        }
+        assert!(EmailAddress::parse("mario@rossi.it").is_ok());
+    }
     use super::*;
 
     #[test]

@@ -25,6 +25,8 @@ impl PhoneNumber {
         if trimmed.is_empty() {
             return Err(DomainError::Required);
         }
+        // Control and bidi characters: refused before anything else looks at the text.
+        super::text::checked(trimmed, super::text::Lines::Single)?;
         if trimmed.chars().count() > MAX_INPUT_LEN {
             return Err(DomainError::TooLong { max: MAX_INPUT_LEN });
         }
@@ -78,6 +80,18 @@ impl AsRef<str> for PhoneNumber {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn control_and_bidi_characters_are_invalid_characters() {
+        for bad in ["333\u{0}1234567", "333\u{1b}1234567", "333\u{202E}1234567", "333\n1234567"] {
+            assert_eq!(
+                PhoneNumber::parse(bad),
+                Err(crate::domain::DomainError::InvalidCharacters),
+                "{bad:?}"
+            );
+        }
+        assert!(PhoneNumber::parse("3331234567").is_ok());
+    }
     use super::*;
 
     #[test]

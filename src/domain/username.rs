@@ -26,6 +26,8 @@ impl Username {
         if trimmed.is_empty() {
             return Err(DomainError::Required);
         }
+        // Control and bidi characters: refused before anything else looks at the text.
+        super::text::checked(trimmed, super::text::Lines::Single)?;
         let len = trimmed.chars().count();
         if len > MAX_LEN {
             return Err(DomainError::TooLong { max: MAX_LEN });
@@ -80,6 +82,18 @@ impl AsRef<str> for Username {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn control_and_bidi_characters_are_invalid_characters() {
+        for bad in ["mar\u{0}io.rossi", "mar\u{1b}io.rossi", "mar\u{202E}io.rossi", "mar\nio.rossi"] {
+            assert_eq!(
+                Username::parse(bad),
+                Err(crate::domain::DomainError::InvalidCharacters),
+                "{bad:?}"
+            );
+        }
+        assert!(Username::parse("mario.rossi").is_ok());
+    }
     use super::*;
 
     #[test]

@@ -2,36 +2,28 @@
 //! company's users and ties them to its lines. Each action is one transaction that checks
 //! permission, changes rows, and writes its audit event (and outbox message) together.
 //!
-//! Anything a user may not do, or any id of another company, is `NotFound`: the web layer
+//! What may be done on which row is decided once, in `permissions`, for the page and the
+//! use cases alike. Anything a user may not do, or any id of another company, is `NotFound`: the web layer
 //! answers 404 so nothing leaks about what exists.
 
-mod actions;
+mod common;
+mod edit;
 mod input;
+mod permissions;
+mod register;
 
-pub use actions::{
-    add, disable, enable, modify, register, register_lines, register_many, resend, save_line_user,
-};
+pub use edit::{add, disable, enable, modify, save_line_user};
 pub use input::{DetailsInput, NewUserInput, UserDetails};
+pub use permissions::{
+    Actions, LineActions, Target, allowed_actions, allowed_line_actions, can_manage, can_view,
+};
+pub use register::{Registered, register, register_selected, resend};
 
 use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::db::users::User;
-use crate::domain::Profile;
 use crate::validation::FieldErrors;
-
-/// Who may see the page: the legal representative (to manage) and Amministratore Full.
-pub fn can_view(user: &User) -> bool {
-    matches!(
-        user.profile,
-        Profile::LegalRepresentative | Profile::AdminFull
-    )
-}
-
-/// Who may change anything here: the legal representative alone.
-pub fn can_manage(user: &User) -> bool {
-    user.profile == Profile::LegalRepresentative
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManageError {

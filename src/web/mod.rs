@@ -8,6 +8,7 @@ pub mod dev_mailbox;
 pub mod error;
 pub mod health;
 pub mod kit;
+pub mod outcome;
 pub mod own_account;
 pub mod pages;
 pub mod public;
@@ -65,7 +66,3 @@ pub fn router(state: &AppState) -> Router<AppState> {
     router
 }
 
-/// The 1-based page number of a `pagina` query parameter: anything unreadable is page 1.
-pub fn page_number(raw: &str, max: i64) -> i64 {
-    raw.trim().parse::<i64>().unwrap_or(1).clamp(1, max)
-}

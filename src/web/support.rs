@@ -1,7 +1,7 @@
 //! `/assistenza…`: the Servizio Clienti 191 console, behind its own login and session.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,9 @@ use crate::db::{companies, staff as staff_db, support as queries};
 use crate::support::{self, ResendError};
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
-use crate::web::kit::{CsrfForm, CsrfToken, CurrentStaff, flash};
+use crate::web::kit::{CompanyId, CsrfForm, CsrfToken, CurrentStaff, Page, UserId, flash};
+use crate::web::outcome;
+use crate::domain::text::{self, Lines};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -122,10 +124,11 @@ async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<SearchPage, AppError> {
     let q: String = params.q.trim().chars().take(100).collect();
-    let page = super::page_number(&params.pagina, 100_000);
-    let hits = if q.chars().count() >= 2 {
+    let page = Page::read(&params.pagina, queries::SEARCH_PAGE, 100_000);
+    // Control characters match no company, and never reach SQL (issue 17).
+    let hits = if q.chars().count() >= 2 && text::is_clean(&q, Lines::Single) {
         let mut conn = state.pool.acquire().await?;
-        queries::search(&mut conn, &support::search_terms(&q), page - 1).await?
+        queries::search(&mut conn, &support::search_terms(&q), page.offset()).await?
     } else {
         Vec::new()
     };
@@ -143,9 +146,8 @@ async fn company(
     CurrentStaff(staff_user): CurrentStaff,
     CsrfToken(csrf): CsrfToken,
     session: Session,
-    Path(company_id): Path<String>,
+    CompanyId(company_id): CompanyId,
 ) -> Result<CompanySheet, AppError> {
-    let company_id = Uuid::parse_str(&company_id).map_err(|_| AppError::NotFound)?;
     let flash = flash::take(&session).await?;
     sheet(&state, csrf, &staff_user.username, company_id, flash, None).await
 }
@@ -157,7 +159,7 @@ async fn sheet(
     staff: &str,
     company_id: Uuid,
     flash: Option<String>,
-    reason_error: Option<(Uuid, &'static str)>,
+    reason_error: Option<(Uuid, String)>,
 ) -> Result<CompanySheet, AppError> {
     let mut conn = state.pool.acquire().await?;
     let company = companies::find(&mut conn, company_id)
@@ -192,10 +194,9 @@ async fn resend(
     CurrentStaff(staff_user): CurrentStaff,
     ClientAddr(client): ClientAddr,
     session: Session,
-    Path(user_id): Path<String>,
+    UserId(user_id): UserId,
     CsrfForm(form): CsrfForm<ResendForm>,
 ) -> Result<Response, AppError> {
-    let user_id = Uuid::parse_str(&user_id).map_err(|_| AppError::NotFound)?;
     let reason = form.reason.trim();
     let company_id = {
         let mut conn = state.pool.acquire().await?;
@@ -205,12 +206,15 @@ async fn resend(
             .company_id
     };
     let back = format!("/assistenza/aziende/{company_id}");
-    if reason.chars().count() < 3 || reason.chars().count() > 200 {
+    let length_ok = (3..=200).contains(&reason.chars().count());
+    let refused = match text::checked(reason, Lines::Single) {
+        Err(e) => Some(e.to_string()),
+        Ok(_) if !length_ok => Some(outcome::SUPPORT_REASON_REQUIRED.to_owned()),
+        Ok(_) => None,
+    };
+    if let Some(message) = refused {
         let csrf = crate::web::kit::csrf::token_of(&session).await?;
-        let error = (
-            user_id,
-            "Indica il motivo o il numero del ticket (da 3 a 200 caratteri).",
-        );
+        let error = (user_id, message);
         let page = sheet(
             &state,
             csrf,
@@ -232,9 +236,7 @@ async fn resend(
     )
     .await
     {
-        Ok(_) => {
-            "Credenziali inviate di nuovo all'indirizzo registrato; l'utente riceve anche un avviso."
-        }
+        Ok(_) => outcome::SUPPORT_CREDENTIALS_RESENT,
         Err(ResendError::Refused(why)) => why,
         Err(ResendError::NotFound) => return Err(AppError::NotFound),
         Err(ResendError::Internal(e)) => return Err(AppError::Internal(e)),

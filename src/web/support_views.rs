@@ -5,11 +5,12 @@ use askama_web::WebTemplate;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::kit::{Page, PageLinks};
 use super::pages::Layout;
 use crate::db::audit::CompanyAuditRow;
 use crate::db::companies::Company;
 use crate::db::support::{
-    CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, SEARCH_PAGE, UserRow,
+    CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow,
 };
 use crate::domain::RegistrationState;
 
@@ -56,16 +57,14 @@ pub struct SearchPage {
     pub total: i64,
     /// More companies match than the console sorts: it asks for a narrower search.
     pub too_many: bool,
-    pub page: i64,
-    pub prev_href: Option<String>,
-    pub next_href: Option<String>,
+    pub pagination: PageLinks,
 }
 
 pub fn search_page(
     csrf: String,
     staff: &str,
     q: String,
-    page: i64,
+    page: Page,
     hits: Vec<CompanyHit>,
 ) -> SearchPage {
     let found = hits.first().map_or(0, |h| h.total);
@@ -80,13 +79,11 @@ pub fn search_page(
     };
     SearchPage {
         layout: staff_layout(csrf, staff),
-        prev_href: (page > 1).then(|| href(page - 1)),
-        next_href: (page * SEARCH_PAGE < total).then(|| href(page + 1)),
+        pagination: page.links(page.number * page.size < total, href),
         q,
         hits,
         total,
         too_many,
-        page,
     }
 }
 
@@ -110,7 +107,7 @@ pub struct UserView {
     pub state: &'static str,
     pub state_label: &'static str,
     pub can_resend: bool,
-    pub reason_error: Option<&'static str>,
+    pub reason_error: Option<String>,
 }
 
 pub struct MessageView {
@@ -148,35 +145,65 @@ pub struct CompanySheet {
     pub events: Vec<EventView>,
 }
 
+fn user_view(u: UserRow, reason_error: Option<&(Uuid, String)>) -> UserView {
+    UserView {
+        reason_error: reason_error
+            .filter(|(id, _)| *id == u.id)
+            .map(|(_, m)| m.clone()),
+        id: u.id.to_string(),
+        name: format!("{} {}", u.first_name, u.last_name)
+            .trim()
+            .to_owned(),
+        username: u.username,
+        email: u.email,
+        mobile: u.mobile.unwrap_or_default(),
+        profile: u.profile.label(),
+        state: u.state.as_str(),
+        state_label: u.state.label(),
+        can_resend: matches!(
+            u.state,
+            RegistrationState::Pending | RegistrationState::Active
+        ),
+    }
+}
+
+fn message_view(m: MessageRow) -> MessageView {
+    MessageView {
+        when: when(m.created_at),
+        recipient: m.recipient,
+        channel: m.channel.as_str(),
+        template: m.template.label(),
+        state_label: m.state.label(),
+        state: m.state.as_str(),
+        attempts: m.attempts,
+        error: m.last_error.unwrap_or_default(),
+        sent_at: m.sent_at.map(when).unwrap_or_default(),
+    }
+}
+
+fn event_view(e: CompanyAuditRow) -> EventView {
+    EventView {
+        when: when(e.created_at),
+        actor: e.actor_label,
+        subject: e.subject_username.unwrap_or_default(),
+        action: e.action.to_string(),
+        details: if e.details.as_object().is_some_and(|o| o.is_empty()) {
+            String::new()
+        } else {
+            e.details.to_string()
+        },
+    }
+}
+
+/// The sheet; `reason_error` puts a message next to one user's reason field.
 pub fn company_sheet(
     csrf: String,
     staff: &str,
     company: Company,
     data: SheetData,
     flash: Option<String>,
-    reason_error: Option<(Uuid, &'static str)>,
+    reason_error: Option<(Uuid, String)>,
 ) -> CompanySheet {
-    let users = data
-        .users
-        .into_iter()
-        .map(|u| UserView {
-            reason_error: reason_error.filter(|(id, _)| *id == u.id).map(|(_, m)| m),
-            id: u.id.to_string(),
-            name: format!("{} {}", u.first_name, u.last_name)
-                .trim()
-                .to_owned(),
-            username: u.username,
-            email: u.email,
-            mobile: u.mobile.unwrap_or_default(),
-            profile: u.profile.label(),
-            state: u.state.as_str(),
-            state_label: u.state.label(),
-            can_resend: matches!(
-                u.state,
-                RegistrationState::Pending | RegistrationState::Active
-            ),
-        })
-        .collect();
     CompanySheet {
         layout: staff_layout(csrf, staff),
         company,
@@ -186,39 +213,15 @@ pub fn company_sheet(
             .into_iter()
             .map(|c| (c.contract_id, c.channel, c.lines_added, when(c.created_at)))
             .collect(),
-        users,
+        users: data
+            .users
+            .into_iter()
+            .map(|u| user_view(u, reason_error.as_ref()))
+            .collect(),
         lines_shown: data.lines.len() as i64,
         lines: data.lines,
         line_count: data.line_count,
-        messages: data
-            .messages
-            .into_iter()
-            .map(|m| MessageView {
-                when: when(m.created_at),
-                recipient: m.recipient,
-                channel: m.channel.as_str(),
-                template: m.template.label(),
-                state_label: m.state.label(),
-                state: m.state.as_str(),
-                attempts: m.attempts,
-                error: m.last_error.unwrap_or_default(),
-                sent_at: m.sent_at.map(when).unwrap_or_default(),
-            })
-            .collect(),
-        events: data
-            .audit
-            .into_iter()
-            .map(|e| EventView {
-                when: when(e.created_at),
-                actor: e.actor_label,
-                subject: e.subject_username.unwrap_or_default(),
-                action: e.action.to_string(),
-                details: if e.details.as_object().is_some_and(|o| o.is_empty()) {
-                    String::new()
-                } else {
-                    e.details.to_string()
-                },
-            })
-            .collect(),
+        messages: data.messages.into_iter().map(message_view).collect(),
+        events: data.audit.into_iter().map(event_view).collect(),
     }
 }

@@ -1,12 +1,16 @@
 //! The web kit: what every handler uses to read a request and answer it the same way.
 //! Extractors (who is logged in, the client's address, CSRF-checked forms) and one-time
-//! flash messages.
+//! flash messages, typed path ids that answer 404, and the one pagination.
 
 pub mod client;
 pub mod csrf;
 pub mod current;
 pub mod flash;
+pub mod paging;
+pub mod path;
 
 pub use client::ClientAddr;
 pub use csrf::{CsrfForm, CsrfToken};
 pub use current::{CurrentStaff, CurrentUser};
+pub use paging::{Page, PageLinks};
+pub use path::{CompanyId, LineId, UserId};

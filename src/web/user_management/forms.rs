@@ -1,21 +1,22 @@
 //! The forms of Gestione Utenze: Aggiungi, Aggiorna (a line) and Modifica (a user).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::views::{self, UserForm, UserFormPage};
-use super::{done, manager, parse_id};
+use super::form_views::{self as views, UserForm, UserFormPage};
+use super::{done, manager};
 use crate::db::{lines, users};
-use crate::domain::RegistrationState;
 use crate::user_management::{self as um, DetailsInput, ManageError, NewUserInput};
+use uuid::Uuid;
 use crate::web::AppState;
 use crate::web::account::layout_for;
 use crate::web::error::AppError;
+use crate::web::outcome;
 use crate::web::kit::ClientAddr;
-use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
+use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser, LineId, UserId};
 use crate::web::pages::FormErrors;
 
 #[derive(Deserialize, Default)]
@@ -94,14 +95,14 @@ pub(super) async fn add(
         Ok(_) if register => {
             done(
                 &session,
-                "Utente aggiunto e registrato: riceverà la e-mail con la username.",
+                outcome::USER_ADDED_AND_REGISTERED,
             )
             .await
         }
         Ok(_) => {
             done(
                 &session,
-                "Utente aggiunto: lo trovi nell'elenco come «Da registrare».",
+                outcome::USER_ADDED,
             )
             .await
         }
@@ -118,21 +119,23 @@ pub(super) async fn line_form(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     CsrfToken(csrf): CsrfToken,
-    Path(line_id): Path<String>,
+    LineId(line_id): LineId,
 ) -> Result<UserFormPage, AppError> {
     manager(&user, None)?;
-    let mut tx = state.pool.begin().await?;
-    let line = lines::find_in_company(&mut tx, user.company_id, parse_id(&line_id)?)
+    let mut conn = state.pool.acquire().await?;
+    let line = lines::find_in_company(&mut conn, user.company_id, line_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let saved = match line.user_id {
-        Some(id) => Some(users::find(&mut tx, id).await?.ok_or(AppError::NotFound)?),
+        Some(id) => Some(users::find(&mut conn, id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    if saved
-        .as_ref()
-        .is_some_and(|u| u.state != RegistrationState::ToRegister)
-    {
+    // Offered exactly when the list shows Aggiorna on the row.
+    let allowed = match &saved {
+        Some(u) => um::allowed_actions(&user, u.into()).update_line,
+        None => um::allowed_line_actions(&user, line.referent_email.is_some()).update,
+    };
+    if !allowed {
         return Err(AppError::NotFound);
     }
     let form = views::line_prefill(&line, saved.as_ref());
@@ -149,11 +152,10 @@ pub(super) async fn save_line(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
-    Path(line_id): Path<String>,
+    LineId(line_id): LineId,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
-    let line_id = parse_id(&line_id)?;
     let mut input = fields.input();
     input.mobile.clear(); // the line's own number
     let outcome = match input.parse() {
@@ -161,10 +163,10 @@ pub(super) async fn save_line(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(_) => done(&session, "Dati salvati. Seleziona la linea e clicca «Registra» per inviare la e-mail con la username.").await,
+        Ok(_) => done(&session, outcome::LINE_SAVED).await,
         Err(ManageError::Invalid(errors)) => {
-            let mut tx = state.pool.begin().await?;
-            let line = lines::find_in_company(&mut tx, user.company_id, line_id).await?.ok_or(AppError::NotFound)?;
+            let mut conn = state.pool.acquire().await?;
+            let line = lines::find_in_company(&mut conn, user.company_id, line_id).await?.ok_or(AppError::NotFound)?;
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
             Ok(rerender(views::line_page(layout_for(&user, csrf), &line, fields.form(), errors)))
         }
@@ -176,9 +178,9 @@ pub(super) async fn modify_form(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     CsrfToken(csrf): CsrfToken,
-    Path(user_id): Path<String>,
+    UserId(user_id): UserId,
 ) -> Result<UserFormPage, AppError> {
-    let target = modifiable(&state, &user, &user_id).await?;
+    let target = modifiable(&state, &user, user_id).await?;
     let form = UserForm {
         mobile: target.mobile.clone().unwrap_or_default(),
         email: target.email.clone(),
@@ -195,21 +197,16 @@ pub(super) async fn modify_form(
     ))
 }
 
-/// The user to show in Modifica, when the manager may modify them.
+/// The user to show in Modifica, when the permission source lets the manager modify them.
 async fn modifiable(
     state: &AppState,
     manager_user: &users::User,
-    user_id: &str,
+    user_id: Uuid,
 ) -> Result<users::User, AppError> {
     manager(manager_user, None)?;
-    let mut tx = state.pool.begin().await?;
-    match users::find_in_company(&mut tx, manager_user.company_id, parse_id(user_id)?).await? {
-        Some(u)
-            if u.id != manager_user.id
-                && u.profile != crate::domain::Profile::LegalRepresentative =>
-        {
-            Ok(u)
-        }
+    let mut conn = state.pool.acquire().await?;
+    match users::find_in_company(&mut conn, manager_user.company_id, user_id).await? {
+        Some(u) if um::allowed_actions(manager_user, (&u).into()).modify => Ok(u),
         _ => Err(AppError::NotFound),
     }
 }
@@ -219,11 +216,10 @@ pub(super) async fn modify(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
-    Path(user_id): Path<String>,
+    UserId(id): UserId,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
     let m = manager(&user, client)?;
-    let id = parse_id(&user_id)?;
     let input = DetailsInput {
         email: fields.email.clone(),
         mobile: fields.mobile.clone(),
@@ -234,9 +230,9 @@ pub(super) async fn modify(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(()) => done(&session, "Modifiche salvate.").await,
+        Ok(()) => done(&session, outcome::USER_MODIFIED).await,
         Err(ManageError::Invalid(errors)) => {
-            let target = modifiable(&state, &user, &user_id).await?;
+            let target = modifiable(&state, &user, id).await?;
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
             let mut form = fields.form();
             form.username = target.username.clone();

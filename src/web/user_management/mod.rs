@@ -1,5 +1,6 @@
-//! `/area-clienti/gestione-utenze…`: the Gestione Utenze pages. Permission is checked
-//! here for the pages and again in each use case for the actions; refusals are 404.
+//! `/area-clienti/gestione-utenze…`: the Gestione Utenze pages. Who may see a page is
+//! checked here; what may be done on a row comes from `user_management::allowed_actions`,
+//! for the buttons shown and in each use case alike. Refusals are 404.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -7,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
-use uuid::Uuid;
 
 use super::AppState;
 use super::account::layout_for;
@@ -16,12 +16,15 @@ use crate::db::{audit, users};
 use crate::domain::RegistrationState;
 use crate::user_management::{self as um, ManageError, Manager};
 use crate::web::error::AppError;
-use crate::web::kit::{CsrfToken, CurrentUser, flash};
+use crate::domain::text::{self, Lines};
+use crate::web::kit::{CsrfToken, CurrentUser, Page, flash};
 use actions::{UserAction, register_many, user_action_route};
 use forms::{add, add_form, line_form, modify, modify_form, save_line};
-use views::{AuditPage, RosterPage};
+use form_views::AuditPage;
+use views::RosterPage;
 
 mod actions;
+pub mod form_views;
 mod forms;
 pub mod views;
 
@@ -74,11 +77,6 @@ impl From<ManageError> for AppError {
     }
 }
 
-/// Path ids that do not parse are simply not found.
-pub(super) fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 /// The acting manager, or 404 (logged: a refused access-control decision).
 pub(super) fn manager(user: &users::User, client: Option<String>) -> Result<Manager<'_>, AppError> {
     Manager::new(user, client).ok_or_else(|| {
@@ -115,19 +113,27 @@ async fn list(
         return Err(AppError::NotFound);
     }
     let search: String = params.q.trim().chars().take(100).collect();
+    let page = Page::read(&params.pagina, roster::PAGE_SIZE, 1_000_000);
     let query = RosterQuery {
         search: (!search.is_empty()).then(|| search.clone()),
         state: RegistrationState::parse(&params.stato),
-        page: super::page_number(&params.pagina, 1_000_000) - 1,
+        offset: page.offset(),
     };
-    let mut conn = state.pool.acquire().await?;
-    let rows = roster::page(&mut conn, user.company_id, &query).await?;
-    let counts = roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?;
+    // A search with control characters matches nothing, and never reaches SQL (issue 17).
+    let (rows, counts) = if text::is_clean(&search, Lines::Single) {
+        let mut conn = state.pool.acquire().await?;
+        let rows = roster::page(&mut conn, user.company_id, &query).await?;
+        let counts = roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?;
+        (rows, counts)
+    } else {
+        let none = RegistrationState::ALL.iter().map(|s| (*s, 0)).collect();
+        (Vec::new(), none)
+    };
     let flash = flash::take(&session).await?;
     Ok(views::roster_page(
         layout_for(&user, csrf),
         &user,
-        um::can_manage(&user),
+        page,
         &query,
         rows,
         &counts,
@@ -148,19 +154,10 @@ async fn audit_trail(
     Query(params): Query<AuditParams>,
 ) -> Result<AuditPage, AppError> {
     manager(&user, None)?;
-    let page = super::page_number(&params.pagina, 100_000);
+    let page = Page::read(&params.pagina, AUDIT_PAGE_SIZE, 100_000);
     let mut conn = state.pool.acquire().await?;
-    let rows = audit::company_page(
-        &mut conn,
-        user.company_id,
-        AUDIT_PAGE_SIZE + 1,
-        (page - 1) * AUDIT_PAGE_SIZE,
-    )
-    .await?;
-    Ok(views::audit_page(
-        layout_for(&user, csrf),
-        rows,
-        page,
-        AUDIT_PAGE_SIZE as usize,
-    ))
+    // One row more than a page tells whether there is a next page.
+    let rows =
+        audit::company_page(&mut conn, user.company_id, page.size + 1, page.offset()).await?;
+    Ok(form_views::audit_page(layout_for(&user, csrf), rows, page))
 }

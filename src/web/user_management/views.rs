@@ -1,15 +1,18 @@
-//! View structs of the Gestione Utenze pages, and their builders from database rows.
+//! The view of the Gestione Utenze list, built from roster rows; the buttons of each row
+//! come from the one permission source (`user_management::allowed_actions`).
 
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::db::audit::CompanyAuditRow;
-use crate::db::lines::Line;
 use crate::db::outbox::MessageState;
-use crate::db::roster::{PAGE_SIZE, RosterQuery, RosterRow};
+use crate::db::roster::{RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{Profile, RegistrationState};
-use crate::web::pages::{FormErrors, Layout};
+use crate::user_management::{
+    Actions, Target, allowed_actions, allowed_line_actions, can_manage,
+};
+use crate::web::kit::{Page, PageLinks};
+use crate::web::pages::Layout;
 
 pub struct RowView {
     pub line_id: String,
@@ -53,10 +56,8 @@ pub struct RosterPage {
     pub total: i64,
     pub q: String,
     pub stato: String,
-    pub page: i64,
     pub pages: i64,
-    pub prev_href: Option<String>,
-    pub next_href: Option<String>,
+    pub pagination: PageLinks,
     pub flash: Option<String>,
     pub any_selectable: bool,
 }
@@ -80,15 +81,16 @@ fn list_href(q: &str, stato: &str, page: i64) -> String {
     }
 }
 
-/// The Italian name of an outbox delivery state.
-fn delivery_label(state: Option<MessageState>) -> &'static str {
-    state.map_or("", MessageState::label)
-}
-
-fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
-    let is_other = row.user_id.is_some_and(|id| id != manager.id)
-        && row.profile != Some(Profile::LegalRepresentative);
-    let manage_user = can_manage && is_other;
+fn row_view(row: RosterRow, manager: &User) -> RowView {
+    // The buttons are what the permission source allows, nothing decided here.
+    let user = row.user_id.zip(row.profile).map(|(id, profile)| Target {
+        id,
+        profile,
+        state: row.state,
+    });
+    let actions = user.map_or_else(Actions::default, |t| allowed_actions(manager, t));
+    let line_actions = allowed_line_actions(manager, row.has_referent);
+    let free_line = row.line_id.is_some() && row.user_id.is_none();
     let name = format!(
         "{} {}",
         row.first_name.as_deref().unwrap_or(""),
@@ -106,21 +108,16 @@ fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
         profile: row.profile.map_or("", Profile::label),
         state: row.state.as_str(),
         state_label: row.state.label(),
-        delivery_label: delivery_label(row.delivery),
+        delivery_label: row.delivery.map_or("", MessageState::label),
         delivery: row.delivery.map_or("", MessageState::as_str),
-        can_update_line: can_manage
-            && row.line_id.is_some()
-            && (row.user_id.is_none()
-                || (manage_user && row.state == RegistrationState::ToRegister)),
-        can_register: manage_user && row.state == RegistrationState::ToRegister,
-        can_register_line: can_manage
-            && row.line_id.is_some()
-            && row.user_id.is_none()
-            && row.has_referent,
-        can_resend: manage_user && row.state == RegistrationState::Pending,
-        can_modify: manage_user && row.state != RegistrationState::Disabled,
-        can_disable: manage_user && row.state != RegistrationState::Disabled,
-        can_enable: manage_user && row.state == RegistrationState::Disabled,
+        can_update_line: (free_line && line_actions.update)
+            || (row.line_id.is_some() && actions.update_line),
+        can_register: actions.register,
+        can_register_line: free_line && line_actions.register_from_referent,
+        can_resend: actions.resend,
+        can_modify: actions.modify,
+        can_disable: actions.disable,
+        can_enable: actions.enable,
         has_referent: row.has_referent,
     }
 }
@@ -128,7 +125,7 @@ fn row_view(row: RosterRow, manager: &User, can_manage: bool) -> RowView {
 pub fn roster_page(
     layout: Layout,
     manager: &User,
-    can_manage: bool,
+    page: Page,
     query: &RosterQuery,
     rows: Vec<RosterRow>,
     counts: &[(RegistrationState, i64)],
@@ -144,15 +141,11 @@ pub fn roster_page(
         .filter(|(s, _)| query.state.is_none_or(|f| f == *s))
         .map(|(_, n)| n)
         .sum::<i64>();
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = query.page + 1;
-    let rows: Vec<RowView> = rows
-        .into_iter()
-        .map(|r| row_view(r, manager, can_manage))
-        .collect();
+    let pages = page.count_for(total);
+    let rows: Vec<RowView> = rows.into_iter().map(|r| row_view(r, manager)).collect();
     RosterPage {
         layout,
-        can_manage,
+        can_manage: can_manage(manager),
         any_selectable: rows.iter().any(|r| r.can_register || r.can_register_line),
         rows,
         counts: counts
@@ -166,190 +159,11 @@ pub fn roster_page(
             })
             .collect(),
         total,
-        prev_href: (page > 1).then(|| list_href(&q, &stato, page - 1)),
-        next_href: (page < pages).then(|| list_href(&q, &stato, page + 1)),
+        pagination: page.links(page.number < pages, |n| list_href(&q, &stato, n)),
         q,
         stato,
-        page,
         pages,
         flash,
     }
 }
 
-/// What the user form shows in its inputs.
-#[derive(Debug, Clone, Default)]
-pub struct UserForm {
-    pub mobile: String,
-    pub email: String,
-    pub username: String,
-    pub profile: String,
-    pub first_name: String,
-    pub last_name: String,
-}
-
-/// Aggiungi, Aggiorna and Modifica share one template.
-#[derive(Template, WebTemplate)]
-#[template(path = "user_management/user_form.html")]
-pub struct UserFormPage {
-    pub layout: Layout,
-    pub title: String,
-    pub action: String,
-    pub intro: String,
-    pub form: UserForm,
-    pub errors: FormErrors,
-    /// Aggiungi has the two buttons; Aggiorna and Modifica one "Conferma".
-    pub is_add: bool,
-    pub show_mobile: bool,
-    pub show_names: bool,
-    pub username_editable: bool,
-    pub profiles: Vec<(&'static str, &'static str)>,
-}
-
-fn profiles() -> Vec<(&'static str, &'static str)> {
-    Profile::ASSIGNABLE
-        .iter()
-        .map(|p| (p.as_str(), p.label()))
-        .collect()
-}
-
-pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormPage {
-    UserFormPage {
-        layout,
-        title: "Aggiungi utente".to_owned(),
-        action: "/area-clienti/gestione-utenze/aggiungi".to_owned(),
-        intro: "Inserisci i dati del dipendente. Ti consigliamo di usare l'indirizzo e-mail come username.".to_owned(),
-        form,
-        errors,
-        is_add: true,
-        show_mobile: true,
-        show_names: true,
-        username_editable: true,
-        profiles: profiles(),
-    }
-}
-
-/// The Aggiorna form of a line: the saved user's data, else the contract referent's.
-pub fn line_prefill(line: &Line, saved: Option<&User>) -> UserForm {
-    match saved {
-        Some(u) => UserForm {
-            mobile: line.number.clone(),
-            email: u.email.clone(),
-            username: u.username.clone(),
-            profile: u.profile.as_str().to_owned(),
-            first_name: u.first_name.clone(),
-            last_name: u.last_name.clone(),
-        },
-        None => UserForm {
-            mobile: line.number.clone(),
-            email: line.referent_email.clone().unwrap_or_default(),
-            username: line.referent_email.clone().unwrap_or_default(),
-            profile: line
-                .referent_profile
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default(),
-            first_name: line.referent_first_name.clone().unwrap_or_default(),
-            last_name: line.referent_last_name.clone().unwrap_or_default(),
-        },
-    }
-}
-
-pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors) -> UserFormPage {
-    let intro = if line.referent_email.is_some() {
-        format!(
-            "Linea {}: i dati del referente indicato nel contratto sono già inseriti. Controllali e conferma.",
-            line.number
-        )
-    } else {
-        format!(
-            "Linea {}: inserisci i dati del dipendente che la usa, poi conferma.",
-            line.number
-        )
-    };
-    UserFormPage {
-        layout,
-        title: format!("Aggiorna la linea {}", line.number),
-        action: format!("/area-clienti/gestione-utenze/linee/{}/aggiorna", line.id),
-        intro,
-        form,
-        errors,
-        is_add: false,
-        show_mobile: false,
-        show_names: true,
-        username_editable: true,
-        profiles: profiles(),
-    }
-}
-
-pub fn modify_page(
-    layout: Layout,
-    user: &User,
-    form: UserForm,
-    errors: FormErrors,
-) -> UserFormPage {
-    UserFormPage {
-        layout,
-        title: format!("Modifica {}", user.username),
-        action: format!("/area-clienti/gestione-utenze/utenti/{}/modifica", user.id),
-        intro: "Modifica e-mail, cellulare o profilo. La username non cambia.".to_owned(),
-        form,
-        errors,
-        is_add: false,
-        show_mobile: true,
-        show_names: false,
-        username_editable: false,
-        profiles: profiles(),
-    }
-}
-
-pub struct AuditView {
-    pub when: String,
-    pub actor: String,
-    pub subject: String,
-    pub action: String,
-    pub details: String,
-    pub client_addr: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "user_management/audit.html")]
-pub struct AuditPage {
-    pub layout: Layout,
-    pub events: Vec<AuditView>,
-    pub page: i64,
-    pub prev_href: Option<String>,
-    pub next_href: Option<String>,
-}
-
-/// `rows` holds one more than a page when there is a next page.
-pub fn audit_page(
-    layout: Layout,
-    mut rows: Vec<CompanyAuditRow>,
-    page: i64,
-    page_size: usize,
-) -> AuditPage {
-    let has_next = rows.len() > page_size;
-    rows.truncate(page_size);
-    let href = |p: i64| format!("/area-clienti/gestione-utenze/registro?pagina={p}");
-    let format = time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]:[second]");
-    AuditPage {
-        layout,
-        events: rows
-            .into_iter()
-            .map(|r| AuditView {
-                when: r.created_at.format(&format).unwrap_or_default(),
-                actor: r.actor_label,
-                subject: r.subject_username.unwrap_or_default(),
-                action: r.action.to_string(),
-                details: if r.details.as_object().is_some_and(|o| o.is_empty()) {
-                    String::new()
-                } else {
-                    r.details.to_string()
-                },
-                client_addr: r.client_addr.unwrap_or_default(),
-            })
-            .collect(),
-        page,
-        prev_href: (page > 1).then(|| href(page - 1)),
-        next_href: has_next.then(|| href(page + 1)),
-    }
-}

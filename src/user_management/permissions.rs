@@ -1,0 +1,89 @@
+//! The one permission source of Gestione Utenze: which actions a manager may take on a row.
+//! The list shows a button exactly when [`allowed_actions`] allows it, and each use case
+//! refuses (404) what it does not allow, so the button shown and the action accepted cannot
+//! disagree.
+
+use uuid::Uuid;
+
+use crate::db::users::User;
+use crate::domain::{Profile, RegistrationState};
+
+/// Who may see the page: the legal representative (to manage) and Amministratore Full.
+pub fn can_view(user: &User) -> bool {
+    matches!(
+        user.profile,
+        Profile::LegalRepresentative | Profile::AdminFull
+    )
+}
+
+/// Who may change anything here: the legal representative alone.
+pub fn can_manage(user: &User) -> bool {
+    user.profile == Profile::LegalRepresentative
+}
+
+/// What the rules need to know of a user the manager looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub id: Uuid,
+    pub profile: Profile,
+    pub state: RegistrationState,
+}
+
+impl From<&User> for Target {
+    fn from(user: &User) -> Self {
+        Target {
+            id: user.id,
+            profile: user.profile,
+            state: user.state,
+        }
+    }
+}
+
+/// The actions allowed on one user (or, for `update_line`, on the line tied to them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Actions {
+    /// Registra (and "Registra i selezionati"): the username email goes out.
+    pub register: bool,
+    pub resend: bool,
+    pub modify: bool,
+    pub disable: bool,
+    pub enable: bool,
+    /// Aggiorna on the user's line: only while the user is merely saved.
+    pub update_line: bool,
+}
+
+/// The actions `manager` may take on `target`: none unless the manager manages users and
+/// the target is someone else who is not the legal representative; then by state.
+pub fn allowed_actions(manager: &User, target: Target) -> Actions {
+    let manageable = can_manage(manager)
+        && target.id != manager.id
+        && target.profile != Profile::LegalRepresentative;
+    if !manageable {
+        return Actions::default();
+    }
+    let state = target.state;
+    Actions {
+        register: state == RegistrationState::ToRegister,
+        resend: state == RegistrationState::Pending,
+        modify: state != RegistrationState::Disabled,
+        disable: state != RegistrationState::Disabled,
+        enable: state == RegistrationState::Disabled,
+        update_line: state == RegistrationState::ToRegister,
+    }
+}
+
+/// What may be done on a line tied to no user: Aggiorna (type the user's data), and
+/// "Registra i selezionati" when the contract names a referent to register from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineActions {
+    pub update: bool,
+    pub register_from_referent: bool,
+}
+
+pub fn allowed_line_actions(manager: &User, has_referent: bool) -> LineActions {
+    let manage = can_manage(manager);
+    LineActions {
+        update: manage,
+        register_from_referent: manage && has_referent,
+    }
+}

@@ -1,0 +1,186 @@
+//! Views of the Gestione Utenze forms (Aggiungi, Aggiorna, Modifica) and of its Registro
+//! attività.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::db::audit::CompanyAuditRow;
+use crate::db::lines::Line;
+use crate::db::users::User;
+use crate::domain::Profile;
+use crate::web::kit::{Page, PageLinks};
+use crate::web::pages::{FormErrors, Layout};
+
+/// What the user form shows in its inputs.
+#[derive(Debug, Clone, Default)]
+pub struct UserForm {
+    pub mobile: String,
+    pub email: String,
+    pub username: String,
+    pub profile: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// Aggiungi, Aggiorna and Modifica share one template.
+#[derive(Template, WebTemplate)]
+#[template(path = "user_management/user_form.html")]
+pub struct UserFormPage {
+    pub layout: Layout,
+    pub title: String,
+    pub action: String,
+    pub intro: String,
+    pub form: UserForm,
+    pub errors: FormErrors,
+    /// Aggiungi has the two buttons; Aggiorna and Modifica one "Conferma".
+    pub is_add: bool,
+    pub show_mobile: bool,
+    pub show_names: bool,
+    pub username_editable: bool,
+    pub profiles: Vec<(&'static str, &'static str)>,
+}
+
+fn profiles() -> Vec<(&'static str, &'static str)> {
+    Profile::ASSIGNABLE
+        .iter()
+        .map(|p| (p.as_str(), p.label()))
+        .collect()
+}
+
+pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormPage {
+    UserFormPage {
+        layout,
+        title: "Aggiungi utente".to_owned(),
+        action: "/area-clienti/gestione-utenze/aggiungi".to_owned(),
+        intro: "Inserisci i dati del dipendente. Ti consigliamo di usare l'indirizzo e-mail come username.".to_owned(),
+        form,
+        errors,
+        is_add: true,
+        show_mobile: true,
+        show_names: true,
+        username_editable: true,
+        profiles: profiles(),
+    }
+}
+
+/// The Aggiorna form of a line: the saved user's data, else the contract referent's.
+pub fn line_prefill(line: &Line, saved: Option<&User>) -> UserForm {
+    match saved {
+        Some(u) => UserForm {
+            mobile: line.number.clone(),
+            email: u.email.clone(),
+            username: u.username.clone(),
+            profile: u.profile.as_str().to_owned(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+        },
+        None => UserForm {
+            mobile: line.number.clone(),
+            email: line.referent_email.clone().unwrap_or_default(),
+            username: line.referent_email.clone().unwrap_or_default(),
+            profile: line
+                .referent_profile
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            first_name: line.referent_first_name.clone().unwrap_or_default(),
+            last_name: line.referent_last_name.clone().unwrap_or_default(),
+        },
+    }
+}
+
+pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors) -> UserFormPage {
+    let intro = if line.referent_email.is_some() {
+        format!(
+            "Linea {}: i dati del referente indicato nel contratto sono già inseriti. Controllali e conferma.",
+            line.number
+        )
+    } else {
+        format!(
+            "Linea {}: inserisci i dati del dipendente che la usa, poi conferma.",
+            line.number
+        )
+    };
+    UserFormPage {
+        layout,
+        title: format!("Aggiorna la linea {}", line.number),
+        action: format!("/area-clienti/gestione-utenze/linee/{}/aggiorna", line.id),
+        intro,
+        form,
+        errors,
+        is_add: false,
+        show_mobile: false,
+        show_names: true,
+        username_editable: true,
+        profiles: profiles(),
+    }
+}
+
+pub fn modify_page(
+    layout: Layout,
+    user: &User,
+    form: UserForm,
+    errors: FormErrors,
+) -> UserFormPage {
+    UserFormPage {
+        layout,
+        title: format!("Modifica {}", user.username),
+        action: format!("/area-clienti/gestione-utenze/utenti/{}/modifica", user.id),
+        intro: "Modifica e-mail, cellulare o profilo. La username non cambia.".to_owned(),
+        form,
+        errors,
+        is_add: false,
+        show_mobile: true,
+        show_names: false,
+        username_editable: false,
+        profiles: profiles(),
+    }
+}
+
+pub struct AuditView {
+    pub when: String,
+    pub actor: String,
+    pub subject: String,
+    pub action: String,
+    pub details: String,
+    pub client_addr: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_management/audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub events: Vec<AuditView>,
+    pub pagination: PageLinks,
+}
+
+/// `rows` holds one more than a page when there is a next page.
+pub fn audit_page(
+    layout: Layout,
+    mut rows: Vec<CompanyAuditRow>,
+    page: Page,
+) -> AuditPage {
+    let page_size = page.size as usize;
+    let has_next = rows.len() > page_size;
+    rows.truncate(page_size);
+    let href = |p: i64| format!("/area-clienti/gestione-utenze/registro?pagina={p}");
+    let format = time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]:[second]");
+    AuditPage {
+        layout,
+        events: rows
+            .into_iter()
+            .map(|r| AuditView {
+                when: r.created_at.format(&format).unwrap_or_default(),
+                actor: r.actor_label,
+                subject: r.subject_username.unwrap_or_default(),
+                action: r.action.to_string(),
+                details: if r.details.as_object().is_some_and(|o| o.is_empty()) {
+                    String::new()
+                } else {
+                    r.details.to_string()
+                },
+                client_addr: r.client_addr.unwrap_or_default(),
+            })
+            .collect(),
+        pagination: page.links(has_next, href),
+    }
+}
