@@ -8,6 +8,7 @@ pub mod dev_mailbox;
 pub mod error;
 pub mod health;
 pub mod kit;
+pub mod outcome;
 pub mod own_account;
 pub mod pages;
 pub mod public;

@@ -225,6 +225,7 @@ async fn resend(
     let message = match support::resend(
         &state.pool,
         &state.config,
+        &state.clock,
         &staff_user,
         client,
         user_id,
@@ -232,9 +233,7 @@ async fn resend(
     )
     .await
     {
-        Ok(_) => {
-            "Credenziali inviate di nuovo all'indirizzo registrato; l'utente riceve anche un avviso."
-        }
+        Ok(_) => super::outcome::SUPPORT_RESENT,
         Err(ResendError::Refused(why)) => why,
         Err(ResendError::NotFound) => return Err(AppError::NotFound),
         Err(ResendError::Internal(e)) => return Err(AppError::Internal(e)),
