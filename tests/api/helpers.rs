@@ -30,6 +30,7 @@ pub struct TestApp {
     pub config: Config,
     pub database_url: String,
     db_name: String,
+    clock: area_clienti::clock::Clock,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -67,6 +68,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
+    let clock = app.clock().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until(async {
@@ -76,6 +78,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("app runs");
     });
     TestApp {
+        clock,
         browser: Browser::new(&address),
         config,
         database_url,
@@ -227,6 +230,11 @@ impl TestApp {
 
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// The app's clock: move it forward to reach an expiry.
+    pub fn clock(&self) -> &area_clienti::clock::Clock {
+        &self.clock
     }
 }
 
