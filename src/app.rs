@@ -87,6 +87,17 @@ impl Application {
         &self.state.clock
     }
 
+    /// The worker of this application (tests run it on demand with [`worker::drain`]).
+    pub fn worker(&self) -> worker::Worker {
+        worker::Worker {
+            pool: self.state.pool.clone(),
+            transports: self.state.transports.clone(),
+            settings: worker::WorkerSettings::from(&self.state.config.notify),
+            config: self.state.config.clone(),
+            clock: self.state.clock.clone(),
+        }
+    }
+
     /// Serves HTTP and runs the outbox worker until `shutdown` completes; then stops
     /// taking requests, lets in-flight requests and deliveries finish, and returns.
     pub async fn run_until(
@@ -95,14 +106,11 @@ impl Application {
     ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
         // Off only in in-process tests, which run the pending work on demand.
-        let worker = self.state.config.background_worker.then(|| {
-            tokio::spawn(worker::run(
-                self.state.pool.clone(),
-                self.state.transports.clone(),
-                worker::WorkerSettings::from(&self.state.config.notify),
-                stop.clone().cancelled_owned(),
-            ))
-        });
+        let worker = self
+            .state
+            .config
+            .background_worker
+            .then(|| tokio::spawn(worker::run(self.worker(), stop.clone().cancelled_owned())));
         let store = PostgresStore::new(self.state.pool.clone());
         let cleanup = tokio::spawn(async move {
             // The store deletes expired sessions; errors are logged by the store's caller.

@@ -96,11 +96,16 @@ pub enum CodeError {
 }
 
 /// Reads the state of a link. Changes nothing: mail scanners open links before people do.
-pub async fn open(pool: &PgPool, raw: &str, purpose: Purpose) -> Result<LinkView, LinkError> {
+/// `now` is the portal's clock (`crate::clock`), as in every function here.
+pub async fn open(
+    pool: &PgPool,
+    now: OffsetDateTime,
+    raw: &str,
+    purpose: Purpose,
+) -> Result<LinkView, LinkError> {
     let mut conn = pool.acquire().await?;
-    let token = live_token(&mut conn, raw, purpose, false).await?;
+    let token = live_token(&mut conn, now, raw, purpose, false).await?;
     let user = live_user(&mut conn, &token).await?;
-    let now = OffsetDateTime::now_utc();
     let step = if password_step_open(&token, now) {
         Step::ChoosePassword
     } else {
@@ -119,14 +124,14 @@ pub async fn open(pool: &PgPool, raw: &str, purpose: Purpose) -> Result<LinkView
 /// Sends a new code (SMS, or email without a mobile), replacing the previous one.
 pub async fn send_code(
     pool: &PgPool,
+    now: OffsetDateTime,
     raw: &str,
     purpose: Purpose,
     actor: &Actor,
 ) -> Result<(), SendCodeError> {
     let mut tx = pool.begin().await.map_err(LinkError::from)?;
-    let token = live_token(&mut tx, raw, purpose, true).await?;
+    let token = live_token(&mut tx, now, raw, purpose, true).await?;
     let user = live_user(&mut tx, &token).await?;
-    let now = OffsetDateTime::now_utc();
     let (last_hour, latest) =
         db::codes_sent_since(&mut tx, user.id, now - time::Duration::hours(1))
             .await
@@ -154,6 +159,7 @@ pub async fn send_code(
         user_id: user.id,
         token_id: token.id,
         code_sha256: &secret::hash_code(code_id, &code),
+        created_at: now,
         expires_at: now + CODE_LIFETIME,
     };
     db::replace_code(&mut tx, &new_code)
@@ -178,13 +184,14 @@ pub async fn send_code(
 /// Checks a typed code; the right one opens the password step.
 pub async fn verify_code(
     pool: &PgPool,
+    now: OffsetDateTime,
     raw: &str,
     purpose: Purpose,
     typed: &str,
     actor: &Actor,
 ) -> Result<(), CodeError> {
     let mut tx = pool.begin().await.map_err(LinkError::from)?;
-    let token = live_token(&mut tx, raw, purpose, true).await?;
+    let token = live_token(&mut tx, now, raw, purpose, true).await?;
     let user = live_user(&mut tx, &token).await?;
     let code = db::current_code(&mut tx, token.id)
         .await
@@ -195,15 +202,15 @@ pub async fn verify_code(
     if code.failed_attempts >= CODE_MAX_ATTEMPTS {
         return Err(CodeError::Exhausted);
     }
-    if code.expires_at <= OffsetDateTime::now_utc() {
+    if code.expires_at <= now {
         return Err(CodeError::Expired);
     }
     let right = secret::code_matches(code.id, typed, &code.code_sha256);
     let result = if right {
-        db::mark_code_used(&mut tx, code.id)
+        db::mark_code_used(&mut tx, code.id, now)
             .await
             .map_err(LinkError::from)?;
-        db::mark_code_verified(&mut tx, token.id)
+        db::mark_code_verified(&mut tx, token.id, now)
             .await
             .map_err(LinkError::from)?;
         Ok(())
@@ -237,6 +244,7 @@ pub async fn verify_code(
 /// session ended. Returns the user as now stored, ready to be logged in.
 pub async fn set_password(
     pool: &PgPool,
+    now: OffsetDateTime,
     hasher: &PasswordHasher,
     raw: &str,
     purpose: Purpose,
@@ -246,13 +254,13 @@ pub async fn set_password(
     // Hash before locking anything: Argon2 takes tens of milliseconds.
     let hash = hasher.hash(password).await?;
     let mut tx = pool.begin().await?;
-    let token = live_token(&mut tx, raw, purpose, true).await?;
+    let token = live_token(&mut tx, now, raw, purpose, true).await?;
     let user = live_user(&mut tx, &token).await?;
-    if !password_step_open(&token, OffsetDateTime::now_utc()) {
+    if !password_step_open(&token, now) {
         return Err(LinkError::Dead(DeadLink::Expired));
     }
     users::activate_with_password(&mut tx, user.id, &hash).await?;
-    db::mark_token_used(&mut tx, token.id).await?;
+    db::mark_token_used(&mut tx, token.id, now).await?;
     // Whoever chose a new password through a verified link may log in at once.
     crate::auth::throttle::clear_account(&mut tx, &user.username).await?;
     let action = match purpose {
@@ -278,6 +286,7 @@ pub async fn set_password(
 
 async fn live_token(
     conn: &mut PgConnection,
+    now: OffsetDateTime,
     raw: &str,
     purpose: Purpose,
     lock: bool,
@@ -298,7 +307,7 @@ async fn live_token(
         Err(LinkError::Dead(DeadLink::Used))
     } else if token.superseded_at.is_some() {
         Err(LinkError::Dead(DeadLink::Superseded))
-    } else if token.expires_at <= OffsetDateTime::now_utc() {
+    } else if token.expires_at <= now {
         Err(LinkError::Dead(DeadLink::Expired))
     } else {
         Ok(token)

@@ -4,6 +4,7 @@
 
 pub mod link;
 pub mod recovery;
+pub mod request;
 pub mod secret;
 pub mod self_service;
 pub mod username_email;

@@ -1,9 +1,10 @@
-//! Recupera Password and "chiedi nuovamente l'invio": self-service requests that never
-//! reveal whether an account exists. The web layer answers at once, the same for everyone,
-//! and these functions do the work afterwards; messages leave through the outbox.
+//! Recupera Password and "chiedi nuovamente l'invio": the work of self-service requests
+//! that never reveal whether an account exists. The request only queues a job
+//! ([`super::request`]); the worker runs these functions in the job's transaction, and
+//! their messages leave through the outbox.
 
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::{RECOVERY_LINK_LIFETIME, secret, send_username_email};
@@ -23,38 +24,31 @@ pub const EMAIL_LIMIT: Limit = Limit {
     per_minute: 1,
     per_hour: 5,
 };
-/// Requests per client address, whatever they ask for (slows down enumeration scripts).
-pub const CLIENT_LIMIT: Limit = Limit {
-    per_minute: 10,
-    per_hour: 60,
-};
 /// Accounts one identifier may match (an email shared by a person's several logins).
 const MAX_MATCHES: i64 = 5;
 
-/// Recupera Password for a username or email: an active user gets a 1-hour recovery link;
-/// a user still waiting gets a fresh username email; anyone else, nothing.
+/// Recupera Password for a username or email: an active user gets a recovery link
+/// ([`RECOVERY_LINK_LIFETIME`]); a user still waiting gets a fresh username email; anyone
+/// else, nothing. Runs in the caller's transaction (the job's).
 pub async fn request_recovery(
-    pool: &PgPool,
+    tx: &mut PgConnection,
     config: &Config,
+    now: OffsetDateTime,
     identifier: &str,
     client: Option<String>,
 ) -> anyhow::Result<()> {
-    let mut tx = pool.begin().await?;
-    if !client_allowed(&mut tx, "recupero", client.as_deref()).await? {
-        return Ok(());
-    }
     let actor = Actor::visitor(client);
-    for user in users::find_by_username_or_email(&mut tx, identifier, MAX_MATCHES).await? {
-        if !account_allowed(&mut tx, &user).await? {
+    for user in users::find_by_username_or_email(tx, identifier, MAX_MATCHES).await? {
+        if !account_allowed(tx, &user).await? {
             continue;
         }
         match user.state {
             RegistrationState::Active => {
-                let link = new_recovery_link(&mut tx, config, &user).await?;
+                let link = new_recovery_link(tx, config, now, &user).await?;
                 let email = messages::recovery_email(&user.first_name, &user.username, &link);
-                queue(&mut tx, &user, MessageKind::Recovery, &email).await?;
+                queue(tx, &user, MessageKind::Recovery, &email).await?;
                 audit::append(
-                    &mut tx,
+                    tx,
                     &actor.event(
                         user.company_id,
                         Some(user.id),
@@ -64,38 +58,31 @@ pub async fn request_recovery(
                 )
                 .await?;
             }
-            RegistrationState::Pending => {
-                send_username_email(&mut tx, config, &user, &actor).await?
-            }
+            RegistrationState::Pending => send_username_email(tx, config, &user, &actor).await?,
             RegistrationState::ToRegister | RegistrationState::Disabled => {
                 tracing::info!(user_id = %user.id, state = user.state.as_str(), "recovery asked for an account that cannot recover");
             }
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 
 /// "Non hai ricevuto la mail?": a user still waiting gets a fresh username email; an active
-/// user a reminder with the username and a recovery link.
+/// user a reminder with the username and a recovery link. In the caller's transaction.
 pub async fn request_resend(
-    pool: &PgPool,
+    tx: &mut PgConnection,
     config: &Config,
+    now: OffsetDateTime,
     email: &str,
     client: Option<String>,
 ) -> anyhow::Result<()> {
-    let mut tx = pool.begin().await?;
-    if !client_allowed(&mut tx, "reinvio", client.as_deref()).await? {
-        return Ok(());
-    }
     let actor = Actor::visitor(client);
-    for user in users::find_by_email(&mut tx, email, MAX_MATCHES).await? {
-        if !account_allowed(&mut tx, &user).await? {
+    for user in users::find_by_email(tx, email, MAX_MATCHES).await? {
+        if !account_allowed(tx, &user).await? {
             continue;
         }
-        remind(&mut tx, config, &user, &actor).await?;
+        remind(tx, config, now, &user, &actor).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -104,13 +91,14 @@ pub async fn request_resend(
 pub async fn remind(
     conn: &mut PgConnection,
     config: &Config,
+    now: OffsetDateTime,
     user: &User,
     actor: &Actor,
 ) -> anyhow::Result<bool> {
     match user.state {
         RegistrationState::Pending => send_username_email(conn, config, user, actor).await?,
         RegistrationState::Active => {
-            let link = new_recovery_link(conn, config, user).await?;
+            let link = new_recovery_link(conn, config, now, user).await?;
             let email = messages::reminder_email(&user.first_name, &user.username, &link);
             queue(conn, user, MessageKind::Reminder, &email).await?;
             audit::append(
@@ -130,25 +118,6 @@ pub async fn remind(
         }
     }
     Ok(true)
-}
-
-async fn client_allowed(
-    conn: &mut PgConnection,
-    journey: &str,
-    client: Option<&str>,
-) -> sqlx::Result<bool> {
-    let Some(client) = client else {
-        return Ok(true);
-    };
-    let allowed =
-        rate_limits::try_acquire(conn, &format!("{journey}:client:{client}"), CLIENT_LIMIT).await?;
-    if !allowed {
-        tracing::warn!(
-            journey,
-            "request over the per-client limit: answered, not acted on"
-        );
-    }
-    Ok(allowed)
 }
 
 /// Per account and per recipient address: at most [`EMAIL_LIMIT`] of these emails.
@@ -176,6 +145,7 @@ async fn account_allowed(conn: &mut PgConnection, user: &User) -> sqlx::Result<b
 async fn new_recovery_link(
     conn: &mut PgConnection,
     config: &Config,
+    now: OffsetDateTime,
     user: &User,
 ) -> sqlx::Result<String> {
     db::supersede_tokens(conn, user.id).await?;
@@ -185,7 +155,7 @@ async fn new_recovery_link(
         user_id: user.id,
         purpose: Purpose::Recovery,
         token_sha256: &secret::hash_link_token(&token),
-        expires_at: OffsetDateTime::now_utc() + RECOVERY_LINK_LIFETIME,
+        expires_at: now + RECOVERY_LINK_LIFETIME,
     };
     db::insert_token(conn, &new_token).await?;
     Ok(config.link(&format!("/recupera-password/{token}")))

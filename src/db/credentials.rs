@@ -87,17 +87,29 @@ pub async fn find_token_for_update(
     .await
 }
 
-pub async fn mark_code_verified(conn: &mut PgConnection, token_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE credential_tokens SET code_verified_at = now() WHERE id = $1")
+/// `at` comes from the portal's clock: expiry checks compare with it.
+pub async fn mark_code_verified(
+    conn: &mut PgConnection,
+    token_id: Uuid,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE credential_tokens SET code_verified_at = $2 WHERE id = $1")
         .bind(token_id)
+        .bind(at)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn mark_token_used(conn: &mut PgConnection, token_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE credential_tokens SET used_at = now() WHERE id = $1")
+/// `at` comes from the portal's clock: expiry checks compare with it.
+pub async fn mark_token_used(
+    conn: &mut PgConnection,
+    token_id: Uuid,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE credential_tokens SET used_at = $2 WHERE id = $1")
         .bind(token_id)
+        .bind(at)
         .execute(conn)
         .await?;
     Ok(())
@@ -118,6 +130,8 @@ pub struct NewCode<'a> {
     pub user_id: Uuid,
     pub token_id: Uuid,
     pub code_sha256: &'a [u8],
+    /// From the portal's clock, like the expiry: cooldowns compare with it.
+    pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }
 
@@ -131,14 +145,16 @@ pub async fn replace_code(conn: &mut PgConnection, code: &NewCode<'_>) -> sqlx::
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO verification_codes (id, company_id, user_id, token_id, code_sha256, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO verification_codes
+             (id, company_id, user_id, token_id, code_sha256, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(code.id)
     .bind(code.company_id)
     .bind(code.user_id)
     .bind(code.token_id)
     .bind(code.code_sha256)
+    .bind(code.created_at)
     .bind(code.expires_at)
     .execute(conn)
     .await?;
@@ -170,9 +186,15 @@ pub async fn record_failed_attempt(conn: &mut PgConnection, code_id: Uuid) -> sq
     .await
 }
 
-pub async fn mark_code_used(conn: &mut PgConnection, code_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE verification_codes SET used_at = now() WHERE id = $1")
+/// `at` comes from the portal's clock: expiry checks compare with it.
+pub async fn mark_code_used(
+    conn: &mut PgConnection,
+    code_id: Uuid,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE verification_codes SET used_at = $2 WHERE id = $1")
         .bind(code_id)
+        .bind(at)
         .execute(conn)
         .await?;
     Ok(())

@@ -10,10 +10,13 @@
 //! the worker talks to transports, so a message survives a crash, an SMTP outage or a
 //! restart, and is delivered once across instances in normal operation.
 
+mod delivery;
 pub mod dev_mailbox;
 pub mod http_sms;
+mod jobs;
 pub mod messages;
 pub mod smtp;
+mod wakeup;
 pub mod worker;
 
 use std::sync::Arc;

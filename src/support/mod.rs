@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::actor::Actor;
 use crate::auth::PasswordHasher;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::credentials::recovery;
 use crate::db::staff::{self, StaffUser};
@@ -98,6 +99,7 @@ impl From<sqlx::Error> for ResendError {
 pub async fn resend(
     pool: &PgPool,
     config: &Config,
+    clock: &Clock,
     staff: &StaffUser,
     client: Option<String>,
     user_id: Uuid,
@@ -108,7 +110,7 @@ pub async fn resend(
         .await?
         .ok_or(ResendError::NotFound)?;
     let actor = Actor::staff(staff.id, &staff.username, client);
-    if !recovery::remind(&mut tx, config, &user, &actor).await? {
+    if !recovery::remind(&mut tx, config, clock.now(), &user, &actor).await? {
         return Err(ResendError::Refused(
             "Nessun invio: l'utente non è ancora stato registrato dal Rappresentante Legale oppure è disabilitato.",
         ));

@@ -9,8 +9,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::AppState;
 use super::pages::{FormErrors, Layout, LinkPage, PasswordPage};
+use super::{AppState, outcome};
 use crate::actor::Actor;
 use crate::auth::session;
 use crate::credentials::{self, CodeError, LinkView, SendCodeError, Step};
@@ -117,16 +117,13 @@ async fn show(
     Path(token): Path<String>,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<Response, AppError> {
-    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
     if view.step == Step::ChoosePassword {
         return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response());
     }
     let mut page = link_page(j, &token, view, csrf);
     if page.code_pending {
-        page.notice = Some(match &page.masked_mobile {
-            Some(m) => format!("Ti abbiamo inviato il codice di verifica via SMS al numero {m}."),
-            None => "Ti abbiamo inviato il codice di verifica via e-mail.".to_owned(),
-        });
+        page.notice = Some(outcome::code_sent(page.masked_mobile.as_deref()));
     }
     Ok(page.into_response())
 }
@@ -141,7 +138,15 @@ async fn send_code(
     _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let actor = Actor::visitor(client);
-    let refusal = match credentials::link::send_code(&state.pool, &token, j.purpose, &actor).await {
+    let refusal = match credentials::link::send_code(
+        &state.pool,
+        state.clock.now(),
+        &token,
+        j.purpose,
+        &actor,
+    )
+    .await
+    {
         Ok(()) => return Ok(Redirect::to(&base(j, &token)).into_response()),
         Err(SendCodeError::Link(e)) => return Err(e.into()),
         Err(SendCodeError::TooSoon) => {
@@ -154,7 +159,7 @@ async fn send_code(
             "Oggi la tua azienda ha già ricevuto il numero massimo di codici di verifica. Riprova domani o chiama il Servizio Clienti 191."
         }
     };
-    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
     let mut page = link_page(
         j,
         &token,
@@ -180,6 +185,7 @@ async fn check_code(
     } else {
         match credentials::link::verify_code(
             &state.pool,
+            state.clock.now(),
             &token,
             j.purpose,
             &typed,
@@ -204,7 +210,7 @@ async fn check_code(
             Err(CodeError::NoCode) => "Prima chiedi l'invio del codice di verifica.".to_owned(),
         }
     };
-    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
     let mut page = link_page(
         j,
         &token,
@@ -221,7 +227,7 @@ async fn password_form(
     Path(token): Path<String>,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<Response, AppError> {
-    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
     if view.step != Step::ChoosePassword {
         return Ok(Redirect::to(&base(j, &token)).into_response());
     }
@@ -244,7 +250,7 @@ async fn set_password(
     session: Session,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let view = credentials::link::open(&state.pool, &token, j.purpose).await?;
+    let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
     if view.step != Step::ChoosePassword {
         return Ok(Redirect::to(&base(j, &token)).into_response());
     }
@@ -275,6 +281,7 @@ async fn set_password(
     let actor = Actor::visitor(client);
     let user = credentials::link::set_password(
         &state.pool,
+        state.clock.now(),
         &state.hasher,
         &token,
         j.purpose,

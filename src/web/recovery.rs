@@ -1,6 +1,6 @@
 //! `/recupera-password` and `/reinvio-credenziali`: the same answer whether or not the
-//! account exists, given before any work is done so no timing tells them apart; the work
-//! runs afterwards and its messages leave through the outbox.
+//! account exists, given before any work is done so no timing tells them apart. The request
+//! only queues a job ([`crate::credentials::request`]); the worker does the work.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -11,9 +11,12 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::activation::{self, Journey};
+use super::outcome;
 use super::pages::{FormErrors, Layout, RequestPage};
-use crate::credentials::recovery;
+use crate::credentials::request;
 use crate::db::credentials::Purpose;
+use crate::db::jobs::JobKind;
+use crate::domain::text::{self, Lines};
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CsrfForm, CsrfToken};
@@ -51,7 +54,7 @@ fn recovery_page(csrf: String, value: String, sent: bool, errors: FormErrors) ->
         autocomplete: "username",
         value,
         sent,
-        sent_text: "Se i dati corrispondono a un account dell'Area Clienti, riceverai a breve una e-mail con il link per scegliere una nuova password. Il link è valido 1 ora. Se non hai ancora attivato l'accesso, riceverai invece la e-mail con la username.",
+        sent_text: outcome::recovery_sent(),
         note: "",
         errors,
     }
@@ -69,7 +72,7 @@ fn resend_page(csrf: String, value: String, sent: bool, errors: FormErrors) -> R
         autocomplete: "email",
         value,
         sent,
-        sent_text: "Se l'indirizzo corrisponde a un account dell'Area Clienti, riceverai a breve una e-mail: con la username e il link di attivazione se non hai ancora attivato l'accesso, oppure con la username e il link per scegliere una nuova password se l'accesso è già attivo. I link precedenti non funzionano più.",
+        sent_text: outcome::RESEND_SENT,
         note: "Sei un dipendente? Puoi chiedere il reinvio anche al Rappresentante Legale della tua azienda. Il Rappresentante Legale può chiederlo anche al Servizio Clienti 191.",
         errors,
     }
@@ -108,7 +111,9 @@ struct ResendForm {
 /// The identifier as typed, or the message to show next to the field.
 fn identifier(raw: &str, what: &str) -> Result<String, String> {
     let value = raw.trim();
-    if value.is_empty() {
+    if !text::is_clean(value, Lines::Single) {
+        Err("Il testo contiene caratteri non ammessi (ad esempio caratteri di controllo): correggilo e riprova.".to_owned())
+    } else if value.is_empty() {
         Err(format!("Inserisci {what}."))
     } else if value.chars().count() > MAX_IDENTIFIER {
         Err(format!(
@@ -117,6 +122,14 @@ fn identifier(raw: &str, what: &str) -> Result<String, String> {
     } else {
         Ok(value.to_owned())
     }
+}
+
+/// What was typed, fit to show again: refused characters dropped, length capped.
+fn as_typed(raw: &str) -> String {
+    raw.chars()
+        .filter(|&c| !text::is_refused(c, Lines::Single))
+        .take(MAX_IDENTIFIER)
+        .collect()
 }
 
 async fn recovery(
@@ -130,21 +143,11 @@ async fn recovery(
         Err(message) => {
             let mut errors = FormErrors::default();
             errors.add("username", message);
-            let typed = form.username.chars().take(MAX_IDENTIFIER).collect();
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                recovery_page(csrf, typed, false, errors),
-            )
-                .into_response());
+            let page = recovery_page(csrf, as_typed(&form.username), false, errors);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    tokio::spawn(async move {
-        if let Err(error) =
-            recovery::request_recovery(&state.pool, &state.config, &value, client).await
-        {
-            tracing::error!(error = ?error, "password recovery request failed");
-        }
-    });
+    request::submit(&state.pool, JobKind::Recovery, &value, client.as_deref()).await?;
     Ok(Redirect::to("/recupera-password?richiesta=inviata").into_response())
 }
 
@@ -159,20 +162,10 @@ async fn resend(
         Err(message) => {
             let mut errors = FormErrors::default();
             errors.add("email", message);
-            let typed = form.email.chars().take(MAX_IDENTIFIER).collect();
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                resend_page(csrf, typed, false, errors),
-            )
-                .into_response());
+            let page = resend_page(csrf, as_typed(&form.email), false, errors);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    tokio::spawn(async move {
-        if let Err(error) =
-            recovery::request_resend(&state.pool, &state.config, &value, client).await
-        {
-            tracing::error!(error = ?error, "credential resend request failed");
-        }
-    });
+    request::submit(&state.pool, JobKind::Resend, &value, client.as_deref()).await?;
     Ok(Redirect::to("/reinvio-credenziali?richiesta=inviata").into_response())
 }

@@ -229,6 +229,7 @@ async fn resend(
     let message = match support::resend(
         &state.pool,
         &state.config,
+        &state.clock,
         &staff_user,
         client,
         user_id,

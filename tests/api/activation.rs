@@ -164,10 +164,8 @@ async fn an_expired_code_is_refused() {
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
     let code = app.wait_for_code(EMAIL, Some(MOBILE)).await;
-    sqlx::query("UPDATE verification_codes SET expires_at = now() - interval '1 second'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.clock()
+        .advance(area_clienti::credentials::CODE_LIFETIME);
 
     let response = app.browser.post_form(&link, &[("code", &code)]).await;
 
@@ -255,10 +253,12 @@ async fn resend_username_email(app: &crate::helpers::TestApp, user_id: uuid::Uui
 async fn an_expired_link_says_so() {
     let app = spawn_app_with_worker().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    sqlx::query("UPDATE credential_tokens SET expires_at = now() - interval '1 second'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // Opened just before the end of its lifetime it still works; at the end it is dead.
+    app.clock()
+        .advance(area_clienti::credentials::ACTIVATION_LINK_LIFETIME - time::Duration::minutes(1));
+    let (status, _) = app.browser.get_html(&activation_path(&mail)).await;
+    assert_eq!(status, StatusCode::OK);
+    app.clock().advance(time::Duration::minutes(1));
 
     let (status, page) = app.browser.get_html(&activation_path(&mail)).await;
 

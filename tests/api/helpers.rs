@@ -8,8 +8,7 @@ use std::time::Duration;
 use area_clienti::app::Application;
 use area_clienti::clock::Clock;
 use area_clienti::config::{Config, Settings};
-use area_clienti::notify::Transports;
-use area_clienti::notify::worker::{self, WorkerSettings};
+use area_clienti::notify::worker::{self, Worker};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
@@ -35,8 +34,7 @@ pub struct TestApp {
     pub database_url: String,
     /// The app's clock: moving it moves the portal's "now".
     pub clock: Clock,
-    transports: Transports,
-    worker: WorkerSettings,
+    worker: Worker,
     db_name: String,
     /// Set by [`TestApp::leaves_messages_queued`]: the end-of-test outbox check is skipped.
     queued_on_purpose: AtomicBool,
@@ -87,7 +85,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
     let clock = app.clock().clone();
-    let transports = app.transports().clone();
+    let worker = app.worker();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.run_until(async {
@@ -98,7 +96,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     });
     TestApp {
         browser: Browser::new(&address),
-        worker: WorkerSettings::from(&config.notify),
+        worker,
         config,
         database_url,
         address,
@@ -106,7 +104,6 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         smtp,
         sms,
         clock,
-        transports,
         db_name,
         queued_on_purpose: AtomicBool::new(false),
         stop: Some(stop),
@@ -265,12 +262,10 @@ impl TestApp {
     }
 
     /// Runs the outbox worker until nothing is due: every message queued so far is
-    /// delivered (or failed, or scheduled for a retry) when this returns. Returns how many
-    /// deliveries were attempted.
-    pub async fn run_pending_work(&self) -> usize {
-        worker::drain(&self.pool, &self.transports, &self.worker)
-            .await
-            .expect("outbox drained")
+    /// delivered (or failed, or scheduled for a retry), and every queued job done, when
+    /// this returns.
+    pub async fn run_pending_work(&self) {
+        worker::drain(&self.worker).await.expect("outbox drained")
     }
 
     /// Runs the pending work, then returns the newest email to `email` (case-insensitive);
@@ -371,6 +366,11 @@ impl TestApp {
 
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// The app's clock: move it forward to reach an expiry.
+    pub fn clock(&self) -> &area_clienti::clock::Clock {
+        &self.clock
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApp, activation_path, location, spawn_app_with_worker, texts};
+use crate::helpers::{Browser, TestApp, activation_path, location, spawn_app, spawn_app_with_worker, texts};
 use crate::support::sms_gateway::code_in;
 use crate::support::smtp_sink::ReceivedEmail;
 
@@ -13,6 +13,8 @@ const EMAIL: &str = "maria.rossi@example.it";
 const MOBILE: &str = "+393331234567";
 const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
 const NEW_PASSWORD: &str = "Nebbia sulle risaie di Vercelli";
+/// The worker has run every queued request.
+const NO_JOBS: &str = "NOT EXISTS (SELECT 1 FROM jobs)";
 
 /// A company whose legal representative is active and logged in on `app.browser`.
 /// The activation code was sent moments ago; a real user recovers later than the
@@ -150,12 +152,12 @@ async fn a_recovery_link_expires_after_an_hour() {
     .unwrap();
     assert!((3590.0..=3610.0).contains(&lifetime), "{lifetime}");
 
-    sqlx::query("UPDATE credential_tokens SET expires_at = now() - interval '1 second' WHERE purpose = 'recovery'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.clock()
+        .advance(area_clienti::credentials::RECOVERY_LINK_LIFETIME);
 
-    assert_eq!(app.browser.get(&link).await.status(), StatusCode::GONE);
+    let (status, page) = app.browser.get_html(&link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("Link scaduto"), "{page}");
 }
 
 #[tokio::test]
@@ -207,7 +209,7 @@ async fn recovery_for_unknown_or_disabled_accounts_sends_nothing() {
             .await;
         assert_eq!(location(&response), "/recupera-password?richiesta=inviata");
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    app.wait_until(NO_JOBS).await;
 
     assert_eq!(
         app.count("SELECT count(*) FROM outbox").await,
@@ -303,7 +305,7 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
         "/recupera-password?richiesta=inviata",
         "same answer over the cap"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_until(NO_JOBS).await;
     assert_eq!(sent().await, 1, "one a minute");
 
     sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'")
@@ -324,11 +326,8 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
         app.browser
             .post_form("/recupera-password", &[("username", EMAIL)])
             .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.wait_until(NO_JOBS).await;
     }
-    app.wait_until("SELECT count(*) = 5 FROM outbox WHERE template = 'recupero'")
-        .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sent().await, 5, "five an hour");
 
     sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '1 hour'")
@@ -439,4 +438,105 @@ async fn the_resend_page_tells_employees_their_legal_representative_can_resend()
         .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(texts(&empty.text().await.unwrap(), "#email-error")[0].contains("Inserisci"));
+}
+
+#[tokio::test]
+async fn a_recovery_request_is_a_job_in_the_database_when_answered_and_the_worker_does_it() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    // Hold the account's rate-limit lock, which the job takes first: the worker waits on
+    // it, so the job is still there when we look.
+    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut holder = app.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("credenziali:utente:{user_id}"))
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+
+    let answer = app
+        .browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    // Written in the request's own transaction: it exists once answered.
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs WHERE kind = 'recupero'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE template = 'recupero'")
+            .await,
+        0
+    );
+    holder.rollback().await.unwrap();
+
+    let mail = wait_for_subject(&app, EMAIL, "recupera").await;
+    assert!(recovery_path(&mail).starts_with("/recupera-password/"));
+    app.wait_until(NO_JOBS).await;
+}
+
+#[tokio::test]
+async fn the_per_client_limit_is_checked_in_the_request_and_writes_no_job_beyond_it() {
+    let app = spawn_app().await;
+    for i in 0..10 {
+        let who = format!("nessuno{i}@example.it");
+        app.browser
+            .post_form("/recupera-password", &[("username", &who)])
+            .await;
+    }
+    app.wait_until(NO_JOBS).await;
+    let limited = app
+        .count("SELECT count(*) FROM rate_limit_events WHERE key LIKE 'recupero:client:%'")
+        .await;
+    assert_eq!(limited, 10);
+
+    let eleventh = app
+        .browser
+        .post_form("/recupera-password", &[("username", EMAIL)])
+        .await;
+
+    assert_eq!(location(&eleventh), "/recupera-password?richiesta=inviata");
+    assert_eq!(
+        app.count("SELECT count(*) FROM jobs").await,
+        0,
+        "no job written"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM rate_limit_events WHERE key LIKE 'recupero:client:%'")
+            .await,
+        10
+    );
+}
+
+#[tokio::test]
+async fn a_control_character_in_the_identifier_is_refused_with_an_italian_message_and_nothing_queued()
+ {
+    let app = spawn_app().await;
+    for (path, field) in [
+        ("/recupera-password", "username"),
+        ("/reinvio-credenziali", "email"),
+    ] {
+        let response = app
+            .browser
+            .post_form(path, &[(field, "maria\0.rossi@example.it")])
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains("caratteri non ammessi"), "{page}");
+        assert!(
+            page.contains("maria.rossi@example.it"),
+            "typed value kept: {page}"
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) FROM jobs").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM rate_limit_events").await, 0);
 }

@@ -1,0 +1,159 @@
+//! One delivery attempt of a claimed outbox message and the record of its outcome, with
+//! the retry policy (exponential backoff with jitter).
+
+use std::time::Duration;
+
+use rand::RngExt as _;
+use sqlx::PgPool;
+
+use super::worker::WorkerSettings;
+use super::{DeliveryError, OutgoingEmail, OutgoingSms, Transports};
+use crate::db::outbox::{self, Channel, OutboxMessage};
+
+/// Longest delay between two attempts at the same message (or job).
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+#[tracing::instrument(skip_all, fields(message_id = %message.id, template = %message.template, channel = ?message.channel, attempt = message.attempts))]
+pub(super) async fn deliver_and_record(
+    pool: &PgPool,
+    transports: &Transports,
+    settings: &WorkerSettings,
+    message: OutboxMessage,
+) {
+    // Cut off well before the lease ends, so that no other round claims a message whose
+    // delivery is still running.
+    let limit = settings.lease / 2;
+    let outcome = tokio::time::timeout(limit, deliver(transports, &message))
+        .await
+        .unwrap_or_else(|_| {
+            Err(DeliveryError::Transient(format!(
+                "delivery did not finish within {} s",
+                limit.as_secs()
+            )))
+        });
+    if let Err(error) = record(pool, settings, &message, outcome).await {
+        tracing::error!(%error, "could not record the delivery outcome; the message will be tried again after its lease");
+    }
+}
+
+async fn deliver(transports: &Transports, message: &OutboxMessage) -> Result<(), DeliveryError> {
+    let Some(text) = message.body_text.clone() else {
+        // Bodies are erased only when a message is settled; a queued one without is a bug.
+        return Err(DeliveryError::Permanent(
+            "the message has no body (erased or never written)".into(),
+        ));
+    };
+    match message.channel {
+        Channel::Email => {
+            let Some(subject) = message.subject.clone() else {
+                return Err(DeliveryError::Permanent("the e-mail has no subject".into()));
+            };
+            let email = OutgoingEmail {
+                message_id: message.id,
+                to: message.recipient.clone(),
+                subject,
+                text,
+                html: message.body_html.clone(),
+            };
+            transports.mailer.send(&email).await
+        }
+        Channel::Sms => {
+            let sms = OutgoingSms {
+                message_id: message.id,
+                to: message.recipient.clone(),
+                text,
+            };
+            transports.sms.send(&sms).await
+        }
+    }
+}
+
+async fn record(
+    pool: &PgPool,
+    settings: &WorkerSettings,
+    message: &OutboxMessage,
+    outcome: Result<(), DeliveryError>,
+) -> sqlx::Result<()> {
+    let (id, template) = (message.id, message.template);
+    let channel = message.channel.as_str();
+    match outcome {
+        Ok(()) => {
+            outbox::mark_sent(pool, id).await?;
+            crate::metrics::delivery(channel, "sent");
+            tracing::info!("message delivered");
+        }
+        Err(DeliveryError::Transient(error)) if message.attempts < settings.max_attempts => {
+            let delay = retry_delay(settings.retry_base, message.attempts);
+            outbox::mark_retry(pool, id, delay, &error).await?;
+            crate::metrics::delivery(channel, "retry");
+            tracing::warn!(%error, retry_in_s = delay.as_secs(), "delivery failed, will retry");
+        }
+        Err(error) => {
+            let error = match error {
+                DeliveryError::Transient(e) => {
+                    format!("gave up after {} attempts: {e}", message.attempts)
+                }
+                permanent => permanent.to_string(),
+            };
+            outbox::mark_failed(pool, id, &error).await?;
+            crate::metrics::delivery(channel, "failed");
+            tracing::warn!(message_id = %id, %template, %error, "message not delivered: failed for good");
+        }
+    }
+    Ok(())
+}
+
+/// [`backoff`] with fresh random jitter.
+pub(super) fn retry_delay(base: Duration, attempts: i32) -> Duration {
+    backoff(base, attempts, rand::rng().random_range(-1.0..=1.0))
+}
+
+/// Delay after failed attempt number `attempts` (1 for the first): `base * 2^(attempts-1)`,
+/// capped at one hour, then spread by `jitter` (in -1..=1) over ±25% so that messages that
+/// failed together (an SMTP outage) do not all come back at the same instant.
+pub fn backoff(base: Duration, attempts: i32, jitter: f64) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(31);
+    let delay = base.saturating_mul(1 << exponent).min(MAX_BACKOFF);
+    delay.mul_f64(1.0 + 0.25 * jitter.clamp(-1.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn backoff_doubles_from_the_base() {
+        assert_eq!(backoff(BASE, 1, 0.0), BASE);
+        assert_eq!(backoff(BASE, 2, 0.0), BASE * 2);
+        assert_eq!(backoff(BASE, 4, 0.0), BASE * 8);
+        // Nonsense input still gives the base, not a panic.
+        assert_eq!(backoff(BASE, 0, 0.0), BASE);
+        assert_eq!(backoff(BASE, -3, 0.0), BASE);
+    }
+
+    #[test]
+    fn backoff_is_capped_at_one_hour() {
+        assert_eq!(backoff(BASE, 8, 0.0), MAX_BACKOFF);
+        assert_eq!(backoff(BASE, i32::MAX, 0.0), MAX_BACKOFF);
+        assert_eq!(backoff(Duration::MAX, 1, 0.0), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn jitter_spreads_by_a_quarter_either_way() {
+        assert_eq!(backoff(BASE, 1, -1.0), Duration::from_millis(22_500));
+        assert_eq!(backoff(BASE, 1, 1.0), Duration::from_millis(37_500));
+        assert_eq!(backoff(BASE, 1, 7.0), Duration::from_millis(37_500));
+        for attempts in 1..=12 {
+            let plain = backoff(BASE, attempts, 0.0);
+            let drawn = retry_delay(BASE, attempts);
+            assert!(
+                drawn >= plain.mul_f64(0.75) && drawn <= plain.mul_f64(1.25),
+                "{drawn:?}"
+            );
+        }
+    }
+}
