@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApp, activation_path, location, spawn_app, spawn_app_with_worker, texts};
+use crate::helpers::{Browser, TestApp, activation_path, location, spawn_app, texts};
 use crate::support::sms_gateway::code_in;
 use crate::support::smtp_sink::ReceivedEmail;
 
@@ -14,7 +14,7 @@ const MOBILE: &str = "+393331234567";
 const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
 const NEW_PASSWORD: &str = "Nebbia sulle risaie di Vercelli";
 /// The worker has run every queued request.
-const NO_JOBS: &str = "NOT EXISTS (SELECT 1 FROM jobs)";
+const NO_JOBS: &str = "SELECT NOT EXISTS (SELECT 1 FROM jobs)";
 
 /// A company whose legal representative is active and logged in on `app.browser`.
 /// The activation code was sent moments ago; a real user recovers later than the
@@ -30,12 +30,10 @@ async fn active_user(app: &TestApp, mobile: Option<&str>) {
 }
 
 async fn wait_for_subject(app: &TestApp, to: &str, subject: &str) -> ReceivedEmail {
-    app.smtp
-        .wait_for(
-            |m| m.to.iter().any(|t| t == to) && m.subject.contains(subject),
-            Duration::from_secs(10),
-        )
-        .await
+    app.mail_matching(subject, |m| {
+        m.to.iter().any(|t| t == to) && m.subject.contains(subject)
+    })
+    .await
 }
 
 fn recovery_path(mail: &ReceivedEmail) -> String {
@@ -54,7 +52,7 @@ fn recovery_path(mail: &ReceivedEmail) -> String {
 
 #[tokio::test]
 async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_the_owner() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
     let other = Browser::new(&app.address);
 
@@ -68,9 +66,10 @@ async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_
     let mail = wait_for_subject(&app, EMAIL, "recupera").await;
     let link = recovery_path(&mail);
     other.post_form(&format!("{link}/codice"), &[]).await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE channel = 'sms' AND state = 'sent'")
+    app.run_pending_work().await;
+    app.assert_holds("SELECT count(*) = 2 FROM outbox WHERE channel = 'sms' AND state = 'sent'")
         .await;
-    let code = code_in(&app.sms.wait_for_to(MOBILE).await.text);
+    let code = code_in(&app.sms_to(MOBILE).await.text);
     assert_eq!(
         location(&other.post_form(&link, &[("code", &code)]).await),
         format!("{link}/password")
@@ -110,7 +109,7 @@ async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_
 
 #[tokio::test]
 async fn recovery_without_a_mobile_sends_the_code_by_email() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, None).await;
 
     app.browser
@@ -118,8 +117,11 @@ async fn recovery_without_a_mobile_sends_the_code_by_email() {
         .await;
     let link = recovery_path(&wait_for_subject(&app, EMAIL, "recupera").await);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE template = 'codice' AND state = 'sent'")
-        .await;
+    app.run_pending_work().await;
+    app.assert_holds(
+        "SELECT count(*) = 2 FROM outbox WHERE template = 'codice' AND state = 'sent'",
+    )
+    .await;
     let code = code_in(&wait_for_subject(&app, EMAIL, "codice").await.text);
     app.browser.post_form(&link, &[("code", &code)]).await;
     let done = app
@@ -134,11 +136,16 @@ async fn recovery_without_a_mobile_sends_the_code_by_email() {
         .await;
 
     assert_eq!(location(&done), "/area-clienti");
+    app.run_pending_work().await;
+    app.assert_holds(
+        "SELECT count(*) = 1 FROM outbox WHERE template = 'password_cambiata' AND state = 'sent'",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_recovery_link_expires_after_an_hour() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
     app.browser
         .post_form("/recupera-password", &[("username", EMAIL)])
@@ -162,7 +169,7 @@ async fn a_recovery_link_expires_after_an_hour() {
 
 #[tokio::test]
 async fn recovery_for_a_user_still_waiting_sends_a_fresh_username_email() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let first = app.onboard(EMAIL, Some(MOBILE)).await;
 
     app.browser
@@ -170,15 +177,11 @@ async fn recovery_for_a_user_still_waiting_sends_a_fresh_username_email() {
         .await;
 
     let fresh = app
-        .smtp
-        .wait_for(
-            |m| {
-                m.to[0] == EMAIL
-                    && m.text.contains("/attivazione/")
-                    && activation_path(m) != activation_path(&first)
-            },
-            Duration::from_secs(10),
-        )
+        .mail_matching("the expected e-mail", |m| {
+            m.to[0] == EMAIL
+                && m.text.contains("/attivazione/")
+                && activation_path(m) != activation_path(&first)
+        })
         .await;
     assert_eq!(
         app.browser.get(&activation_path(&first)).await.status(),
@@ -193,7 +196,7 @@ async fn recovery_for_a_user_still_waiting_sends_a_fresh_username_email() {
 
 #[tokio::test]
 async fn recovery_for_unknown_or_disabled_accounts_sends_nothing() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
     sqlx::query("UPDATE users SET state = 'disabilitato'")
         .execute(&app.pool)
@@ -209,7 +212,8 @@ async fn recovery_for_unknown_or_disabled_accounts_sends_nothing() {
             .await;
         assert_eq!(location(&response), "/recupera-password?richiesta=inviata");
     }
-    app.wait_until(NO_JOBS).await;
+    app.run_pending_work().await;
+    app.assert_holds(NO_JOBS).await;
 
     assert_eq!(
         app.count("SELECT count(*) FROM outbox").await,
@@ -235,7 +239,7 @@ async fn answer(
 
 #[tokio::test]
 async fn known_and_unknown_identifiers_get_identical_answers() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
     let browser = Browser::new(&app.address);
 
@@ -252,7 +256,7 @@ async fn known_and_unknown_identifiers_get_identical_answers() {
 
 #[tokio::test]
 async fn known_and_unknown_identifiers_take_the_same_time() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
     let browser = Browser::new(&app.address);
     let csrf = browser.csrf().await;
@@ -287,14 +291,15 @@ async fn known_and_unknown_identifiers_take_the_same_time() {
 
 #[tokio::test]
 async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_window() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
     let sent = || app.count("SELECT count(*) FROM outbox WHERE template = 'recupero'");
 
     app.browser
         .post_form("/recupera-password", &[("username", EMAIL)])
         .await;
-    app.wait_until("SELECT count(*) = 1 FROM outbox WHERE template = 'recupero'")
+    app.run_pending_work().await;
+    app.assert_holds("SELECT count(*) = 1 FROM outbox WHERE template = 'recupero'")
         .await;
     let again = app
         .browser
@@ -305,7 +310,8 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
         "/recupera-password?richiesta=inviata",
         "same answer over the cap"
     );
-    app.wait_until(NO_JOBS).await;
+    app.run_pending_work().await;
+    app.assert_holds(NO_JOBS).await;
     assert_eq!(sent().await, 1, "one a minute");
 
     sqlx::query("UPDATE rate_limit_events SET created_at = created_at - interval '61 seconds'")
@@ -315,7 +321,8 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
     app.browser
         .post_form("/recupera-password", &[("username", EMAIL)])
         .await;
-    app.wait_until("SELECT count(*) = 2 FROM outbox WHERE template = 'recupero'")
+    app.run_pending_work().await;
+    app.assert_holds("SELECT count(*) = 2 FROM outbox WHERE template = 'recupero'")
         .await;
 
     for _ in 0..4 {
@@ -326,7 +333,8 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
         app.browser
             .post_form("/recupera-password", &[("username", EMAIL)])
             .await;
-        app.wait_until(NO_JOBS).await;
+        app.run_pending_work().await;
+        app.assert_holds(NO_JOBS).await;
     }
     assert_eq!(sent().await, 5, "five an hour");
 
@@ -337,13 +345,14 @@ async fn recovery_emails_are_capped_per_account_and_the_cap_resets_after_its_win
     app.browser
         .post_form("/recupera-password", &[("username", EMAIL)])
         .await;
-    app.wait_until("SELECT count(*) = 6 FROM outbox WHERE template = 'recupero'")
+    app.run_pending_work().await;
+    app.assert_holds("SELECT count(*) = 6 FROM outbox WHERE template = 'recupero'")
         .await;
 }
 
 #[tokio::test]
 async fn the_company_daily_cap_on_codes_holds() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     sqlx::query(
         // Sent earlier today: only the company cap, not the per-user cooldown, applies.
@@ -367,7 +376,7 @@ async fn the_company_daily_cap_on_codes_holds() {
 
 #[tokio::test]
 async fn resend_gives_a_waiting_user_a_fresh_username_email_and_kills_the_old_link() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let first = app.onboard(EMAIL, Some(MOBILE)).await;
 
     let response = app
@@ -383,11 +392,9 @@ async fn resend_gives_a_waiting_user_a_fresh_username_email_and_kills_the_old_li
         "/reinvio-credenziali?richiesta=inviata"
     );
     let fresh = app
-        .smtp
-        .wait_for(
-            |m| m.to[0] == EMAIL && activation_path(m) != activation_path(&first),
-            Duration::from_secs(10),
-        )
+        .mail_matching("the expected e-mail", |m| {
+            m.to[0] == EMAIL && activation_path(m) != activation_path(&first)
+        })
         .await;
     assert_eq!(
         app.browser.get(&activation_path(&first)).await.status(),
@@ -401,7 +408,7 @@ async fn resend_gives_a_waiting_user_a_fresh_username_email_and_kills_the_old_li
 
 #[tokio::test]
 async fn resend_reminds_an_active_user_of_the_username_with_a_recovery_link() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     active_user(&app, Some(MOBILE)).await;
 
     app.browser
@@ -409,11 +416,9 @@ async fn resend_reminds_an_active_user_of_the_username_with_a_recovery_link() {
         .await;
 
     let mail = app
-        .smtp
-        .wait_for(
-            |m| m.to[0] == EMAIL && m.text.contains("/recupera-password/"),
-            Duration::from_secs(10),
-        )
+        .mail_matching("the expected e-mail", |m| {
+            m.to[0] == EMAIL && m.text.contains("/recupera-password/")
+        })
         .await;
     assert!(
         mail.text.contains(EMAIL) && mail.text.contains("/recupera-password/"),
@@ -428,7 +433,7 @@ async fn resend_reminds_an_active_user_of_the_username_with_a_recovery_link() {
 
 #[tokio::test]
 async fn the_resend_page_tells_employees_their_legal_representative_can_resend() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let (status, page) = app.browser.get_html("/reinvio-credenziali").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Rappresentante Legale"));
@@ -477,7 +482,8 @@ async fn a_recovery_request_is_a_job_in_the_database_when_answered_and_the_worke
 
     let mail = wait_for_subject(&app, EMAIL, "recupera").await;
     assert!(recovery_path(&mail).starts_with("/recupera-password/"));
-    app.wait_until(NO_JOBS).await;
+    app.run_pending_work().await;
+    app.assert_holds(NO_JOBS).await;
 }
 
 #[tokio::test]
@@ -489,7 +495,8 @@ async fn the_per_client_limit_is_checked_in_the_request_and_writes_no_job_beyond
             .post_form("/recupera-password", &[("username", &who)])
             .await;
     }
-    app.wait_until(NO_JOBS).await;
+    app.run_pending_work().await;
+    app.assert_holds(NO_JOBS).await;
     let limited = app
         .count("SELECT count(*) FROM rate_limit_events WHERE key LIKE 'recupero:client:%'")
         .await;
