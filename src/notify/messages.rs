@@ -4,6 +4,9 @@
 
 use askama::Template;
 
+use crate::clock::in_words;
+use crate::credentials::{ACTIVATION_LINK_LIFETIME, CODE_LIFETIME, RECOVERY_LINK_LIFETIME};
+
 /// An e-mail ready for the outbox: subject, plain-text part and HTML part.
 #[derive(Debug, Clone)]
 pub struct RenderedEmail {
@@ -18,6 +21,7 @@ struct UsernameText<'a> {
     name: &'a str,
     username: &'a str,
     link: &'a str,
+    valid_for: &'a str,
 }
 
 #[derive(Template)]
@@ -26,6 +30,7 @@ struct UsernameHtml<'a> {
     name: &'a str,
     username: &'a str,
     link: &'a str,
+    valid_for: &'a str,
 }
 
 #[derive(Template)]
@@ -33,6 +38,7 @@ struct UsernameHtml<'a> {
 struct CodeText<'a> {
     name: &'a str,
     code: &'a str,
+    valid_for: &'a str,
 }
 
 #[derive(Template)]
@@ -40,23 +46,27 @@ struct CodeText<'a> {
 struct CodeHtml<'a> {
     name: &'a str,
     code: &'a str,
+    valid_for: &'a str,
 }
 
 /// The username e-mail: states the username and carries the activation `link` (a full URL,
 /// `{PUBLIC_BASE_URL}/attivazione/{token}`), with the next steps in plain words.
 pub fn username_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
     let name = greeting_name(first_name);
+    let valid_for = &in_words(ACTIVATION_LINK_LIFETIME);
     RenderedEmail {
         subject: "Area Clienti: la tua username".to_owned(),
         text: render(&UsernameText {
             name,
             username,
             link,
+            valid_for,
         }),
         html: render(&UsernameHtml {
             name,
             username,
             link,
+            valid_for,
         }),
     }
 }
@@ -64,10 +74,19 @@ pub fn username_email(first_name: &str, username: &str, link: &str) -> RenderedE
 /// The e-mail that carries a verification code, for users without a mobile number.
 pub fn code_email(first_name: &str, code: &str) -> RenderedEmail {
     let name = greeting_name(first_name);
+    let valid_for = &in_words(CODE_LIFETIME);
     RenderedEmail {
         subject: "Area Clienti: il tuo codice di verifica".to_owned(),
-        text: render(&CodeText { name, code }),
-        html: render(&CodeHtml { name, code }),
+        text: render(&CodeText {
+            name,
+            code,
+            valid_for,
+        }),
+        html: render(&CodeHtml {
+            name,
+            code,
+            valid_for,
+        }),
     }
 }
 
@@ -75,7 +94,8 @@ pub fn code_email(first_name: &str, code: &str) -> RenderedEmail {
 /// looks like, and the person is already on the page that asked for the code.
 pub fn code_sms(code: &str) -> String {
     format!(
-        "Area Clienti: il tuo codice di verifica è {code}. Valido 10 minuti. Non comunicarlo a nessuno."
+        "Area Clienti: il tuo codice di verifica è {code}. Valido {}. Non comunicarlo a nessuno.",
+        in_words(CODE_LIFETIME)
     )
 }
 
@@ -122,11 +142,11 @@ fn notice(
     }
 }
 
-/// Recupera Password: the 1-hour link `{PUBLIC_BASE_URL}/recupera-password/{token}`.
+/// Recupera Password: the short-lived link `{PUBLIC_BASE_URL}/recupera-password/{token}`.
 pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
     let paragraphs = [
         format!("abbiamo ricevuto una richiesta di recupero della password per la username {username}."),
-        "Apri il link qui sotto, chiedi il codice di verifica (ti arriva via SMS o, se non abbiamo il tuo cellulare, via e-mail) e scegli la nuova password. Il link è valido 1 ora e si può usare una sola volta.".to_owned(),
+        format!("Apri il link qui sotto, chiedi il codice di verifica (ti arriva via SMS o, se non abbiamo il tuo cellulare, via e-mail) e scegli la nuova password. Il link è valido {} e si può usare una sola volta.", in_words(RECOVERY_LINK_LIFETIME)),
         "Se non hai chiesto tu il recupero, ignora questo messaggio: la tua password resta la stessa.".to_owned(),
     ];
     notice(
@@ -140,8 +160,13 @@ pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedE
 /// For an active user who asked for the credentials again: the username and a recovery link.
 pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
     let paragraphs = [
-        format!("hai chiesto di ricevere di nuovo le credenziali dell'Area Clienti. La tua username è: {username}"),
-        "Il tuo accesso è già attivo: accedi con la username e la tua password. Se non ricordi la password, apri il link qui sotto entro 1 ora per sceglierne una nuova.".to_owned(),
+        format!(
+            "hai chiesto di ricevere di nuovo le credenziali dell'Area Clienti. La tua username è: {username}"
+        ),
+        format!(
+            "Il tuo accesso è già attivo: accedi con la username e la tua password. Se non ricordi la password, apri il link qui sotto entro {} per sceglierne una nuova.",
+            in_words(RECOVERY_LINK_LIFETIME)
+        ),
         "Se non hai chiesto tu questo messaggio, ignoralo.".to_owned(),
     ];
     notice(
