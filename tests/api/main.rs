@@ -16,4 +16,5 @@ mod security;
 mod servizio_clienti;
 mod support;
 mod user_management;
+mod user_management_edges;
 mod user_management_scale;
