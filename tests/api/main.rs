@@ -17,6 +17,7 @@ mod security;
 mod servizio_clienti;
 mod support;
 mod user_management;
+mod user_management_edges;
 mod user_management_scale;
 
 /// `spawn_app()` here leaves the outbox worker off: tests run the pending work themselves.

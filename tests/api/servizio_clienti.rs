@@ -341,3 +341,42 @@ async fn a_search_matching_too_many_companies_shows_some_and_asks_to_narrow_it()
     );
     assert!(!narrow.contains("Troppe aziende"));
 }
+
+#[tokio::test]
+async fn control_characters_in_the_search_or_the_reason_are_never_a_500() {
+    let app = spawn_app().await;
+    app.onboard(EMAIL, Some(MOBILE)).await;
+    let company_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM companies")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let staff = staff_browser(&app).await;
+    let sheet = format!("/assistenza/aziende/{company_id}");
+    let queued = app.count("SELECT count(*) FROM outbox").await;
+
+    let (searched, _) = staff.get_html("/assistenza?q=ab%00cd").await;
+    let (bad_company, _) = staff.get_html("/assistenza/aziende/%00").await;
+    let refused = staff_post(
+        &staff,
+        &sheet,
+        &format!("/assistenza/utenti/{user_id}/reinvia"),
+        &[("reason", "Ticket\u{0} 4711")],
+    )
+    .await;
+
+    assert_eq!(searched, StatusCode::OK);
+    assert_eq!(bad_company, StatusCode::NOT_FOUND);
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains(&format!(r#"id="reason-{user_id}-error""#)));
+    assert!(page.contains("caratteri non ammessi"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox").await,
+        queued,
+        "nothing sent"
+    );
+}

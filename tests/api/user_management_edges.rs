@@ -1,0 +1,129 @@
+//! Gestione Utenze at its edges: the button shown and the action accepted come from one
+//! permission source, and hostile text (issue 17) never answers 500.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{GU, spawn_app};
+
+const MARA: &str = "mara.verdi@example.it";
+
+#[tokio::test]
+async fn reinvia_is_refused_exactly_where_the_list_does_not_offer_it() {
+    // A saved user ("Da registrare") shows Registra, not Reinvia: the use case used to
+    // accept Reinvia there anyway.
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+    app.add_employee(&lr, None, MARA, MARA, "utilizzatore", "save")
+        .await;
+    let id = app.user_id(MARA).await;
+    let (_, page) = lr.get_html(GU).await;
+    assert!(page.contains(&format!("{GU}/utenti/{id}/registra")));
+    assert!(!page.contains(&format!("{GU}/utenti/{id}/reinvia")));
+
+    let resent = lr
+        .post_form(&format!("{GU}/utenti/{id}/reinvia"), &[])
+        .await;
+
+    assert_eq!(resent.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.user_state(MARA).await, "da_registrare");
+}
+
+#[tokio::test]
+async fn modifica_is_refused_exactly_where_the_list_does_not_offer_it() {
+    // A disabled user shows Riabilita, not Modifica: the use case used to accept Modifica.
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+    app.add_employee(&lr, None, MARA, MARA, "utilizzatore", "save")
+        .await;
+    let id = app.user_id(MARA).await;
+    let disabled = lr
+        .post_form(&format!("{GU}/utenti/{id}/disabilita"), &[])
+        .await;
+    assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
+    let (_, page) = lr.get_html(GU).await;
+    assert!(page.contains(&format!("{GU}/utenti/{id}/riabilita")));
+    assert!(!page.contains(&format!("{GU}/utenti/{id}/modifica")));
+
+    let form = lr.get(&format!("{GU}/utenti/{id}/modifica")).await;
+    let fields = [
+        ("email", "altra@example.it"),
+        ("mobile", ""),
+        ("profile", "utilizzatore"),
+    ];
+    let modified = lr
+        .post_form(&format!("{GU}/utenti/{id}/modifica"), &fields)
+        .await;
+
+    assert_eq!(form.status(), StatusCode::NOT_FOUND);
+    assert_eq!(modified.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.user_state(MARA).await, "disabilitato");
+}
+
+#[tokio::test]
+async fn control_characters_in_the_search_and_filters_find_nothing() {
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+
+    for query in [
+        "q=ab%00cd",
+        "q=%1b%5b31m",
+        "stato=attivo%00",
+        "pagina=1%00",
+        "q=%E2%80%AEab",
+    ] {
+        let (status, page) = lr.get_html(&format!("{GU}?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        if query.starts_with("q=") {
+            assert!(page.contains("Nessun risultato."), "{query}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_a_path_id_are_not_found() {
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+
+    let page = lr.get(&format!("{GU}/utenti/ab%00cd/modifica")).await;
+    let line = lr.get(&format!("{GU}/linee/%00/aggiorna")).await;
+    let posted = lr
+        .post_form(&format!("{GU}/utenti/%ff%00/disabilita"), &[])
+        .await;
+
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert_eq!(line.status(), StatusCode::NOT_FOUND);
+    assert_eq!(posted.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn control_characters_in_aggiungi_are_a_422_next_to_the_field_keeping_the_rest() {
+    let app = spawn_app().await;
+    let lr = app.logged_in_legal_representative().await;
+
+    let response = app
+        .add_employee(
+            &lr,
+            None,
+            "mara\u{0}@example.it",
+            "mara.verdi",
+            "utilizzatore",
+            "save",
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(page.contains(r#"id="email-error""#), "{page}");
+    assert!(
+        page.contains("caratteri"),
+        "the Italian message names the characters"
+    );
+    assert!(
+        page.contains(r#"value="mara.verdi""#),
+        "the username typed is kept"
+    );
+    let users = app
+        .count("SELECT count(*) FROM users WHERE username = 'mara.verdi'")
+        .await;
+    assert_eq!(users, 0);
+}
