@@ -2,6 +2,7 @@
 //! throttling. Nothing here knows HTTP: the extractors that apply these rules to a request
 //! are in `web::kit`.
 
+pub mod login;
 pub mod password;
 pub mod session;
 pub mod staff;

@@ -4,8 +4,12 @@
 //! gets a handful of guesses an hour (far below NIST's 100), while the real owner is never
 //! locked out for longer than 15 minutes and can always use Recupera Password, which clears
 //! the count. Keyed on the username as typed, known or not, so the answer reveals nothing.
+//!
+//! An attempt is *reserved* before the password is hashed: the check and the record happen
+//! in one transaction under a per-key advisory lock, so a burst of parallel guesses cannot
+//! all pass the check before any of them is counted. A success then takes its attempt back.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use crate::db::rate_limits;
 
@@ -19,28 +23,58 @@ const CLIENT_FAILURES: i64 = 50;
 const WINDOW_SECS: i64 = 60 * 60;
 const CLIENT_WINDOW_SECS: i64 = 15 * 60;
 
-fn account_key(username: &str) -> String {
-    format!("login:fallito:account:{}", username.to_lowercase())
+/// Who is counted: `account` is a namespaced, already clean username (see `auth::login`).
+#[derive(Debug, Clone)]
+pub struct Keys {
+    account: String,
+    client: Option<String>,
 }
 
-fn client_key(client: &str) -> String {
-    format!("login:fallito:client:{client}")
+impl Keys {
+    /// `namespace` keeps staff, customers and re-authentication apart (same rules).
+    pub fn new(namespace: &str, username: &str, client: Option<&str>) -> Keys {
+        Keys {
+            account: format!(
+                "login:fallito:account:{namespace}{}",
+                username.to_lowercase()
+            ),
+            client: client.map(|c| format!("login:fallito:client:{c}")),
+        }
+    }
 }
 
-/// Seconds to wait before the next try, if any.
-pub async fn wait_before_login(
-    conn: &mut PgConnection,
-    username: &str,
-    client: Option<&str>,
-) -> sqlx::Result<Option<u64>> {
-    let (failures, last_ago) =
-        rate_limits::recent(conn, &account_key(username), WINDOW_SECS).await?;
+/// The customer key of `username`, as password resets clear it.
+fn customer_account_key(username: &str) -> String {
+    Keys::new("", username, None).account
+}
+
+/// Checks the limits and, if the attempt may go on, counts it as a failure at once (in one
+/// transaction, serialised per key). Returns the seconds to wait when it may not.
+pub async fn reserve(pool: &PgPool, keys: &Keys) -> sqlx::Result<Option<u64>> {
+    let mut tx = pool.begin().await?;
+    // Always account before client, so two attempts can never wait on each other's lock.
+    rate_limits::lock(&mut tx, &keys.account).await?;
+    if let Some(client) = &keys.client {
+        rate_limits::lock(&mut tx, client).await?;
+    }
+    if let Some(wait) = wait(&mut tx, keys).await? {
+        return Ok(Some(wait));
+    }
+    rate_limits::record(&mut tx, &keys.account).await?;
+    if let Some(client) = &keys.client {
+        rate_limits::record(&mut tx, client).await?;
+    }
+    tx.commit().await?;
+    Ok(None)
+}
+
+async fn wait(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<Option<u64>> {
+    let (failures, last_ago) = rate_limits::recent(conn, &keys.account, WINDOW_SECS).await?;
     if let Some(wait) = account_wait(failures, last_ago) {
         return Ok(Some(wait));
     }
-    if let Some(client) = client {
-        let (failures, _) =
-            rate_limits::recent(conn, &client_key(client), CLIENT_WINDOW_SECS).await?;
+    if let Some(client) = &keys.client {
+        let (failures, _) = rate_limits::recent(conn, client, CLIENT_WINDOW_SECS).await?;
         if failures >= CLIENT_FAILURES {
             return Ok(Some(CLIENT_WINDOW_SECS as u64));
         }
@@ -59,21 +93,19 @@ fn account_wait(failures: i64, last_ago: Option<f64>) -> Option<u64> {
     (remaining > 0.0).then(|| remaining.ceil() as u64)
 }
 
-pub async fn record_failure(
-    conn: &mut PgConnection,
-    username: &str,
-    client: Option<&str>,
-) -> sqlx::Result<()> {
-    rate_limits::record(conn, &account_key(username)).await?;
-    if let Some(client) = client {
-        rate_limits::record(conn, &client_key(client)).await?;
+/// The reserved attempt succeeded: the account's failures are forgotten and the client's
+/// reserved attempt is taken back (only failures count against a client).
+pub async fn succeeded(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
+    rate_limits::clear(conn, &keys.account).await?;
+    if let Some(client) = &keys.client {
+        rate_limits::forget_latest(conn, client).await?;
     }
     Ok(())
 }
 
-/// A successful login or password reset forgets the account's failures.
+/// A password reset forgets the customer account's failures.
 pub async fn clear_account(conn: &mut PgConnection, username: &str) -> sqlx::Result<()> {
-    rate_limits::clear(conn, &account_key(username)).await
+    rate_limits::clear(conn, &customer_account_key(username)).await
 }
 
 #[cfg(test)]
@@ -88,5 +120,14 @@ mod tests {
         assert_eq!(account_wait(6, Some(59.5)), Some(1));
         assert_eq!(account_wait(6, Some(61.0)), None);
         assert_eq!(account_wait(40, Some(0.0)), Some(900));
+    }
+
+    #[test]
+    fn namespaces_keep_staff_and_reauthentication_apart_from_customers() {
+        let customer = Keys::new("", "Mario", Some("10.0.0.1"));
+        let staff = Keys::new("assistenza:", "mario", Some("10.0.0.1"));
+        assert_eq!(customer.account, customer_account_key("mario"));
+        assert_ne!(customer.account, staff.account);
+        assert_eq!(customer.client, staff.client);
     }
 }

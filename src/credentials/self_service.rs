@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use super::recovery::queue;
 use crate::actor::Actor;
 use crate::auth::PasswordHasher;
+use crate::auth::login::{self, LoginError, LoginOutcome};
 use crate::db::audit;
 use crate::db::users::{self, User};
 use crate::domain::{AuditAction, MessageKind};
@@ -18,10 +19,22 @@ pub enum SelfServiceError {
     /// The current password typed for re-authentication is wrong.
     #[error("wrong current password")]
     WrongPassword,
+    /// Too many wrong current passwords: try again in `wait_secs` seconds.
+    #[error("re-authentication throttled")]
+    Throttled { wait_secs: u64 },
     #[error(transparent)]
     Hashing(#[from] crate::auth::HashError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<LoginError> for SelfServiceError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Hashing(e) => SelfServiceError::Hashing(e),
+            LoginError::Internal(e) => SelfServiceError::Internal(e),
+        }
+    }
 }
 
 impl From<sqlx::Error> for SelfServiceError {
@@ -30,18 +43,19 @@ impl From<sqlx::Error> for SelfServiceError {
     }
 }
 
+/// The current password again, throttled and audited like a login (`auth::login`).
 async fn reauthenticate(
     pool: &PgPool,
     hasher: &PasswordHasher,
     user: &User,
+    actor: &Actor,
     current: &str,
 ) -> Result<(), SelfServiceError> {
-    let mut conn = pool.acquire().await?;
-    let hash = users::password_hash(&mut conn, user.id).await?;
-    if current.len() <= 1024 && hasher.verify(current, hash.as_deref()).await? {
-        Ok(())
-    } else {
-        Err(SelfServiceError::WrongPassword)
+    let client = actor.client_addr.as_deref();
+    match login::reauthenticate(pool, hasher, user, current, client).await? {
+        LoginOutcome::LoggedIn(()) => Ok(()),
+        LoginOutcome::Refused => Err(SelfServiceError::WrongPassword),
+        LoginOutcome::Throttled { wait_secs } => Err(SelfServiceError::Throttled { wait_secs }),
     }
 }
 
@@ -55,7 +69,7 @@ pub async fn change_contacts(
     email: &EmailAddress,
     mobile: Option<&PhoneNumber>,
 ) -> Result<(), SelfServiceError> {
-    reauthenticate(pool, hasher, user, current_password).await?;
+    reauthenticate(pool, hasher, user, actor, current_password).await?;
     let mobile = mobile.map(PhoneNumber::as_str);
     let mut tx = pool.begin().await?;
     users::update_contacts(&mut tx, user.id, email.as_str(), mobile).await?;
@@ -89,7 +103,7 @@ pub async fn change_password(
     current_password: &str,
     password: &Password,
 ) -> Result<User, SelfServiceError> {
-    reauthenticate(pool, hasher, user, current_password).await?;
+    reauthenticate(pool, hasher, user, actor, current_password).await?;
     let hash = hasher.hash(password).await?;
     let mut tx = pool.begin().await?;
     users::activate_with_password(&mut tx, user.id, &hash).await?;

@@ -9,13 +9,19 @@ pub struct Limit {
     pub per_hour: i64,
 }
 
+/// Serialises, until the end of the current transaction, everyone checking `key`.
+pub async fn lock(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records an event on `key` if it is within `limit`; returns whether it was.
 /// Serialised per key (advisory lock) so concurrent requests cannot both slip through.
 pub async fn try_acquire(conn: &mut PgConnection, key: &str, limit: Limit) -> sqlx::Result<bool> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(key)
-        .execute(&mut *conn)
-        .await?;
+    lock(conn, key).await?;
     let (last_minute, last_hour): (i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute'), count(*)
          FROM rate_limit_events WHERE key = $1 AND created_at > now() - interval '1 hour'",
@@ -58,6 +64,18 @@ pub async fn record(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
         .bind(key)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Forgets the latest event of `key` (an attempt reserved that turned out not to count).
+pub async fn forget_latest(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM rate_limit_events WHERE ctid = (
+             SELECT ctid FROM rate_limit_events WHERE key = $1 ORDER BY created_at DESC LIMIT 1)",
+    )
+    .bind(key)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -46,3 +46,21 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Staf
         .fetch_optional(conn)
         .await
 }
+
+/// Appends to the staff trail (`staff_events`, append-only): staff logins and their failures.
+pub async fn append_event(
+    conn: &mut PgConnection,
+    staff_user_id: Uuid,
+    action: crate::domain::AuditAction,
+    client_addr: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO staff_events (staff_user_id, action, client_addr) VALUES ($1, $2, $3)",
+    )
+    .bind(staff_user_id)
+    .bind(action)
+    .bind(client_addr)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -87,6 +87,10 @@ stored_as_text! {
         UserDisabled => "utente_disabilitato",
         UserReenabled => "utente_riabilitato",
         LineUpdated => "linea_aggiornata",
+        Reauthenticated => "riautenticazione",
+        ReauthenticationFailed => "riautenticazione_fallita",
+        StaffLogin => "assistenza_accesso",
+        StaffLoginFailed => "assistenza_accesso_fallito",
     }
 }
 

@@ -73,6 +73,15 @@ impl From<HashError> for AppError {
     }
 }
 
+impl From<crate::auth::login::LoginError> for AppError {
+    fn from(e: crate::auth::login::LoginError) -> Self {
+        match e {
+            crate::auth::login::LoginError::Hashing(e) => e.into(),
+            crate::auth::login::LoginError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
 impl From<crate::credentials::LinkError> for AppError {
     fn from(e: crate::credentials::LinkError) -> Self {
         match e {

@@ -83,9 +83,7 @@ async fn change_contacts(
         .await
         {
             Ok(()) => return Ok(Redirect::to("/area-clienti/profilo").into_response()),
-            Err(SelfServiceError::WrongPassword) => errors.add("current_password", WRONG_PASSWORD),
-            Err(SelfServiceError::Hashing(e)) => return Err(e.into()),
-            Err(SelfServiceError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(e) => errors.add("current_password", refusal(e)?),
         }
     }
     let page = ContactsPage {
@@ -95,6 +93,22 @@ async fn change_contacts(
         errors,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// What to say next to the current password, or the error page.
+fn refusal(e: SelfServiceError) -> Result<String, AppError> {
+    match e {
+        SelfServiceError::WrongPassword => Ok(WRONG_PASSWORD.to_owned()),
+        SelfServiceError::Throttled { wait_secs } => {
+            let minutes = wait_secs.div_ceil(60);
+            let unit = if minutes == 1 { "minuto" } else { "minuti" };
+            Ok(format!(
+                "Troppi tentativi con la password attuale sbagliata. Riprova tra {minutes} {unit}."
+            ))
+        }
+        SelfServiceError::Hashing(e) => Err(e.into()),
+        SelfServiceError::Internal(e) => Err(AppError::Internal(e)),
+    }
 }
 
 async fn password_form(
@@ -152,11 +166,7 @@ async fn change_password(
                     session::login(&session, &updated).await?;
                     return Ok(Redirect::to("/area-clienti/profilo").into_response());
                 }
-                Err(SelfServiceError::WrongPassword) => {
-                    errors.add("current_password", WRONG_PASSWORD)
-                }
-                Err(SelfServiceError::Hashing(e)) => return Err(e.into()),
-                Err(SelfServiceError::Internal(e)) => return Err(AppError::Internal(e)),
+                Err(e) => errors.add("current_password", refusal(e)?),
             }
         }
     }

@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::support_views::{self as views, CompanySheet, SearchPage, StaffLoginPage};
+use crate::auth::login::{self, Credentials, LoginOutcome};
 use crate::auth::staff;
-use crate::auth::throttle;
-use crate::db::{companies, staff as staff_db, support as queries};
+use crate::db::{companies, support as queries};
 use crate::domain::text::{self, Lines};
 use crate::support::{self, ResendError};
 use crate::web::error::AppError;
@@ -48,52 +48,21 @@ async fn login(
     ClientAddr(client): ClientAddr,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let username = form.username.trim();
-    let valid_input = !username.is_empty() && username.len() <= 254 && form.password.len() <= 1024;
-    let mut conn = state.pool.acquire().await?;
-    // Staff failures are counted apart from customers' (same rules, own namespace).
-    let throttle_key = format!("assistenza:{username}");
-    if throttle::wait_before_login(&mut conn, &throttle_key, client.as_deref())
-        .await?
-        .is_some()
-    {
-        tracing::warn!("staff login throttled");
-        crate::metrics::login_throttled();
-        return refused(&session, username, StatusCode::TOO_MANY_REQUESTS).await;
-    }
-    let found = if valid_input {
-        staff_db::find_credentials(&mut conn, username).await?
-    } else {
-        None
+    let typed_in = Credentials {
+        username: &form.username,
+        password: &form.password,
+        client: client.as_deref(),
     };
-    let hash = found.as_ref().map(|(_, h)| h.as_str());
-    let ok = state
-        .hasher
-        .verify(if valid_input { &form.password } else { "" }, hash)
-        .await?;
-    match found {
-        Some((staff_user, _)) if ok => {
-            throttle::clear_account(&mut conn, &throttle_key).await?;
+    let status = match login::staff(&state.pool, &state.hasher, &typed_in).await? {
+        LoginOutcome::LoggedIn(staff_user) => {
             staff::login(&session, &staff_user).await?;
-            tracing::info!(staff = %staff_user.username, "staff login");
-            Ok(Redirect::to("/assistenza").into_response())
+            return Ok(Redirect::to("/assistenza").into_response());
         }
-        _ => {
-            throttle::record_failure(&mut conn, &throttle_key, client.as_deref()).await?;
-            tracing::info!("staff login failed");
-            crate::metrics::login_failed();
-            refused(&session, username, StatusCode::UNAUTHORIZED).await
-        }
-    }
-}
-
-async fn refused(
-    session: &Session,
-    username: &str,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let csrf = crate::web::kit::csrf::token_of(session).await?;
-    let typed = username.chars().take(254).collect();
+        LoginOutcome::Refused => StatusCode::UNAUTHORIZED,
+        LoginOutcome::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+    };
+    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let typed = login::typed(&form.username);
     let throttled = status == StatusCode::TOO_MANY_REQUESTS;
     Ok((status, views::login_page(csrf, typed, true, throttled)).into_response())
 }

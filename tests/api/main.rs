@@ -8,6 +8,7 @@ mod demo;
 mod helpers;
 mod import;
 mod login;
+mod login_guard;
 mod onboarding_from_lines;
 mod own_account;
 mod permissions;

@@ -1,0 +1,261 @@
+//! The one login use case: customers (`/accedi`), Servizio Clienti staff
+//! (`/assistenza/accedi`) and re-authentication (the current password typed again on
+//! own-account pages). Input limits, throttling, the pool connection released while Argon2
+//! runs, audit and metrics live here once; handlers only map the outcome to a page.
+
+use sqlx::PgPool;
+
+use super::throttle::{self, Keys};
+use super::{HashError, PasswordHasher};
+use crate::actor::Actor;
+use crate::db::audit;
+use crate::db::staff::{self as staff_db, StaffUser};
+use crate::db::users::{self, User};
+use crate::domain::text::{self, Lines};
+use crate::domain::{AuditAction, RegistrationState};
+
+/// Longer input cannot be a valid username or password; it is refused after the same work.
+pub const MAX_USERNAME: usize = 254;
+pub const MAX_PASSWORD: usize = 1024;
+/// Staff failures are counted apart from customers' (same rules, own namespace).
+const STAFF_NAMESPACE: &str = "assistenza:";
+const REAUTH_NAMESPACE: &str = "riautenticazione:";
+
+/// What a login attempt came to.
+#[derive(Debug)]
+pub enum LoginOutcome<T> {
+    LoggedIn(T),
+    /// Wrong password, unknown or inactive account, or input that cannot be valid: one
+    /// answer for all, so nothing tells which.
+    Refused,
+    /// Too many failures: try again in `wait_secs` seconds.
+    Throttled {
+        wait_secs: u64,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error(transparent)]
+    Hashing(#[from] HashError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for LoginError {
+    fn from(e: sqlx::Error) -> Self {
+        LoginError::Internal(e.into())
+    }
+}
+
+/// What was typed into a login form.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub client: Option<&'a str>,
+}
+
+impl<'a> Credentials<'a> {
+    /// The username and password if they can be valid at all: within the limits and free of
+    /// control characters (issue 17: such text never reaches SQL, the audit or the logs).
+    fn candidate(&self) -> Option<(&'a str, &'a str)> {
+        let username = self.username.trim();
+        let fits = !username.is_empty()
+            && username.len() <= MAX_USERNAME
+            && self.password.len() <= MAX_PASSWORD;
+        let clean =
+            text::is_clean(username, Lines::Single) && text::is_clean(self.password, Lines::Single);
+        (fits && clean).then_some((username, self.password))
+    }
+
+    /// What the throttle counts: the username without refused characters, cut to the limit.
+    fn keys(&self, namespace: &str) -> Keys {
+        Keys::new(namespace, &typed(self.username), self.client)
+    }
+}
+
+/// The username as it may be shown back or counted: trimmed, cut to the limit, without
+/// control characters.
+pub fn typed(username: &str) -> String {
+    username
+        .trim()
+        .chars()
+        .filter(|c| !text::is_refused(*c, Lines::Single))
+        .take(MAX_USERNAME)
+        .collect()
+}
+
+/// A customer logs in; only active users may.
+#[tracing::instrument(skip_all)]
+pub async fn customer(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    typed_in: &Credentials<'_>,
+) -> Result<LoginOutcome<User>, LoginError> {
+    let keys = typed_in.keys("");
+    if let Some(wait_secs) = reserve(pool, &keys).await? {
+        return Ok(LoginOutcome::Throttled { wait_secs });
+    }
+    let candidate = typed_in.candidate();
+    let found = match candidate {
+        Some((username, _)) => {
+            let mut conn = pool.acquire().await?;
+            users::find_credentials(&mut conn, username).await?
+        }
+        None => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) if user.state == RegistrationState::Active => (Some(user), hash),
+        _ => (None, None),
+    };
+    // No connection is held here: pages must not wait for connections that wait for a hash.
+    let ok = verify(hasher, candidate, hash.as_deref()).await?;
+    let actor = Actor::visitor(typed_in.client.map(str::to_owned));
+    let mut tx = pool.begin().await?;
+    let outcome = match user {
+        Some(user) if ok => {
+            throttle::succeeded(&mut tx, &keys).await?;
+            let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, json());
+            audit::append(&mut tx, &event).await?;
+            tracing::info!(user_id = %user.id, "login");
+            LoginOutcome::LoggedIn(user)
+        }
+        user => {
+            if let Some(user) = user {
+                let event = actor.event(
+                    user.company_id,
+                    Some(user.id),
+                    AuditAction::LoginFailed,
+                    json(),
+                );
+                audit::append(&mut tx, &event).await?;
+            }
+            failed("login failed")
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// A Servizio Clienti 191 operator logs in; both outcomes of a known account are audited in
+/// `staff_events`.
+#[tracing::instrument(skip_all)]
+pub async fn staff(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    typed_in: &Credentials<'_>,
+) -> Result<LoginOutcome<StaffUser>, LoginError> {
+    let keys = typed_in.keys(STAFF_NAMESPACE);
+    if let Some(wait_secs) = reserve(pool, &keys).await? {
+        return Ok(LoginOutcome::Throttled { wait_secs });
+    }
+    let candidate = typed_in.candidate();
+    let found = match candidate {
+        Some((username, _)) => {
+            let mut conn = pool.acquire().await?;
+            staff_db::find_credentials(&mut conn, username).await?
+        }
+        None => None,
+    };
+    let ok = verify(hasher, candidate, found.as_ref().map(|(_, h)| h.as_str())).await?;
+    let mut tx = pool.begin().await?;
+    let outcome = match found {
+        Some((staff_user, _)) if ok => {
+            throttle::succeeded(&mut tx, &keys).await?;
+            staff_db::append_event(
+                &mut tx,
+                staff_user.id,
+                AuditAction::StaffLogin,
+                typed_in.client,
+            )
+            .await?;
+            tracing::info!(staff = %staff_user.username, "staff login");
+            LoginOutcome::LoggedIn(staff_user)
+        }
+        found => {
+            if let Some((staff_user, _)) = found {
+                let action = AuditAction::StaffLoginFailed;
+                staff_db::append_event(&mut tx, staff_user.id, action, typed_in.client).await?;
+            }
+            failed("staff login failed")
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// A logged-in user types their current password again before a sensitive change.
+/// Throttled (own namespace, keyed on the username) and audited like a login.
+#[tracing::instrument(skip_all)]
+pub async fn reauthenticate(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    user: &User,
+    password: &str,
+    client: Option<&str>,
+) -> Result<LoginOutcome<()>, LoginError> {
+    let typed_in = Credentials {
+        username: &user.username,
+        password,
+        client,
+    };
+    let keys = typed_in.keys(REAUTH_NAMESPACE);
+    if let Some(wait_secs) = reserve(pool, &keys).await? {
+        return Ok(LoginOutcome::Throttled { wait_secs });
+    }
+    let candidate = typed_in.candidate();
+    let hash = {
+        let mut conn = pool.acquire().await?;
+        users::password_hash(&mut conn, user.id).await?
+    };
+    let ok = verify(hasher, candidate, hash.as_deref()).await?;
+    let actor = Actor::user(user.id, &user.username, client.map(str::to_owned));
+    let (action, outcome) = if ok {
+        (AuditAction::Reauthenticated, LoginOutcome::LoggedIn(()))
+    } else {
+        (
+            AuditAction::ReauthenticationFailed,
+            failed("re-authentication failed"),
+        )
+    };
+    let mut tx = pool.begin().await?;
+    if ok {
+        throttle::succeeded(&mut tx, &keys).await?;
+    }
+    let event = actor.event(user.company_id, Some(user.id), action, json());
+    audit::append(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Reserves the attempt; `Some(wait)` when it may not be made.
+async fn reserve(pool: &PgPool, keys: &Keys) -> Result<Option<u64>, LoginError> {
+    let wait = throttle::reserve(pool, keys).await?;
+    if let Some(wait_secs) = wait {
+        tracing::warn!(wait_secs, "login throttled");
+        crate::metrics::login_throttled();
+    }
+    Ok(wait)
+}
+
+/// Always one Argon2 verification, so input that cannot be valid and unknown users cost the
+/// same time as known ones.
+async fn verify(
+    hasher: &PasswordHasher,
+    candidate: Option<(&str, &str)>,
+    hash: Option<&str>,
+) -> Result<bool, HashError> {
+    let password = candidate.map_or("", |(_, password)| password);
+    let ok = hasher.verify(password, hash).await?;
+    Ok(ok && candidate.is_some())
+}
+
+fn failed<T>(what: &'static str) -> LoginOutcome<T> {
+    tracing::info!("{what}");
+    crate::metrics::login_failed();
+    LoginOutcome::Refused
+}
+
+fn json() -> serde_json::Value {
+    serde_json::json!({})
+}
