@@ -81,7 +81,12 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_are_invalid_characters() {
-        for bad in ["mar\u{0}io@rossi.it", "mar\u{1b}io@rossi.it", "mar\u{202E}io@rossi.it", "mar\nio@rossi.it"] {
+        for bad in [
+            "mar\u{0}io@rossi.it",
+            "mar\u{1b}io@rossi.it",
+            "mar\u{202E}io@rossi.it",
+            "mar\nio@rossi.it",
+        ] {
             assert_eq!(
                 EmailAddress::parse(bad),
                 Err(crate::domain::DomainError::InvalidCharacters),

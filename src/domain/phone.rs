@@ -83,7 +83,12 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_are_invalid_characters() {
-        for bad in ["333\u{0}1234567", "333\u{1b}1234567", "333\u{202E}1234567", "333\n1234567"] {
+        for bad in [
+            "333\u{0}1234567",
+            "333\u{1b}1234567",
+            "333\u{202E}1234567",
+            "333\n1234567",
+        ] {
             assert_eq!(
                 PhoneNumber::parse(bad),
                 Err(crate::domain::DomainError::InvalidCharacters),

@@ -85,7 +85,12 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_are_invalid_characters() {
-        for bad in ["mar\u{0}io.rossi", "mar\u{1b}io.rossi", "mar\u{202E}io.rossi", "mar\nio.rossi"] {
+        for bad in [
+            "mar\u{0}io.rossi",
+            "mar\u{1b}io.rossi",
+            "mar\u{202E}io.rossi",
+            "mar\nio.rossi",
+        ] {
             assert_eq!(
                 Username::parse(bad),
                 Err(crate::domain::DomainError::InvalidCharacters),

@@ -85,7 +85,10 @@ pub(super) fn snapshot(email: &str, mobile: Option<&str>, profile: Profile) -> V
     json!({ "email": email, "mobile": mobile, "profile": profile.as_str() })
 }
 
-pub(super) async fn insert_user(conn: &mut PgConnection, user: &NewUser<'_>) -> Result<Uuid, ManageError> {
+pub(super) async fn insert_user(
+    conn: &mut PgConnection,
+    user: &NewUser<'_>,
+) -> Result<Uuid, ManageError> {
     match users::insert(conn, user).await {
         Ok(id) => Ok(id),
         Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => {
@@ -94,7 +97,6 @@ pub(super) async fn insert_user(conn: &mut PgConnection, user: &NewUser<'_>) -> 
         Err(e) => Err(e.into()),
     }
 }
-
 
 /// Corrects a saved user's data, with the same form error as Aggiungi for a taken username.
 pub(super) async fn update_saved_user(

@@ -65,4 +65,3 @@ pub fn router(state: &AppState) -> Router<AppState> {
     }
     router
 }
-

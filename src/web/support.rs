@@ -14,12 +14,12 @@ use super::support_views::{self as views, CompanySheet, SearchPage, StaffLoginPa
 use crate::auth::staff;
 use crate::auth::throttle;
 use crate::db::{companies, staff as staff_db, support as queries};
+use crate::domain::text::{self, Lines};
 use crate::support::{self, ResendError};
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CompanyId, CsrfForm, CsrfToken, CurrentStaff, Page, UserId, flash};
 use crate::web::outcome;
-use crate::domain::text::{self, Lines};
 
 pub fn router() -> Router<AppState> {
     Router::new()

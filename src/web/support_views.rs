@@ -9,9 +9,7 @@ use super::kit::{Page, PageLinks};
 use super::pages::Layout;
 use crate::db::audit::CompanyAuditRow;
 use crate::db::companies::Company;
-use crate::db::support::{
-    CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow,
-};
+use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow};
 use crate::domain::RegistrationState;
 
 /// Lines listed on the company sheet (the count shows how many there are in all).

@@ -11,7 +11,11 @@ pub struct Page {
 impl Page {
     /// Pages past `max` are clamped to it, so offsets stay far from overflowing.
     pub fn read(pagina: &str, size: i64, max: i64) -> Page {
-        let number = pagina.trim().parse::<i64>().unwrap_or(1).clamp(1, max.max(1));
+        let number = pagina
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, max.max(1));
         Page { number, size }
     }
 

@@ -1,20 +1,20 @@
 //! The buttons of Gestione Utenze: Registra, Reinvia, Disabilita, Riabilita on one user,
 //! and "Registra i selezionati" on several rows.
 
-use axum::extract::State;
-use axum::response::Response;
-use axum::routing::post;
-use serde::Deserialize;
-use tower_sessions::Session;
 use super::{done, manager};
 use crate::db::roster;
 use crate::user_management as um;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::outcome;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::path::form_ids;
 use crate::web::kit::{CsrfForm, CurrentUser, UserId};
+use crate::web::outcome;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use serde::Deserialize;
+use tower_sessions::Session;
 
 #[derive(Deserialize)]
 pub(super) struct Empty {}

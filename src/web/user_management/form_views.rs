@@ -154,11 +154,7 @@ pub struct AuditPage {
 }
 
 /// `rows` holds one more than a page when there is a next page.
-pub fn audit_page(
-    layout: Layout,
-    mut rows: Vec<CompanyAuditRow>,
-    page: Page,
-) -> AuditPage {
+pub fn audit_page(layout: Layout, mut rows: Vec<CompanyAuditRow>, page: Page) -> AuditPage {
     let page_size = page.size as usize;
     let has_next = rows.len() > page_size;
     rows.truncate(page_size);

@@ -10,14 +10,14 @@ use super::form_views::{self as views, UserForm, UserFormPage};
 use super::{done, manager};
 use crate::db::{lines, users};
 use crate::user_management::{self as um, DetailsInput, ManageError, NewUserInput};
-use uuid::Uuid;
 use crate::web::AppState;
 use crate::web::account::layout_for;
 use crate::web::error::AppError;
-use crate::web::outcome;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser, LineId, UserId};
+use crate::web::outcome;
 use crate::web::pages::FormErrors;
+use uuid::Uuid;
 
 #[derive(Deserialize, Default)]
 pub struct UserFormFields {
@@ -92,20 +92,8 @@ pub(super) async fn add(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(_) if register => {
-            done(
-                &session,
-                outcome::USER_ADDED_AND_REGISTERED,
-            )
-            .await
-        }
-        Ok(_) => {
-            done(
-                &session,
-                outcome::USER_ADDED,
-            )
-            .await
-        }
+        Ok(_) if register => done(&session, outcome::USER_ADDED_AND_REGISTERED).await,
+        Ok(_) => done(&session, outcome::USER_ADDED).await,
         Err(ManageError::Invalid(errors)) => Ok(rerender(views::add_page(
             layout_for(&user, csrf),
             fields.form(),
@@ -127,7 +115,11 @@ pub(super) async fn line_form(
         .await?
         .ok_or(AppError::NotFound)?;
     let saved = match line.user_id {
-        Some(id) => Some(users::find(&mut conn, id).await?.ok_or(AppError::NotFound)?),
+        Some(id) => Some(
+            users::find(&mut conn, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
         None => None,
     };
     // Offered exactly when the list shows Aggiorna on the row.
@@ -166,9 +158,16 @@ pub(super) async fn save_line(
         Ok(_) => done(&session, outcome::LINE_SAVED).await,
         Err(ManageError::Invalid(errors)) => {
             let mut conn = state.pool.acquire().await?;
-            let line = lines::find_in_company(&mut conn, user.company_id, line_id).await?.ok_or(AppError::NotFound)?;
+            let line = lines::find_in_company(&mut conn, user.company_id, line_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            Ok(rerender(views::line_page(layout_for(&user, csrf), &line, fields.form(), errors)))
+            Ok(rerender(views::line_page(
+                layout_for(&user, csrf),
+                &line,
+                fields.form(),
+                errors,
+            )))
         }
         Err(e) => Err(e.into()),
     }

@@ -14,13 +14,13 @@ use super::account::layout_for;
 use crate::db::roster::{self, RosterQuery};
 use crate::db::{audit, users};
 use crate::domain::RegistrationState;
+use crate::domain::text::{self, Lines};
 use crate::user_management::{self as um, ManageError, Manager};
 use crate::web::error::AppError;
-use crate::domain::text::{self, Lines};
 use crate::web::kit::{CsrfToken, CurrentUser, Page, flash};
 use actions::{UserAction, register_many, user_action_route};
-use forms::{add, add_form, line_form, modify, modify_form, save_line};
 use form_views::AuditPage;
+use forms::{add, add_form, line_form, modify, modify_form, save_line};
 use views::RosterPage;
 
 mod actions;

@@ -8,9 +8,7 @@ use crate::db::outbox::MessageState;
 use crate::db::roster::{RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{Profile, RegistrationState};
-use crate::user_management::{
-    Actions, Target, allowed_actions, allowed_line_actions, can_manage,
-};
+use crate::user_management::{Actions, Target, allowed_actions, allowed_line_actions, can_manage};
 use crate::web::kit::{Page, PageLinks};
 use crate::web::pages::Layout;
 
@@ -166,4 +164,3 @@ pub fn roster_page(
         flash,
     }
 }
-
