@@ -508,27 +508,6 @@ impl TestApp {
         browser
     }
 
-    /// A second company (VAT_B, contract "CTR-B", lines `LINES_B`) with its legal
-    /// representative (`LR_B_EMAIL`) activated; returns their logged-in browser.
-    pub async fn second_company(&self) -> Browser {
-        let body = contract_body("CTR-B", VAT_B, LR_B_EMAIL, Some(LR_B_MOBILE), &LINES_B);
-        assert_eq!(
-            self.post_contract(&body).await.status(),
-            StatusCode::CREATED
-        );
-        let mail = self.mail_to(LR_B_EMAIL).await;
-        let browser = Browser::new(&self.address);
-        let done = self
-            .activate(&browser, &mail, Some(LR_B_MOBILE), PASSWORD)
-            .await;
-        assert_eq!(
-            location(&done),
-            "/area-clienti",
-            "second legal representative activated"
-        );
-        browser
-    }
-
     /// "Aggiungi" as the legal representative at `lr` fills it in: `action` is `register`
     /// ("Aggiungi e Registra") or `save` ("Aggiungi Utente").
     pub async fn add_employee(

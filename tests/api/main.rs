@@ -15,6 +15,7 @@ mod permissions;
 mod probes;
 mod recovery;
 mod security;
+mod seeds;
 mod servizio_clienti;
 mod support;
 mod user_management;

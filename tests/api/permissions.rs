@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::helpers::{
-    Browser, GU, LINES_A, LINES_B, LR_EMAIL, TestApp, location, management_forms, rows, spawn_app,
-    texts,
+    Browser, GU, LINES_A, LINES_B, LR_B_EMAIL, LR_EMAIL, TestApp, location, management_forms, rows,
+    spawn_app, texts,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,11 +112,12 @@ impl Company {
     }
 }
 
-/// Employees of every profile (activated, logged in) and the action targets, added
+/// Employees of every profile (seeded active, logged in) and the action targets, added
 /// through Gestione Utenze by the company's legal representative `lr`.
 async fn build_company(
     app: &TestApp,
     lr: Browser,
+    lr_username: &str,
     tag: &str,
     mobiles: [&str; 3],
     free_line: &str,
@@ -133,7 +134,7 @@ async fn build_company(
         let email = format!("{code}.{tag}@example.it");
         people.push((
             profile,
-            app.employee_logged_in(&lr, &email, Some(mobile), code)
+            app.seeded_employee_logged_in(lr_username, &email, Some(mobile), code)
                 .await,
         ));
     }
@@ -270,11 +271,12 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
     let app = spawn_app().await;
     // The emails these steps queue are not what this test checks.
     app.leaves_messages_queued();
-    let lr_a = app.logged_in_legal_representative().await;
-    let lr_b = app.second_company().await;
+    let lr_a = app.seeded_legal_representative().await;
+    let lr_b = app.seeded_second_company().await;
     let a = build_company(
         &app,
         lr_a,
+        LR_EMAIL,
         "a",
         ["+393471000001", "+393471000002", "+393471000003"],
         LINES_A[1],
@@ -283,6 +285,7 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
     let b = build_company(
         &app,
         lr_b,
+        LR_B_EMAIL,
         "b",
         ["+393471000011", "+393471000012", "+393471000013"],
         LINES_B[1],
@@ -432,7 +435,7 @@ async fn state_of(app: &TestApp, id: Uuid) -> String {
 #[tokio::test]
 async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchable() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let mut people = vec![(
         "rappresentante_legale",
         app.user_id(LR_EMAIL).await,
@@ -450,7 +453,7 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
     ] {
         let email = format!("{profile}@example.it");
         browsers.push(
-            app.employee_logged_in(&lr, &email, Some(mobile), profile)
+            app.seeded_employee_logged_in(LR_EMAIL, &email, Some(mobile), profile)
                 .await,
         );
         people.push((profile, app.user_id(&email).await, other_profile));

@@ -45,7 +45,7 @@ fn field_error(html: &str, field: &str) -> String {
 async fn adding_and_registering_an_employee_emails_the_username_and_they_activate_with_the_sms_code()
  {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let (status, form) = lr.get_html(&format!("{GU}/aggiungi")).await;
     assert_eq!(status, StatusCode::OK);
     for field in ["mobile", "email", "username", "profile"] {
@@ -122,7 +122,7 @@ async fn adding_and_registering_an_employee_emails_the_username_and_they_activat
 #[tokio::test]
 async fn saving_an_employee_sends_nothing_until_registra_then_the_code_comes_by_email() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
 
     let saved = app
         .add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "save")
@@ -164,8 +164,8 @@ async fn saving_an_employee_sends_nothing_until_registra_then_the_code_comes_by_
     );
     assert_eq!(
         app.sms.sent().await.len(),
-        1,
-        "only the legal representative's code went by SMS"
+        0,
+        "no code went by SMS (the legal representative is seeded)"
     );
     assert_eq!(app.user_state(LUCA).await, "attivo");
 }
@@ -173,7 +173,7 @@ async fn saving_an_employee_sends_nothing_until_registra_then_the_code_comes_by_
 #[tokio::test]
 async fn adding_with_the_number_of_a_company_line_ties_the_employee_to_that_line() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let line = app.line_id(LINES_A[0]).await;
     assert_eq!(
         row_of_line(&list(&lr).await, line).stato,
@@ -231,7 +231,7 @@ async fn a_username_already_in_use_in_any_case_anywhere_in_the_portal_is_refused
     let app = spawn_app().await;
     // The emails these steps queue are not what this test checks.
     app.leaves_messages_queued();
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let other_company = contract_body("CTR-B", VAT_B, "luca.verdi@example.it", None, &[]);
     assert_eq!(
         app.post_contract(&other_company).await.status(),
@@ -292,7 +292,7 @@ async fn a_username_already_in_use_in_any_case_anywhere_in_the_portal_is_refused
 #[tokio::test]
 async fn an_invalid_mobile_email_or_missing_username_is_refused_keeping_what_was_typed() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let before = app.state_snapshot().await;
     let cases = [
         ("mobile", "12345", LUCA, "luca.bianchi"),
@@ -347,7 +347,7 @@ async fn an_invalid_mobile_email_or_missing_username_is_refused_keeping_what_was
 #[tokio::test]
 async fn a_line_to_register_is_prefilled_from_its_referent_then_saved_registered_and_activated() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     const NUMBER: &str = "+393401112299";
     let mut body = contract_body("CTR-2", VAT_A, LR_EMAIL, None, &[]);
     body["mobile_lines"] = json!([{
@@ -419,7 +419,7 @@ async fn a_line_to_register_is_prefilled_from_its_referent_then_saved_registered
 #[tokio::test]
 async fn registra_on_several_selected_users_emails_each_of_them_in_one_go() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let people = [
         "anna@example.it",
         "bruno@example.it",
@@ -463,7 +463,7 @@ async fn registra_on_several_selected_users_emails_each_of_them_in_one_go() {
 #[tokio::test]
 async fn resending_the_username_email_makes_the_older_link_dead() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     app.add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "register")
         .await;
     let old = app.username_email(LUCA).await;
@@ -506,7 +506,7 @@ async fn resending_the_username_email_makes_the_older_link_dead() {
 #[tokio::test]
 async fn modifica_changes_email_mobile_and_profile_and_the_audit_keeps_before_and_after() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     app.add_employee(
         &lr,
         Some(LUCA_MOBILE),
@@ -629,9 +629,9 @@ async fn modifica_changes_email_mobile_and_profile_and_the_audit_keeps_before_an
 #[tokio::test]
 async fn disabling_ends_the_employee_session_at_once_and_reenabling_lets_them_back_in() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let employee = app
-        .employee_logged_in(&lr, LUCA, Some(LUCA_MOBILE), "utilizzatore")
+        .seeded_employee_logged_in(LR_EMAIL, LUCA, Some(LUCA_MOBILE), "utilizzatore")
         .await;
     assert_eq!(employee.get("/area-clienti").await.status(), StatusCode::OK);
     let id = app.user_id(LUCA).await;
@@ -772,8 +772,8 @@ async fn the_registro_lists_the_company_events_newest_first() {
     let app = spawn_app().await;
     // The emails these steps queue are not what this test checks.
     app.leaves_messages_queued();
-    let lr = app.logged_in_legal_representative().await;
-    let other = app.second_company().await;
+    let lr = app.seeded_legal_representative().await;
+    let other = app.seeded_second_company().await;
     app.add_employee(
         &other,
         None,
@@ -871,7 +871,7 @@ async fn every_action_writes_an_audit_event_with_who_whom_and_from_where() {
     let app = spawn_app().await;
     // The emails these steps queue are not what this test checks.
     app.leaves_messages_queued();
-    let lr = app.logged_in_legal_representative().await;
+    let lr = app.seeded_legal_representative().await;
     let add = |email: &'static str, action: &'static str| {
         [
             ("mobile", ""),
@@ -1033,8 +1033,8 @@ async fn assert_counts_match_a_recount(app: &TestApp, after: &str) {
 #[tokio::test]
 async fn the_counts_kept_by_the_database_equal_a_recount_after_every_kind_of_change() {
     let app = spawn_app().await;
-    let lr = app.logged_in_legal_representative().await;
-    app.second_company().await;
+    let lr = app.seeded_legal_representative().await;
+    app.seeded_second_company().await;
     assert_counts_match_a_recount(&app, "two contracts and two activations").await;
 
     app.add_employee(&lr, None, LUCA, "luca.bianchi", "utilizzatore", "save")

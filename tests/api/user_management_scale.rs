@@ -2,7 +2,6 @@
 //! counts per state, search and filter, and nothing of another company ever shown.
 
 use std::collections::HashSet;
-use std::time::Instant;
 
 use crate::helpers::{
     Browser, GU, LR_EMAIL, PASSWORD, Row, TestApp, VAT_A, VAT_B, contract_body, data_count,
@@ -76,7 +75,6 @@ async fn id(app: &TestApp, username: &str) -> String {
 
 #[tokio::test]
 async fn twenty_thousand_lines_are_paginated_counted_searched_and_filtered_within_the_company() {
-    let started = Instant::now();
     let app = spawn_app().await;
     // The emails these steps queue are not what this test checks.
     app.leaves_messages_queued();
@@ -151,7 +149,6 @@ async fn twenty_thousand_lines_are_paginated_counted_searched_and_filtered_withi
         .await;
     assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
     let mut seen = Vec::new();
-    let setup = started.elapsed();
 
     // Pages of 50: lines by number, then the users with no number by username.
     let first = page(&lr, "", &mut seen).await;
@@ -344,10 +341,4 @@ async fn twenty_thousand_lines_are_paginated_counted_searched_and_filtered_withi
             "another company's data: {row:?}"
         );
     }
-    let browsing = started.elapsed() - setup;
-    eprintln!(
-        "20,000 lines: setup {setup:?}, {} pages browsed in {browsing:?}",
-        24
-    );
-    assert!(browsing.as_secs() < 20, "list pages too slow: {browsing:?}");
 }
