@@ -138,7 +138,8 @@ impl ContractPayload {
         let company_name = errors
             .required("company.name", &company.name)
             .and_then(|n| {
-                let ok = n.chars().count() <= 200 && !n.chars().any(char::is_control);
+                let ok = n.chars().count() <= 200
+                    && crate::domain::text::is_clean(n, crate::domain::text::Lines::Single);
                 if !ok {
                     errors.push(
                         "company.name",

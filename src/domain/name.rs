@@ -34,6 +34,9 @@ impl PersonName {
 
     /// Like [`PersonName::parse`], but an empty (or blank) input is `Ok(None)`.
     pub fn parse_optional(raw: &str) -> Result<Option<Self>, DomainError> {
+        if raw.chars().any(is_forbidden) {
+            return Err(DomainError::InvalidCharacters);
+        }
         if raw.trim().is_empty() {
             Ok(None)
         } else {
@@ -47,10 +50,11 @@ impl PersonName {
     }
 }
 
-/// The edge rule for text, except that whitespace controls (tab, newline) are collapsed
-/// into spaces instead of refused.
+/// The edge rule for single-line text, except that tabs are collapsed into spaces instead
+/// of refused; a name never spans lines, so a line break is refused.
 fn is_forbidden(c: char) -> bool {
-    super::text::is_refused(c, super::text::Lines::Multi) && !c.is_whitespace()
+    let line_break = matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    line_break || (super::text::is_refused(c, super::text::Lines::Multi) && !c.is_whitespace())
 }
 
 impl fmt::Display for PersonName {
@@ -71,7 +75,7 @@ mod tests {
 
     #[test]
     fn trims_and_collapses_whitespace() {
-        let name = PersonName::parse("  Maria \t  De   Rossi\n").unwrap();
+        let name = PersonName::parse("  Maria \t  De   Rossi ").unwrap();
         assert_eq!(name.as_str(), "Maria De Rossi");
         assert_eq!(name.to_string(), "Maria De Rossi");
         assert_eq!(
@@ -85,6 +89,10 @@ mod tests {
     fn empty_is_required() {
         assert_eq!(PersonName::parse(""), Err(DomainError::Required));
         assert_eq!(PersonName::parse(" \t "), Err(DomainError::Required));
+        assert_eq!(
+            PersonName::parse("Maria\r\nRossi"),
+            Err(DomainError::InvalidCharacters)
+        );
     }
 
     #[test]

@@ -20,6 +20,17 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     /// Parses a number as typed: empty → `Required`, over 32 characters → `TooLong`,
     /// not a valid number → `InvalidPhone`, valid but not a mobile → `NotMobile`.
+    /// Like [`PhoneNumber::parse`], but an empty (or blank) input is `Ok(None)`; a lone
+    /// control character is refused, not taken for an empty field.
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, DomainError> {
+        super::text::checked(raw, super::text::Lines::Single)?;
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(raw).map(Some)
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {

@@ -2,6 +2,8 @@
 //! API bodies): no control characters and no invisible bidirectional controls. PostgreSQL
 //! refuses NUL in `text` and `\u0000` in `jsonb`, and the others disguise text on screen or
 //! in logs, so such text is refused at the edge, before it reaches SQL, the audit or the logs.
+//! Form and query decoding replaces bytes that are not UTF-8 with U+FFFD, which no person
+//! types: refusing it here is how invalid UTF-8 is refused field by field.
 
 use super::DomainError;
 
@@ -21,6 +23,7 @@ pub fn is_refused(c: char, lines: Lines) -> bool {
     };
     (c.is_control() && !allowed_whitespace)
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || c == char::REPLACEMENT_CHARACTER
 }
 
 /// Whether `raw` contains nothing refused.

@@ -34,10 +34,7 @@ pub struct UserDetails {
 }
 
 fn optional_mobile(errors: &mut FieldErrors, raw: &str) -> Option<Option<PhoneNumber>> {
-    if raw.trim().is_empty() {
-        return Some(None);
-    }
-    errors.check("mobile", PhoneNumber::parse(raw)).map(Some)
+    errors.check("mobile", PhoneNumber::parse_optional(raw))
 }
 
 fn optional_name(errors: &mut FieldErrors, field: &'static str, raw: &str) -> Option<String> {

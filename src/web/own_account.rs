@@ -62,13 +62,7 @@ async fn change_contacts(
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::default();
     let email = errors.check("email", EmailAddress::parse(&form.email));
-    let mobile = if form.mobile.trim().is_empty() {
-        Some(None)
-    } else {
-        errors
-            .check("mobile", PhoneNumber::parse(&form.mobile))
-            .map(Some)
-    };
+    let mobile = errors.check("mobile", PhoneNumber::parse_optional(&form.mobile));
     if let (Some(email), Some(mobile)) = (&email, &mobile) {
         let actor = Actor::user(user.id, &user.username, client);
         match self_service::change_contacts(

@@ -6,6 +6,7 @@ mod database;
 mod delivery;
 mod demo;
 mod helpers;
+mod hostile_input;
 mod import;
 mod login;
 mod login_guard;
