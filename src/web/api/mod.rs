@@ -1,0 +1,86 @@
+//! Internal API for sales channels: `POST /api/v1/contratti` (bearer token).
+//! Answers are JSON; invalid input names its field (errors in [`ApiError`]).
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use secrecy::ExposeSecret;
+use subtle::ConstantTimeEq;
+
+mod error;
+
+pub use error::ApiError;
+
+use super::AppState;
+use crate::contracts::{self, payload};
+
+/// Large enough for a contract with the biggest customer's 20,000 lines.
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/contratti", post(create_contract))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        // ASVS 14.4.2: a browser never renders an API answer inline.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"api.json\""),
+        ))
+}
+
+/// Whether the request carries the configured bearer token.
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = &state.config.internal_api_token else {
+        return Err(ApiError::Disabled);
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if bool::from(sent.as_bytes().ct_eq(expected.expose_secret().as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        })
+}
+
+#[tracing::instrument(skip_all)]
+async fn create_contract(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    let body = body.map_err(|rejection| ApiError::UnreadableBody {
+        status: rejection.status(),
+        max_mib: MAX_BODY / (1024 * 1024),
+    })?;
+    if !is_json(&headers) {
+        return Err(ApiError::NotJson);
+    }
+    let payload = payload::parse_json(&body).map_err(|e| ApiError::Invalid(vec![e]))?;
+    let outcome = contracts::ingest(&state.pool, &state.config, &payload).await?;
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(outcome)).into_response())
+}
