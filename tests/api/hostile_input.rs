@@ -241,7 +241,7 @@ async fn the_api_answers_422_naming_the_field_for_nul_and_lone_surrogates_in_jso
         "\\u001b[31m",
     ] {
         let raw = format!(
-            r#"{{"contract_id":"CTR-H","channel":"negozio","company":{{"name":"Rossi{hostile}","vat_number":"IT01234567897"}},"legal_representative":{{"first_name":"Maria","last_name":"Rossi","email":"maria@example.it"}},"mobile_lines":[{{"number":"+393401112233"}}]}}"#
+            r#"{{"contract_id":"CTR-H","channel":"negozio{hostile}","company":{{"name":"Rossi{hostile}","vat_number":"IT01234567897"}},"legal_representative":{{"first_name":"Maria","last_name":"Rossi","email":"maria@example.it"}},"mobile_lines":[{{"number":"+393401112233"}}]}}"#
         );
         let response = app
             .browser

@@ -1,9 +1,13 @@
 //! The body of `POST /api/v1/contratti` (and of each line of `import`), and its
 //! validation into domain types. Every problem is reported with the path of its field.
+//! The lines (`mobile_lines`) are checked in [`lines`].
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::text::{self, Lines};
 use crate::domain::{DomainError, EmailAddress, PersonName, PhoneNumber, Profile, VatNumber};
+
+mod lines;
 
 /// Most lines one contract may carry (the largest customer has about 20,000).
 pub const MAX_LINES_PER_CONTRACT: usize = 50_000;
@@ -114,66 +118,25 @@ impl Errors {
 }
 
 impl ContractPayload {
-    /// Validates every field, reporting all problems at once.
+    /// Validates every field, reporting all problems at once (in the order of the fields).
     pub fn validate(&self) -> Result<Contract, Vec<FieldError>> {
         let mut errors = Errors::default();
-        let contract_id = errors.required("contract_id", &self.contract_id).and_then(|id| {
-            let ok = id.len() <= 64
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
-            if !ok {
-                errors.push("contract_id", "Identificativo non valido: al massimo 64 caratteri tra lettere, cifre e - _ . /");
-            }
-            ok.then(|| id.to_owned())
-        });
-        let channel = self.channel.as_deref().unwrap_or("").trim().to_owned();
-        if channel.chars().count() > 64 {
-            errors.push("channel", DomainError::TooLong { max: 64 }.to_string());
-        }
-        let company = self.company.as_ref();
-        if company.is_none() {
-            errors.push("company", DomainError::Required.to_string());
-        }
-        let empty = CompanyPayload::default();
-        let company = company.unwrap_or(&empty);
-        let company_name = errors
-            .required("company.name", &company.name)
-            .and_then(|n| {
-                let ok = n.chars().count() <= 200
-                    && crate::domain::text::is_clean(n, crate::domain::text::Lines::Single);
-                if !ok {
-                    errors.push(
-                        "company.name",
-                        DomainError::TooLong { max: 200 }.to_string(),
-                    );
-                }
-                ok.then(|| n.to_owned())
-            });
-        let vat = errors.required("company.vat_number", &company.vat_number);
-        let vat_number = vat.and_then(|v| errors.check("company.vat_number", VatNumber::parse(v)));
-        let tax_code = company
-            .tax_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        if tax_code.is_some_and(|t| t.len() > 16 || !t.bytes().all(|b| b.is_ascii_alphanumeric())) {
-            errors.push(
-                "company.tax_code",
-                "Codice fiscale non valido: da 11 a 16 lettere e cifre",
-            );
-        }
+        let contract_id = contract_id(&mut errors, &self.contract_id);
+        let channel = channel(&mut errors, &self.channel);
+        let company = company(&mut errors, self.company.as_ref());
         let person = person(
             &mut errors,
             "legal_representative",
             self.legal_representative.as_ref(),
         );
-        let lines = lines(
+        let lines = lines::lines(
             &mut errors,
             self.mobile_lines.as_deref().unwrap_or_default(),
         );
         match (
             contract_id,
-            company_name,
-            vat_number,
+            company.name,
+            company.vat_number,
             person,
             errors.0.is_empty(),
         ) {
@@ -188,12 +151,87 @@ impl ContractPayload {
                 channel,
                 company_name,
                 vat_number,
-                tax_code: tax_code.map(str::to_uppercase),
+                tax_code: company.tax_code.map(str::to_uppercase),
                 legal_representative,
                 lines,
             }),
             _ => Err(errors.0),
         }
+    }
+}
+
+fn contract_id(errors: &mut Errors, value: &Option<String>) -> Option<String> {
+    errors.required("contract_id", value).and_then(|id| {
+        let ok = id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
+        if !ok {
+            errors.push(
+                "contract_id",
+                "Identificativo non valido: al massimo 64 caratteri tra lettere, cifre e - _ . /",
+            );
+        }
+        ok.then(|| id.to_owned())
+    })
+}
+
+fn channel(errors: &mut Errors, value: &Option<String>) -> String {
+    let channel = value.as_deref().unwrap_or("").trim().to_owned();
+    if channel.chars().count() > 64 {
+        errors.push("channel", DomainError::TooLong { max: 64 }.to_string());
+    } else if !text::is_clean(&channel, Lines::Single) {
+        errors.push("channel", DomainError::InvalidCharacters.to_string());
+    }
+    channel
+}
+
+/// The valid parts of `company` (`None` where a field was invalid).
+struct CompanyParts<'a> {
+    name: Option<String>,
+    vat_number: Option<VatNumber>,
+    tax_code: Option<&'a str>,
+}
+
+fn company<'a>(errors: &mut Errors, payload: Option<&'a CompanyPayload>) -> CompanyParts<'a> {
+    static EMPTY: CompanyPayload = CompanyPayload {
+        name: None,
+        vat_number: None,
+        tax_code: None,
+    };
+    if payload.is_none() {
+        errors.push("company", DomainError::Required.to_string());
+    }
+    let company = payload.unwrap_or(&EMPTY);
+    let name = errors
+        .required("company.name", &company.name)
+        .and_then(|n| {
+            let ok = n.chars().count() <= 200 && text::is_clean(n, Lines::Single);
+            if !ok {
+                errors.push(
+                    "company.name",
+                    DomainError::TooLong { max: 200 }.to_string(),
+                );
+            }
+            ok.then(|| n.to_owned())
+        });
+    let vat = errors.required("company.vat_number", &company.vat_number);
+    let vat_number = vat.and_then(|v| errors.check("company.vat_number", VatNumber::parse(v)));
+    let tax_code = company
+        .tax_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if tax_code.is_some_and(|t| t.len() > 16 || !t.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        errors.push(
+            "company.tax_code",
+            "Codice fiscale non valido: da 11 a 16 lettere e cifre",
+        );
+    }
+    CompanyParts {
+        name,
+        vat_number,
+        tax_code,
     }
 }
 
@@ -227,65 +265,6 @@ fn email(errors: &mut Errors, field: &str, value: &Option<String>) -> Option<Ema
     errors.check(field, EmailAddress::parse(raw))
 }
 
-fn lines(errors: &mut Errors, payload: &[LinePayload]) -> Vec<Line> {
-    if payload.len() > MAX_LINES_PER_CONTRACT {
-        errors.push(
-            "mobile_lines",
-            format!("Al massimo {MAX_LINES_PER_CONTRACT} linee per contratto"),
-        );
-        return Vec::new();
-    }
-    let mut seen = std::collections::HashSet::new();
-    let mut lines = Vec::with_capacity(payload.len());
-    for (i, line) in payload.iter().enumerate() {
-        let path = format!("mobile_lines[{i}]");
-        let number = errors
-            .required(&format!("{path}.number"), &line.number)
-            .and_then(|n| errors.check(format!("{path}.number"), PhoneNumber::parse(n)));
-        let referent = line
-            .referent
-            .as_ref()
-            .and_then(|r| referent(errors, &format!("{path}.referent"), r));
-        if let Some(number) = number {
-            if !seen.insert(number.as_str().to_owned()) {
-                errors.push(
-                    format!("{path}.number"),
-                    "Numero ripetuto nello stesso contratto",
-                );
-            }
-            lines.push(Line { number, referent });
-        }
-    }
-    lines
-}
-
-fn referent(errors: &mut Errors, path: &str, r: &PersonPayload) -> Option<Referent> {
-    let first_name = name(errors, &format!("{path}.first_name"), &r.first_name);
-    let last_name = name(errors, &format!("{path}.last_name"), &r.last_name);
-    let email = email(errors, &format!("{path}.email"), &r.email);
-    let profile = match r
-        .profile
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        Some(p) => Some(errors.check(format!("{path}.profile"), Profile::parse_assignable(p))?),
-        None => None,
-    };
-    if r.mobile.is_some() {
-        errors.push(
-            format!("{path}.mobile"),
-            "Il numero del referente è quello della linea",
-        );
-    }
-    Some(Referent {
-        first_name: first_name?,
-        last_name: last_name?,
-        email: email?,
-        profile,
-    })
-}
-
 /// Parses a JSON body, naming the field of a type error (e.g. `mobile_lines[0].number`).
 pub fn parse_json(bytes: &[u8]) -> Result<ContractPayload, FieldError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -306,19 +285,4 @@ pub fn parse_json(bytes: &[u8]) -> Result<ContractPayload, FieldError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_errors_always_name_a_field() {
-        // Found by fuzzing: an empty unknown key used to give an empty `field`.
-        let e = parse_json(br#"{"":"Bianchi S.n.c."}"#).unwrap_err();
-        assert_eq!(e.field, "body");
-        assert!(e.message.contains("unknown field"), "{}", e.message);
-        let nested = parse_json(br#"{"company":{"":1}}"#).unwrap_err();
-        assert!(nested.field.starts_with("company"), "{}", nested.field);
-        assert!(!parse_json(b"{").unwrap_err().field.is_empty());
-        let typed = parse_json(br#"{"mobile_lines":[{"number":3}]}"#).unwrap_err();
-        assert_eq!(typed.field, "mobile_lines[0].number");
-    }
-}
+mod tests;
