@@ -2,6 +2,7 @@
 //! core of activation (and, later, recovery). Each use case opens one transaction,
 //! changes rows, writes audit events and outbox messages together.
 
+pub mod code;
 pub mod link;
 pub mod recovery;
 pub mod request;
@@ -9,7 +10,8 @@ pub mod secret;
 pub mod self_service;
 pub mod username_email;
 
-pub use link::{CodeError, DeadLink, LinkError, LinkView, SendCodeError, Step};
+pub use code::{CodeError, SendCodeError};
+pub use link::{DeadLink, LinkError, LinkView, Step};
 pub use username_email::send_username_email;
 
 use time::Duration;

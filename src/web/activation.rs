@@ -138,7 +138,7 @@ async fn send_code(
     _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let actor = Actor::visitor(client);
-    let refusal = match credentials::link::send_code(
+    let refusal = match credentials::code::send_code(
         &state.pool,
         state.clock.now(),
         &token,
@@ -183,7 +183,7 @@ async fn check_code(
     let message = if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
         "Il codice di verifica è formato da 6 cifre.".to_owned()
     } else {
-        match credentials::link::verify_code(
+        match credentials::code::verify_code(
             &state.pool,
             state.clock.now(),
             &token,

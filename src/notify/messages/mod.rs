@@ -2,10 +2,17 @@
 //! `templates/email/<name>.{txt,html}`. The `.html` parts are auto-escaped by askama; the
 //! `.txt` parts are not, so a name or username reads exactly as the person typed it.
 
+mod notices;
+
+pub use notices::{
+    contacts_changed_email, password_changed_email, recovery_email, reminder_email,
+    support_notice_email,
+};
+
 use askama::Template;
 
 use crate::clock::in_words;
-use crate::credentials::{ACTIVATION_LINK_LIFETIME, CODE_LIFETIME, RECOVERY_LINK_LIFETIME};
+use crate::credentials::{ACTIVATION_LINK_LIFETIME, CODE_LIFETIME};
 
 /// An e-mail ready for the outbox: subject, plain-text part and HTML part.
 #[derive(Debug, Clone)]
@@ -98,130 +105,6 @@ pub fn code_sms(code: &str) -> String {
         in_words(CODE_LIFETIME)
     )
 }
-
-#[derive(Template)]
-#[template(path = "email/notice.txt")]
-struct NoticeText<'a> {
-    name: &'a str,
-    paragraphs: &'a [String],
-    link: Option<&'a str>,
-}
-
-#[derive(Template)]
-#[template(path = "email/notice.html")]
-struct NoticeHtml<'a> {
-    name: &'a str,
-    title: &'a str,
-    paragraphs: &'a [String],
-    link: Option<&'a str>,
-    link_label: &'a str,
-}
-
-/// A plain notice: a few paragraphs and at most one link.
-fn notice(
-    first_name: &str,
-    subject: &str,
-    paragraphs: &[String],
-    link: Option<(&str, &str)>,
-) -> RenderedEmail {
-    let name = greeting_name(first_name);
-    RenderedEmail {
-        subject: subject.to_owned(),
-        text: render(&NoticeText {
-            name,
-            paragraphs,
-            link: link.map(|(_, url)| url),
-        }),
-        html: render(&NoticeHtml {
-            name,
-            title: subject,
-            paragraphs,
-            link: link.map(|(_, url)| url),
-            link_label: link.map_or("", |(label, _)| label),
-        }),
-    }
-}
-
-/// Recupera Password: the short-lived link `{PUBLIC_BASE_URL}/recupera-password/{token}`.
-pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
-    let paragraphs = [
-        format!("abbiamo ricevuto una richiesta di recupero della password per la username {username}."),
-        format!("Apri il link qui sotto, chiedi il codice di verifica (ti arriva via SMS o, se non abbiamo il tuo cellulare, via e-mail) e scegli la nuova password. Il link è valido {} e si può usare una sola volta.", in_words(RECOVERY_LINK_LIFETIME)),
-        "Se non hai chiesto tu il recupero, ignora questo messaggio: la tua password resta la stessa.".to_owned(),
-    ];
-    notice(
-        first_name,
-        "Area Clienti: recupera la password",
-        &paragraphs,
-        Some(("Scegli una nuova password", link)),
-    )
-}
-
-/// For an active user who asked for the credentials again: the username and a recovery link.
-pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
-    let paragraphs = [
-        format!(
-            "hai chiesto di ricevere di nuovo le credenziali dell'Area Clienti. La tua username è: {username}"
-        ),
-        format!(
-            "Il tuo accesso è già attivo: accedi con la username e la tua password. Se non ricordi la password, apri il link qui sotto entro {} per sceglierne una nuova.",
-            in_words(RECOVERY_LINK_LIFETIME)
-        ),
-        "Se non hai chiesto tu questo messaggio, ignoralo.".to_owned(),
-    ];
-    notice(
-        first_name,
-        "Area Clienti: la tua username",
-        &paragraphs,
-        Some(("Scegli una nuova password", link)),
-    )
-}
-
-/// After a password change: tells the owner, in case it was not them.
-pub fn password_changed_email(first_name: &str, username: &str) -> RenderedEmail {
-    let paragraphs = [
-        format!("la password della username {username} è stata cambiata e tutte le sessioni aperte sono state chiuse."),
-        "Se sei stato tu, non devi fare altro. Se non sei stato tu, usa subito Recupera Password e chiama il Servizio Clienti 191.".to_owned(),
-    ];
-    notice(
-        first_name,
-        "Area Clienti: password cambiata",
-        &paragraphs,
-        None,
-    )
-}
-
-/// After the owner changed their email or mobile: sent to the address on file before.
-pub fn contacts_changed_email(first_name: &str, username: &str) -> RenderedEmail {
-    let paragraphs = [
-        format!("i dati di contatto (e-mail o cellulare) della username {username} sono stati modificati."),
-        "Se sei stato tu, non devi fare altro. Se non sei stato tu, usa subito Recupera Password e chiama il Servizio Clienti 191.".to_owned(),
-    ];
-    notice(
-        first_name,
-        "Area Clienti: dati di contatto modificati",
-        &paragraphs,
-        None,
-    )
-}
-
-/// When support staff acted on the account (e.g. resent the username email).
-pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
-    let paragraphs = [
-        format!(
-            "su richiesta al Servizio Clienti 191 ti abbiamo inviato di nuovo la e-mail con la username {username}."
-        ),
-        "Se non hai chiamato tu il Servizio Clienti, ignora la e-mail e avvisaci chiamando il 191."
-            .to_owned(),
-    ];
-    notice(
-        first_name,
-        "Area Clienti: intervento del Servizio Clienti",
-        &paragraphs,
-        None,
-    )
-}
-
 /// "Gentile Maria," — or "Gentile cliente," when the first name is unknown.
 fn greeting_name(first_name: &str) -> &str {
     match first_name.trim() {
