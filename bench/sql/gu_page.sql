@@ -30,7 +30,7 @@ WITH keys AS (
         OFFSET 0
     ) u ON u.company_id = :company
 )
-SELECT r.*, (SELECT o.state::text FROM outbox o
+SELECT r.*, (SELECT o.state FROM outbox o
              WHERE o.user_id = r.user_id AND o.template = 'username'
              ORDER BY o.created_at DESC LIMIT 1) AS delivery
 FROM r ORDER BY number NULLS LAST, (line_id IS NULL), lower(username), line_id;
