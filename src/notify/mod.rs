@@ -1,9 +1,9 @@
 //! Notifications: how messages leave the portal.
 //!
 //! Owns the transport traits ([`Mailer`], [`SmsSender`]) and their implementations (SMTP in
-//! [`smtp`], an HTTP SMS gateway in [`http_sms`], the database-backed [`dev_mailbox`]), the
-//! outbox [`worker`] that delivers queued messages with retries, and the wording of the
-//! messages themselves ([`messages`]).
+//! [`smtp`], its errors explained in `smtp_errors`, an HTTP SMS gateway in [`http_sms`],
+//! the database-backed [`dev_mailbox`]), the outbox [`worker`] that delivers queued
+//! messages with retries, and the wording of the messages themselves ([`messages`]).
 //!
 //! Use cases never call a transport: they render a message with [`messages`] and write it
 //! with [`crate::db::outbox::enqueue`] in the transaction of the change that causes it. Only
@@ -16,6 +16,7 @@ pub mod http_sms;
 mod jobs;
 pub mod messages;
 pub mod smtp;
+mod smtp_errors;
 mod wakeup;
 pub mod worker;
 

@@ -1,26 +1,21 @@
 //! E-mail over SMTP (`SMTP_URL`), with lettre's pooled async transport.
 //!
-//! Errors are translated into words an operator can act on, and classified: a 5xx reply is
-//! permanent, anything else (4xx, connection refused, timeout, TLS) is retried. Logs name
-//! only the recipient's domain, never the address nor the body.
+//! Owns the transport, the building of messages and the SMTP URL; its errors are explained
+//! and classified in `smtp_errors`. Logs name only the recipient's domain, never the
+//! address nor the body.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{DeliveryError, Mailer, OutgoingEmail, email_domain, error_chain, redact};
+use super::{DeliveryError, Mailer, OutgoingEmail, email_domain, smtp_errors};
 
 /// Longest wait for any single exchange with the server.
-const TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Reply codes about authentication: a wrong password in `SMTP_URL` must not fail every
-/// message for good, so these are retried (and shout in the logs) until someone fixes it.
-const AUTH_CODES: [u16; 4] = [530, 534, 535, 538];
+pub(super) const TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Sends e-mail through the server in `SMTP_URL`.
 pub struct SmtpMailer {
@@ -80,42 +75,6 @@ impl SmtpMailer {
         };
         built.map_err(|e| DeliveryError::Permanent(format!("the e-mail could not be built: {e}")))
     }
-
-    fn classify(&self, error: &smtp::Error, to: &str) -> DeliveryError {
-        let server = &self.server;
-        let detail = redact(
-            &error_chain(error),
-            to,
-            &format!("•••@{}", email_domain(to)),
-        );
-        let code = error.status().map(u16::from);
-        if code.is_some_and(|c| AUTH_CODES.contains(&c)) {
-            return DeliveryError::Transient(format!(
-                "SMTP server {server} refused the login: check the user and password in SMTP_URL ({detail})"
-            ));
-        }
-        if error.is_permanent() {
-            return DeliveryError::Permanent(format!(
-                "SMTP server {server} rejected the message: {detail}"
-            ));
-        }
-        DeliveryError::Transient(if error.is_timeout() {
-            format!(
-                "SMTP server {server} did not answer within {} s",
-                TIMEOUT.as_secs()
-            )
-        } else if is_connection_refused(error) {
-            format!("SMTP server {server} refused the connection")
-        } else if error.is_tls() {
-            format!(
-                "TLS with SMTP server {server} failed (check the scheme and tls= in SMTP_URL): {detail}"
-            )
-        } else if error.is_transient() {
-            format!("SMTP server {server} asked to try again later: {detail}")
-        } else {
-            format!("could not talk to SMTP server {server}: {detail}")
-        })
-    }
 }
 
 #[async_trait::async_trait]
@@ -128,7 +87,7 @@ impl Mailer for SmtpMailer {
                 tracing::info!(to_domain, server = %self.server, "e-mail accepted by the SMTP server");
                 Ok(())
             }
-            Err(error) => Err(self.classify(&error, &email.to)),
+            Err(error) => Err(smtp_errors::classify(&error, &self.server, &email.to)),
         }
     }
 
@@ -149,19 +108,6 @@ fn server_of(url: &str) -> anyhow::Result<String> {
         other => anyhow::bail!("unknown scheme {other:?}"),
     };
     Ok(format!("{host}:{}", parsed.port().unwrap_or(default_port)))
-}
-
-fn is_connection_refused(error: &smtp::Error) -> bool {
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return true;
-            }
-        }
-        source = cause.source();
-    }
-    false
 }
 
 #[cfg(test)]
