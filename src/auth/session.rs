@@ -84,7 +84,7 @@ mod tests {
             id: Uuid::nil(),
             company_id: Uuid::nil(),
             username: "u".into(),
-            email: "u@example.it".into(),
+            email: crate::domain::EmailAddress::parse("u@example.it").unwrap(),
             mobile: None,
             first_name: String::new(),
             last_name: String::new(),

@@ -148,7 +148,7 @@ async fn record_lines(
         .as_ref()
         .filter(|_| created)
     {
-        lines::assign_user(conn, company_id, mobile.as_str(), legal_rep.id).await?;
+        lines::assign_user(conn, company_id, mobile, legal_rep.id).await?;
     }
     contracts::set_lines_added(conn, &contract.contract_id, lines_added).await?;
     let actor = Actor::system();
@@ -192,8 +192,8 @@ async fn insert_legal_representative(
     let new_user = users::NewUser {
         company_id,
         username: person.email.as_str(),
-        email: person.email.as_str(),
-        mobile: person.mobile.as_ref().map(|m| m.as_str()),
+        email: &person.email,
+        mobile: person.mobile.as_ref(),
         first_name: person.first_name.as_str(),
         last_name: person.last_name.as_str(),
         profile: Profile::LegalRepresentative,
@@ -226,10 +226,10 @@ async fn insert_lines(
         .lines
         .iter()
         .map(|l| lines::NewLine {
-            number: l.number.as_str(),
+            number: &l.number,
             referent_first_name: l.referent.as_ref().map(|r| r.first_name.as_str()),
             referent_last_name: l.referent.as_ref().map(|r| r.last_name.as_str()),
-            referent_email: l.referent.as_ref().map(|r| r.email.as_str()),
+            referent_email: l.referent.as_ref().map(|r| &r.email),
             referent_profile: l.referent.as_ref().and_then(|r| r.profile),
         })
         .collect();
@@ -239,7 +239,7 @@ async fn insert_lines(
         let inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
         let skipped: Vec<&str> = new_lines
             .iter()
-            .map(|l| l.number)
+            .map(|l| l.number.as_str())
             .filter(|n| !inserted.contains(n))
             .collect();
         let taken = lines::owned_elsewhere(conn, company_id, &skipped).await?;

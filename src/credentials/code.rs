@@ -16,7 +16,7 @@ use crate::db::audit;
 use crate::db::credentials::{self as db, CodeRow, NewCode, Purpose};
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::users::User;
-use crate::domain::{AuditAction, MessageKind};
+use crate::domain::{AuditAction, MessageKind, PhoneNumber};
 use crate::notify::messages;
 
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +188,7 @@ async fn enqueue_code(
         body_text: "",
         body_html: None,
     };
-    match user.mobile.as_deref() {
+    match user.mobile.as_ref().map(PhoneNumber::as_str) {
         Some(mobile) => {
             let text = messages::code_sms(code);
             outbox::enqueue(
@@ -207,7 +207,7 @@ async fn enqueue_code(
                 subject: Some(&email.subject),
                 body_text: &email.text,
                 body_html: Some(&email.html),
-                ..base(Channel::Email, &user.email)
+                ..base(Channel::Email, user.email.as_str())
             };
             outbox::enqueue(conn, &message).await?;
             Ok("email")

@@ -83,7 +83,7 @@ pub async fn open(
         }
     };
     Ok(LinkView {
-        masked_mobile: masked_mobile(&user),
+        masked_mobile: user.mobile.as_ref().map(PhoneNumber::masked),
         user,
         step,
     })
@@ -178,9 +178,4 @@ fn password_step_open(token: &TokenRow, now: OffsetDateTime) -> bool {
     token
         .code_verified_at
         .is_some_and(|at| now - at < PASSWORD_STEP_LIFETIME)
-}
-
-fn masked_mobile(user: &User) -> Option<String> {
-    let mobile = user.mobile.as_deref()?;
-    PhoneNumber::parse(mobile).ok().map(|p| p.masked())
 }

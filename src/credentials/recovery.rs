@@ -131,7 +131,7 @@ async fn account_allowed(conn: &mut PgConnection, user: &User) -> sqlx::Result<b
     let address = account
         && rate_limits::try_acquire(
             conn,
-            &format!("credenziali:indirizzo:{}", user.email.to_lowercase()),
+            &format!("credenziali:indirizzo:{}", user.email),
             EMAIL_LIMIT,
         )
         .await?;
@@ -172,7 +172,7 @@ pub async fn queue(
         company_id: user.company_id,
         user_id: Some(user.id),
         channel: Channel::Email,
-        recipient: &user.email,
+        recipient: user.email.as_str(),
         template,
         subject: Some(&email.subject),
         body_text: &email.text,

@@ -70,14 +70,13 @@ pub async fn change_contacts(
     mobile: Option<&PhoneNumber>,
 ) -> Result<(), SelfServiceError> {
     reauthenticate(pool, hasher, user, actor, current_password).await?;
-    let mobile = mobile.map(PhoneNumber::as_str);
     let mut tx = pool.begin().await?;
-    users::update_contacts(&mut tx, user.id, email.as_str(), mobile).await?;
+    users::update_contacts(&mut tx, user.id, email, mobile).await?;
     let notice = messages::contacts_changed_email(&user.first_name, &user.username);
     queue(&mut tx, user, MessageKind::ContactsChanged, &notice).await?;
     let details = json!({
         "prima": { "email": user.email, "mobile": user.mobile },
-        "dopo": { "email": email.as_str(), "mobile": mobile },
+        "dopo": { "email": email, "mobile": mobile },
     });
     audit::append(
         &mut tx,

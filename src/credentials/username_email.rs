@@ -68,7 +68,7 @@ pub async fn send_username_email(
             company_id: user.company_id,
             user_id: Some(user.id),
             channel: Channel::Email,
-            recipient: &user.email,
+            recipient: user.email.as_str(),
             template: TEMPLATE,
             subject: Some(&email.subject),
             body_text: &email.text,

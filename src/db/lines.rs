@@ -3,14 +3,14 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::Profile;
+use crate::domain::{EmailAddress, PhoneNumber, Profile};
 
 /// A line as reported in a contract, with its optional referent.
 pub struct NewLine<'a> {
-    pub number: &'a str,
+    pub number: &'a PhoneNumber,
     pub referent_first_name: Option<&'a str>,
     pub referent_last_name: Option<&'a str>,
-    pub referent_email: Option<&'a str>,
+    pub referent_email: Option<&'a EmailAddress>,
     pub referent_profile: Option<Profile>,
 }
 
@@ -23,10 +23,13 @@ pub async fn insert_many(
     lines: &[NewLine<'_>],
 ) -> sqlx::Result<Vec<String>> {
     let ids: Vec<Uuid> = lines.iter().map(|_| Uuid::new_v4()).collect();
-    let numbers: Vec<&str> = lines.iter().map(|l| l.number).collect();
+    let numbers: Vec<&str> = lines.iter().map(|l| l.number.as_str()).collect();
     let first: Vec<Option<&str>> = lines.iter().map(|l| l.referent_first_name).collect();
     let last: Vec<Option<&str>> = lines.iter().map(|l| l.referent_last_name).collect();
-    let email: Vec<Option<&str>> = lines.iter().map(|l| l.referent_email).collect();
+    let email: Vec<Option<&str>> = lines
+        .iter()
+        .map(|l| l.referent_email.map(EmailAddress::as_str))
+        .collect();
     let profile: Vec<Option<Profile>> = lines.iter().map(|l| l.referent_profile).collect();
     sqlx::query_scalar(
         "INSERT INTO mobile_lines (id, company_id, contract_id, number, referent_first_name,
@@ -68,7 +71,7 @@ pub async fn owned_elsewhere(
 pub async fn assign_user(
     conn: &mut PgConnection,
     company_id: Uuid,
-    number: &str,
+    number: &PhoneNumber,
     user_id: Uuid,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE mobile_lines SET user_id = $3 WHERE company_id = $1 AND number = $2")
@@ -106,11 +109,11 @@ pub async fn number_of_user(
 pub struct Line {
     pub id: Uuid,
     pub company_id: Uuid,
-    pub number: String,
+    pub number: PhoneNumber,
     pub user_id: Option<Uuid>,
     pub referent_first_name: Option<String>,
     pub referent_last_name: Option<String>,
-    pub referent_email: Option<String>,
+    pub referent_email: Option<EmailAddress>,
     pub referent_profile: Option<Profile>,
 }
 

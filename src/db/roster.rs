@@ -6,7 +6,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::{Profile, RegistrationState};
+use crate::domain::{EmailAddress, PhoneNumber, Profile, RegistrationState};
 
 /// Rows per page.
 pub const PAGE_SIZE: i64 = 50;
@@ -14,11 +14,11 @@ pub const PAGE_SIZE: i64 = 50;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RosterRow {
     pub line_id: Option<Uuid>,
-    pub number: Option<String>,
+    pub number: Option<PhoneNumber>,
     pub user_id: Option<Uuid>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     pub username: Option<String>,
     pub profile: Option<Profile>,
     pub state: RegistrationState,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::db::outbox::{Channel, MessageState};
 use crate::domain::MessageKind;
 
-use crate::domain::{Profile, RegistrationState};
+use crate::domain::{EmailAddress, PhoneNumber, Profile, RegistrationState};
 
 /// Companies per result page.
 pub const SEARCH_PAGE: i64 = 20;
@@ -125,8 +125,8 @@ pub async fn contracts(
 pub struct UserRow {
     pub id: Uuid,
     pub username: String,
-    pub email: String,
-    pub mobile: Option<String>,
+    pub email: EmailAddress,
+    pub mobile: Option<PhoneNumber>,
     pub first_name: String,
     pub last_name: String,
     pub profile: Profile,
@@ -151,7 +151,7 @@ pub async fn users(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LineRow {
-    pub number: String,
+    pub number: PhoneNumber,
     pub username: Option<String>,
 }
 

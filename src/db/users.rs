@@ -4,7 +4,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::{Profile, RegistrationState};
+use crate::domain::{EmailAddress, PhoneNumber, Profile, RegistrationState};
 
 /// Name of the index that keeps usernames unique regardless of case.
 pub const USERNAME_UNIQUE: &str = "users_username_lower_key";
@@ -14,8 +14,8 @@ pub struct User {
     pub id: Uuid,
     pub company_id: Uuid,
     pub username: String,
-    pub email: String,
-    pub mobile: Option<String>,
+    pub email: EmailAddress,
+    pub mobile: Option<PhoneNumber>,
     pub first_name: String,
     pub last_name: String,
     pub profile: Profile,
@@ -39,8 +39,8 @@ const COLUMNS: &str = "id, company_id, username, email, mobile, first_name, last
 pub struct NewUser<'a> {
     pub company_id: Uuid,
     pub username: &'a str,
-    pub email: &'a str,
-    pub mobile: Option<&'a str>,
+    pub email: &'a EmailAddress,
+    pub mobile: Option<&'a PhoneNumber>,
     pub first_name: &'a str,
     pub last_name: &'a str,
     pub profile: Profile,
@@ -179,8 +179,8 @@ pub async fn lock_in_company(
 pub async fn update_details(
     conn: &mut PgConnection,
     id: Uuid,
-    email: &str,
-    mobile: Option<&str>,
+    email: &EmailAddress,
+    mobile: Option<&PhoneNumber>,
     profile: Profile,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -276,8 +276,8 @@ pub async fn find_by_email(
 pub async fn update_contacts(
     conn: &mut PgConnection,
     id: Uuid,
-    email: &str,
-    mobile: Option<&str>,
+    email: &EmailAddress,
+    mobile: Option<&PhoneNumber>,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET email = $2, mobile = $3 WHERE id = $1")
         .bind(id)

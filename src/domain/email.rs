@@ -14,7 +14,9 @@ use super::DomainError;
 pub const MAX_LEN: usize = 254;
 
 /// A syntactically valid e-mail address, trimmed and lowercased.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, sqlx::Type)]
+// Read back from the database without re-parsing: only `parse` output is ever stored.
+#[sqlx(transparent)]
 pub struct EmailAddress(String);
 
 impl EmailAddress {
@@ -62,6 +64,11 @@ impl EmailAddress {
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
     }
+
+    /// The address with its local part hidden, for logs and error texts: `•••@example.it`.
+    pub fn masked(&self) -> String {
+        format!("•••@{}", self.domain())
+    }
 }
 
 impl fmt::Display for EmailAddress {
@@ -105,6 +112,7 @@ mod tests {
         assert_eq!(email.as_ref(), "maria.rossi@example.it");
         assert_eq!(email.local_part(), "maria.rossi");
         assert_eq!(email.domain(), "example.it");
+        assert_eq!(email.masked(), "•••@example.it");
     }
 
     #[test]

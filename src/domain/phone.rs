@@ -14,7 +14,9 @@ use super::DomainError;
 pub const MAX_INPUT_LEN: usize = 32;
 
 /// A valid mobile phone number, stored in E.164 form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, sqlx::Type)]
+// Read back from the database without re-parsing: only `parse` output is ever stored.
+#[sqlx(transparent)]
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use super::worker::WorkerSettings;
 use super::{DeliveryError, OutgoingEmail, OutgoingSms, Transports};
 use crate::db::outbox::{self, Channel, OutboxMessage};
+use crate::domain::{EmailAddress, PhoneNumber};
 
 /// Longest delay between two attempts at the same message (or job).
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -48,9 +49,12 @@ async fn deliver(transports: &Transports, message: &OutboxMessage) -> Result<(),
             let Some(subject) = message.subject.clone() else {
                 return Err(DeliveryError::Permanent("the e-mail has no subject".into()));
             };
+            let to = EmailAddress::parse(&message.recipient).map_err(|_| {
+                DeliveryError::Permanent("the recipient is not a valid e-mail address".into())
+            })?;
             let email = OutgoingEmail {
                 message_id: message.id,
-                to: message.recipient.clone(),
+                to,
                 subject,
                 text,
                 html: message.body_html.clone(),
@@ -58,9 +62,12 @@ async fn deliver(transports: &Transports, message: &OutboxMessage) -> Result<(),
             transports.mailer.send(&email).await
         }
         Channel::Sms => {
+            let to = PhoneNumber::parse(&message.recipient).map_err(|_| {
+                DeliveryError::Permanent("the recipient is not a valid mobile number".into())
+            })?;
             let sms = OutgoingSms {
                 message_id: message.id,
-                to: message.recipient.clone(),
+                to,
                 text,
             };
             transports.sms.send(&sms).await

@@ -34,7 +34,7 @@ impl Mailer for DevMailbox {
         dev_mailbox::store(
             &self.pool,
             Channel::Email,
-            &email.to,
+            email.to.as_str(),
             Some(&email.subject),
             &email.text,
             email.html.as_deref(),
@@ -53,9 +53,16 @@ impl Mailer for DevMailbox {
 #[async_trait::async_trait]
 impl SmsSender for DevMailbox {
     async fn send(&self, sms: &OutgoingSms) -> Result<(), DeliveryError> {
-        dev_mailbox::store(&self.pool, Channel::Sms, &sms.to, None, &sms.text, None)
-            .await
-            .map_err(store_error)?;
+        dev_mailbox::store(
+            &self.pool,
+            Channel::Sms,
+            sms.to.as_str(),
+            None,
+            &sms.text,
+            None,
+        )
+        .await
+        .map_err(store_error)?;
         tracing::info!("SMS stored in the dev mailbox, see /dev/posta");
         Ok(())
     }

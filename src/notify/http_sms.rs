@@ -12,7 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 use uuid::Uuid;
 
-use super::{DeliveryError, OutgoingSms, SmsSender, error_chain, mask_phone, redact};
+use super::{DeliveryError, OutgoingSms, SmsSender, error_chain, redact};
+use crate::domain::PhoneNumber;
 
 /// How long the gateway may take to answer, unless `SMS_GATEWAY_TIMEOUT_MS` says otherwise.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -93,11 +94,11 @@ impl HttpSmsSender {
         &self,
         status: StatusCode,
         response: reqwest::Response,
-        to: &str,
+        to: &PhoneNumber,
     ) -> DeliveryError {
         let body = response.text().await.unwrap_or_default();
         let snippet: String = body.chars().take(BODY_SNIPPET_CHARS).collect();
-        let snippet = redact(snippet.trim(), to, &mask_phone(to));
+        let snippet = redact(snippet.trim(), to.as_str(), &to.masked());
         let text = format!(
             "SMS gateway {} answered {}: {snippet}",
             self.target,
@@ -115,7 +116,7 @@ impl HttpSmsSender {
 impl SmsSender for HttpSmsSender {
     async fn send(&self, sms: &OutgoingSms) -> Result<(), DeliveryError> {
         let payload = Payload {
-            to: &sms.to,
+            to: sms.to.as_str(),
             text: &sms.text,
             id: sms.message_id,
         };
@@ -126,7 +127,7 @@ impl SmsSender for HttpSmsSender {
         let response = request.send().await.map_err(|e| self.request_error(e))?;
         let status = response.status();
         if status.is_success() {
-            tracing::info!(to = %mask_phone(&sms.to), status = status.as_u16(), "SMS accepted by the gateway");
+            tracing::info!(to = %sms.to.masked(), status = status.as_u16(), "SMS accepted by the gateway");
             return Ok(());
         }
         Err(self.answer_error(status, response, &sms.to).await)
@@ -146,7 +147,7 @@ mod tests {
     fn sms() -> OutgoingSms {
         OutgoingSms {
             message_id: Uuid::new_v4(),
-            to: "+393331234567".into(),
+            to: PhoneNumber::parse("+393331234567").unwrap(),
             text: "Area Clienti: il tuo codice di verifica è 123456.".into(),
         }
     }

@@ -31,13 +31,14 @@ use uuid::Uuid;
 use self::dev_mailbox::DevMailbox;
 use self::http_sms::HttpSmsSender;
 use self::smtp::SmtpMailer;
+use crate::domain::{EmailAddress, PhoneNumber};
 
 /// An e-mail ready to hand to a [`Mailer`].
 #[derive(Debug, Clone)]
 pub struct OutgoingEmail {
     /// The outbox id: the same on every attempt, so retries can be recognised downstream.
     pub message_id: Uuid,
-    pub to: String,
+    pub to: EmailAddress,
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
@@ -48,8 +49,7 @@ pub struct OutgoingEmail {
 pub struct OutgoingSms {
     /// The outbox id, sent to the gateway as its idempotency key.
     pub message_id: Uuid,
-    /// E.164 number.
-    pub to: String,
+    pub to: PhoneNumber,
     pub text: String,
 }
 
@@ -170,25 +170,6 @@ fn log_transports(mailer: &dyn Mailer, sms: &dyn SmsSender, email_dev: bool, sms
     }
 }
 
-/// The domain of an e-mail address: all that logs may say about a recipient.
-pub(crate) fn email_domain(address: &str) -> &str {
-    address.rsplit_once('@').map_or("?", |(_, domain)| domain)
-}
-
-/// A phone number fit for logs, e.g. "+39 333 ••• 4567".
-pub(crate) fn mask_phone(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() < 8 {
-        return "•••".to_owned();
-    }
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    let head: String = match number.strip_prefix("+39") {
-        Some(rest) => format!("+39 {}", rest.chars().take(3).collect::<String>()),
-        None => chars[..4].iter().collect(),
-    };
-    format!("{head} ••• {tail}")
-}
-
 /// `text` with every occurrence of `secret` replaced: servers like to quote the recipient
 /// back in their errors, and those errors end up in logs.
 pub(crate) fn redact(text: &str, secret: &str, replacement: &str) -> String {
@@ -217,19 +198,6 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phone_numbers_are_masked_for_logs() {
-        assert_eq!(mask_phone("+393331234567"), "+39 333 ••• 4567");
-        assert_eq!(mask_phone("+4915112345678"), "+491 ••• 5678");
-        assert_eq!(mask_phone("+3912"), "•••");
-    }
-
-    #[test]
-    fn only_the_domain_of_an_address_is_kept() {
-        assert_eq!(email_domain("maria.rossi@example.it"), "example.it");
-        assert_eq!(email_domain("not an address"), "?");
-    }
 
     #[test]
     fn redaction_replaces_every_occurrence_and_ignores_an_empty_secret() {

@@ -12,7 +12,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{DeliveryError, Mailer, OutgoingEmail, email_domain, smtp_errors};
+use super::{DeliveryError, Mailer, OutgoingEmail, smtp_errors};
 
 /// Longest wait for any single exchange with the server.
 pub(super) const TIMEOUT: Duration = Duration::from_secs(15);
@@ -51,10 +51,10 @@ impl SmtpMailer {
     }
 
     fn build(&self, email: &OutgoingEmail) -> Result<Message, DeliveryError> {
-        let to: Mailbox = email.to.parse().map_err(|_| {
+        let to: Mailbox = email.to.as_str().parse().map_err(|_| {
             DeliveryError::Permanent(format!(
                 "the recipient address (at {}) is not a valid e-mail address",
-                email_domain(&email.to)
+                email.to.domain()
             ))
         })?;
         let builder = Message::builder()
@@ -81,7 +81,7 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), DeliveryError> {
         let message = self.build(email)?;
-        let to_domain = email_domain(&email.to);
+        let to_domain = email.to.domain();
         match self.transport.send(message).await {
             Ok(_) => {
                 tracing::info!(to_domain, server = %self.server, "e-mail accepted by the SMTP server");
@@ -219,7 +219,7 @@ mod tests {
     fn email() -> OutgoingEmail {
         OutgoingEmail {
             message_id: Uuid::new_v4(),
-            to: "maria@example.it".into(),
+            to: crate::domain::EmailAddress::parse("maria@example.it").unwrap(),
             subject: "s".into(),
             text: "t".into(),
             html: None,

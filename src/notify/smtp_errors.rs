@@ -5,19 +5,16 @@
 use lettre::transport::smtp;
 
 use super::smtp::TIMEOUT;
-use super::{DeliveryError, email_domain, error_chain, redact};
+use super::{DeliveryError, error_chain, redact};
+use crate::domain::EmailAddress;
 
 /// Reply codes about authentication: a wrong password in `SMTP_URL` must not fail every
 /// message for good, so these are retried (and shout in the logs) until someone fixes it.
 const AUTH_CODES: [u16; 4] = [530, 534, 535, 538];
 
 /// Words an operator can act on, and whether to retry; `to` is replaced by its domain.
-pub(super) fn classify(error: &smtp::Error, server: &str, to: &str) -> DeliveryError {
-    let detail = redact(
-        &error_chain(error),
-        to,
-        &format!("•••@{}", email_domain(to)),
-    );
+pub(super) fn classify(error: &smtp::Error, server: &str, to: &EmailAddress) -> DeliveryError {
+    let detail = redact(&error_chain(error), to.as_str(), &to.masked());
     let code = error.status().map(u16::from);
     if code.is_some_and(|c| AUTH_CODES.contains(&c)) {
         return DeliveryError::Transient(format!(

@@ -9,7 +9,7 @@ use super::permissions::{Actions, allowed_actions};
 use super::{ManageError, Manager};
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, audit, lines};
-use crate::domain::{AuditAction, PhoneNumber, Profile};
+use crate::domain::{AuditAction, EmailAddress, PhoneNumber, Profile};
 use crate::validation::FieldErrors;
 
 pub(super) fn invalid(field: &'static str, message: &str) -> ManageError {
@@ -81,7 +81,11 @@ pub(super) async fn audit_event(
     .await
 }
 
-pub(super) fn snapshot(email: &str, mobile: Option<&str>, profile: Profile) -> Value {
+pub(super) fn snapshot(
+    email: &EmailAddress,
+    mobile: Option<&PhoneNumber>,
+    profile: Profile,
+) -> Value {
     json!({ "email": email, "mobile": mobile, "profile": profile.as_str() })
 }
 

@@ -36,8 +36,8 @@ pub async fn add(
     let new_user = NewUser {
         company_id: m.company_id(),
         username: d.username.as_str(),
-        email: d.email.as_str(),
-        mobile: d.mobile.as_ref().map(PhoneNumber::as_str),
+        email: &d.email,
+        mobile: d.mobile.as_ref(),
         first_name: &d.first_name,
         last_name: &d.last_name,
         profile: d.profile,
@@ -47,7 +47,7 @@ pub async fn add(
     if let Some(line) = &line {
         lines::assign_user(&mut tx, m.company_id(), &line.number, id).await?;
     }
-    let details = json!({ "dopo": snapshot(d.email.as_str(), new_user.mobile, d.profile), "username": d.username.as_str() });
+    let details = json!({ "dopo": snapshot(&d.email, new_user.mobile, d.profile), "username": d.username.as_str() });
     audit_event(&mut tx, m, id, AuditAction::UserAdded, details).await?;
     if register {
         let user = users::find(&mut tx, id)
@@ -73,7 +73,7 @@ pub async fn save_line_user(
     let new_user = NewUser {
         company_id: m.company_id(),
         username: d.username.as_str(),
-        email: d.email.as_str(),
+        email: &d.email,
         mobile: Some(&line.number),
         first_name: &d.first_name,
         last_name: &d.last_name,
@@ -94,7 +94,7 @@ pub async fn save_line_user(
             saved.id
         }
     };
-    let details = json!({ "linea": line.number, "dopo": snapshot(d.email.as_str(), Some(&line.number), d.profile), "username": d.username.as_str() });
+    let details = json!({ "linea": line.number, "dopo": snapshot(&d.email, Some(&line.number), d.profile), "username": d.username.as_str() });
     audit_event(&mut tx, m, id, AuditAction::LineUpdated, details).await?;
     tx.commit().await?;
     Ok(id)
@@ -116,27 +116,25 @@ pub async fn modify(
         Some(number) => free_line(&mut tx, m, number, Some(user.id)).await?,
         None => None,
     };
-    let mobile = mobile.as_ref().map(PhoneNumber::as_str);
-    users::update_details(&mut tx, user.id, email.as_str(), mobile, *profile).await?;
+    let mobile = mobile.as_ref();
+    users::update_details(&mut tx, user.id, email, mobile, *profile).await?;
     lines::unassign_user(&mut tx, m.company_id(), user.id).await?;
     if let Some(line) = &line {
         lines::assign_user(&mut tx, m.company_id(), &line.number, user.id).await?;
     }
     let details = json!({
-        "prima": snapshot(&user.email, user.mobile.as_deref(), user.profile),
-        "dopo": snapshot(email.as_str(), mobile, *profile),
+        "prima": snapshot(&user.email, user.mobile.as_ref(), user.profile),
+        "dopo": snapshot(email, mobile, *profile),
     });
     audit_event(&mut tx, m, user.id, AuditAction::UserChanged, details).await?;
-    let contacts_changed =
-        !user.email.eq_ignore_ascii_case(email.as_str()) || user.mobile.as_deref() != mobile;
+    let contacts_changed = user.email != *email || user.mobile.as_ref() != mobile;
     if user.state == RegistrationState::Active && contacts_changed {
         // The channels recovery relies on changed: the old address hears of it (ASVS 2.5.5).
         let notice = messages::contacts_changed_email(&user.first_name, &user.username);
         crate::credentials::recovery::queue(&mut tx, &user, MessageKind::ContactsChanged, &notice)
             .await?;
     }
-    if user.state == RegistrationState::Pending && !user.email.eq_ignore_ascii_case(email.as_str())
-    {
+    if user.state == RegistrationState::Pending && user.email != *email {
         let updated = users::find(&mut tx, user.id)
             .await?
             .ok_or(ManageError::NotFound)?;

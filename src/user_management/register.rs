@@ -93,14 +93,14 @@ async fn register_line(
     let allowed = allowed_line_actions(m.user, line.referent_email.is_some());
     let Some(email) = line
         .referent_email
-        .as_deref()
+        .as_ref()
         .filter(|_| line.user_id.is_none() && allowed.register_from_referent)
     else {
-        return Ok(Some(line.number));
+        return Ok(Some(line.number.to_string()));
     };
     let new_user = NewUser {
         company_id: m.company_id(),
-        username: email,
+        username: email.as_str(),
         email,
         mobile: Some(&line.number),
         first_name: line.referent_first_name.as_deref().unwrap_or(""),
@@ -114,7 +114,7 @@ async fn register_line(
         Ok(id) => id,
         Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => {
             one.rollback().await?;
-            return Ok(Some(line.number));
+            return Ok(Some(line.number.to_string()));
         }
         Err(e) => return Err(e.into()),
     };

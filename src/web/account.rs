@@ -80,8 +80,11 @@ async fn profile(
         line_count,
         full_name: user.full_name(),
         username: user.username.clone(),
-        email: user.email.clone(),
-        mobile: user.mobile.clone().unwrap_or_else(|| "—".to_owned()),
+        email: user.email.to_string(),
+        mobile: user
+            .mobile
+            .as_ref()
+            .map_or_else(|| "—".to_owned(), ToString::to_string),
         profile: user.profile.label(),
         state: user.state.label(),
         own_line,

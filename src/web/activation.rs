@@ -255,7 +255,7 @@ async fn set_password(
         return Ok(Redirect::to(&base(j, &token)).into_response());
     }
     let user = &view.user;
-    let local_part = user.email.split('@').next().unwrap_or_default();
+    let local_part = user.email.local_part();
     let personal = [
         user.username.as_str(),
         user.first_name.as_str(),

@@ -36,8 +36,12 @@ pub fn router() -> Router<AppState> {
 
 async fn contacts_form(CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> ContactsPage {
     ContactsPage {
-        email: user.email.clone(),
-        mobile: user.mobile.clone().unwrap_or_default(),
+        email: user.email.to_string(),
+        mobile: user
+            .mobile
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         layout: layout_for(&user, csrf),
         errors: FormErrors::default(),
     }
@@ -134,7 +138,7 @@ async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::default();
-    let local_part = user.email.split('@').next().unwrap_or_default();
+    let local_part = user.email.local_part();
     let personal = [
         user.username.as_str(),
         user.first_name.as_str(),

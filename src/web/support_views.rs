@@ -153,8 +153,12 @@ fn user_view(u: UserRow, reason_error: Option<&(Uuid, String)>) -> UserView {
             .trim()
             .to_owned(),
         username: u.username,
-        email: u.email,
-        mobile: u.mobile.unwrap_or_default(),
+        email: u.email.to_string(),
+        mobile: u
+            .mobile
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         profile: u.profile.label(),
         state: u.state.as_str(),
         state_label: u.state.label(),

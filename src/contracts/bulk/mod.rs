@@ -131,10 +131,8 @@ fn keys_of(contract: &Contract) -> Vec<String> {
     let mut keys = vec![
         format!("c:{}", contract.contract_id),
         format!("v:{}", contract.vat_number.as_str()),
-        format!(
-            "u:{}",
-            contract.legal_representative.email.as_str().to_lowercase()
-        ),
+        // Already lowercase: `EmailAddress` stores the lowercased form.
+        format!("u:{}", contract.legal_representative.email),
     ];
     keys.extend(
         contract

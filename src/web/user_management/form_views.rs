@@ -65,19 +65,24 @@ pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormP
 
 /// The Aggiorna form of a line: the saved user's data, else the contract referent's.
 pub fn line_prefill(line: &Line, saved: Option<&User>) -> UserForm {
+    let referent_email = line
+        .referent_email
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     match saved {
         Some(u) => UserForm {
-            mobile: line.number.clone(),
-            email: u.email.clone(),
+            mobile: line.number.to_string(),
+            email: u.email.to_string(),
             username: u.username.clone(),
             profile: u.profile.as_str().to_owned(),
             first_name: u.first_name.clone(),
             last_name: u.last_name.clone(),
         },
         None => UserForm {
-            mobile: line.number.clone(),
-            email: line.referent_email.clone().unwrap_or_default(),
-            username: line.referent_email.clone().unwrap_or_default(),
+            mobile: line.number.to_string(),
+            email: referent_email.clone(),
+            username: referent_email,
             profile: line
                 .referent_profile
                 .map(|p| p.as_str().to_owned())

@@ -181,8 +181,12 @@ pub(super) async fn modify_form(
 ) -> Result<UserFormPage, AppError> {
     let target = modifiable(&state, &user, user_id).await?;
     let form = UserForm {
-        mobile: target.mobile.clone().unwrap_or_default(),
-        email: target.email.clone(),
+        mobile: target
+            .mobile
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        email: target.email.to_string(),
         username: target.username.clone(),
         profile: target.profile.as_str().to_owned(),
         first_name: target.first_name.clone(),

@@ -99,9 +99,17 @@ fn row_view(row: RosterRow, manager: &User) -> RowView {
     RowView {
         line_id: row.line_id.map(|i| i.to_string()).unwrap_or_default(),
         user_id: row.user_id.map(|i| i.to_string()).unwrap_or_default(),
-        number: row.number.unwrap_or_default(),
+        number: row
+            .number
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         name,
-        email: row.email.unwrap_or_default(),
+        email: row
+            .email
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         username: row.username.unwrap_or_default(),
         profile: row.profile.map_or("", Profile::label),
         state: row.state.as_str(),
