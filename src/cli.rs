@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use crate::app::{Application, shutdown_signal};
 use crate::auth::PasswordHasher;
+use crate::clock::Clock;
 use crate::config::{Cli, Command, Config, StaffCommand};
 use crate::contracts::{generate, import};
 use crate::{db, demo, support};
@@ -23,7 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => serve(config, true).await?,
         Command::Import { file } => {
             let pool = db::connect_and_migrate(&config.database_url).await?;
-            let report = import::import_file(&pool, &config, &file, true).await?;
+            let report = import::import_file(&pool, &config, &Clock::system(), &file, true).await?;
             for (line, error) in &report.errors {
                 eprintln!("riga {line}: {error}");
             }
@@ -76,7 +77,7 @@ fn read_password() -> anyhow::Result<String> {
 async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let app = Application::build(config.clone()).await?;
     if with_demo {
-        demo::load(app.pool(), &config).await?;
+        demo::load(app.pool(), &config, app.clock()).await?;
     }
     app.run_until(shutdown_signal()).await
 }

@@ -3,6 +3,7 @@
 
 use sqlx::PgPool;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::contracts::{
     self, ContractPayload,
@@ -46,8 +47,8 @@ pub fn demo_contract() -> ContractPayload {
 }
 
 /// Loads the demo company (a no-op when it is already there) and says where to look.
-pub async fn load(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
-    let outcome = contracts::ingest(pool, config, &demo_contract())
+pub async fn load(pool: &PgPool, config: &Config, clock: &Clock) -> anyhow::Result<()> {
+    let outcome = contracts::ingest(pool, config, clock.now(), &demo_contract())
         .await
         .map_err(|e| anyhow::anyhow!("demo: {e:?}"))?;
     let mailbox = config.link("/dev/posta");

@@ -10,7 +10,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
 use super::{IngestError, bulk, ingest, payload};
+use crate::clock::Clock;
 use crate::config::Config;
+use time::OffsetDateTime;
 
 /// Longest line accepted (a contract with tens of thousands of lines fits).
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -29,6 +31,7 @@ pub struct ImportReport {
 pub async fn import_file(
     pool: &PgPool,
     config: &Config,
+    clock: &Clock,
     path: &Path,
     show_progress: bool,
 ) -> anyhow::Result<ImportReport> {
@@ -69,12 +72,14 @@ pub async fn import_file(
             }
             let (pool, config) = (pool.clone(), config.clone());
             let full = std::mem::take(&mut batch);
-            running.spawn(async move { import_batch(&pool, &config, full).await });
+            let now = clock.now();
+            running.spawn(async move { import_batch(&pool, &config, now, full).await });
         }
     }
     if !batch.lines.is_empty() {
         let (pool, config) = (pool.clone(), config.clone());
-        running.spawn(async move { import_batch(&pool, &config, batch).await });
+        let now = clock.now();
+        running.spawn(async move { import_batch(&pool, &config, now, batch).await });
     }
     while let Some(done) = running.join_next().await {
         record(&mut report, Some(done))?;
@@ -159,7 +164,12 @@ fn record(
     Ok(())
 }
 
-async fn import_batch(pool: &PgPool, config: &Config, batch: Batch) -> BatchResult {
+async fn import_batch(
+    pool: &PgPool,
+    config: &Config,
+    now: OffsetDateTime,
+    batch: Batch,
+) -> BatchResult {
     let mut outcomes = Vec::with_capacity(batch.lines.len());
     let mut parsed = Vec::with_capacity(batch.lines.len());
     for (line_no, bytes) in batch.lines {
@@ -180,14 +190,14 @@ async fn import_batch(pool: &PgPool, config: &Config, batch: Batch) -> BatchResu
             Err(errors) => outcomes.push((line_no, refused(errors))),
         }
     }
-    let done = bulk::record_new_companies(pool, config, parsed).await?;
+    let done = bulk::record_new_companies(pool, config, now, parsed).await?;
     outcomes.extend(
         done.recorded
             .into_iter()
             .map(|(line_no, lines_added)| (line_no, LineOutcome::Created { lines_added })),
     );
     for deferred in done.deferred {
-        let outcome = import_one(pool, config, &deferred.payload)
+        let outcome = import_one(pool, config, now, &deferred.payload)
             .await
             .map_err(|e| e.context(format!("riga {}", deferred.line_no)))?;
         outcomes.push((deferred.line_no, outcome));
@@ -208,12 +218,13 @@ fn refused(errors: Vec<payload::FieldError>) -> LineOutcome {
 async fn import_one(
     pool: &PgPool,
     config: &Config,
+    now: OffsetDateTime,
     payload: &payload::ContractPayload,
 ) -> anyhow::Result<LineOutcome> {
     let mut tries = 0;
     loop {
         tries += 1;
-        return match ingest(pool, config, payload).await {
+        return match ingest(pool, config, now, payload).await {
             Ok(outcome) if outcome.created => Ok(LineOutcome::Created {
                 lines_added: outcome.lines_added as u64,
             }),

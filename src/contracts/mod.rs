@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -70,6 +71,7 @@ fn fingerprint(payload: &ContractPayload) -> [u8; 32] {
 pub async fn ingest(
     pool: &PgPool,
     config: &Config,
+    now: OffsetDateTime,
     payload: &ContractPayload,
 ) -> Result<IngestOutcome, IngestError> {
     let contract = payload.validate().map_err(IngestError::Invalid)?;
@@ -96,8 +98,10 @@ pub async fn ingest(
             .await?
             .ok_or_else(|| anyhow::anyhow!("contract vanished").into());
     }
-    let lines_added =
-        record_lines(&mut tx, config, &contract, company_id, created, &legal_rep).await?;
+    let lines_added = record_lines(
+        &mut tx, config, now, &contract, company_id, created, &legal_rep,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(contract_id = %contract.contract_id, %company_id, created, lines_added, "contract recorded");
     Ok(IngestOutcome {
@@ -134,6 +138,7 @@ async fn company_of(
 async fn record_lines(
     conn: &mut PgConnection,
     config: &Config,
+    now: OffsetDateTime,
     contract: &Contract,
     company_id: Uuid,
     created: bool,
@@ -159,7 +164,7 @@ async fn record_lines(
     )
     .await?;
     if created {
-        send_username_email(conn, config, legal_rep, &actor).await?;
+        send_username_email(conn, config, now, legal_rep, &actor).await?;
     }
     Ok(lines_added)
 }

@@ -58,7 +58,9 @@ pub async fn request_recovery(
                 )
                 .await?;
             }
-            RegistrationState::Pending => send_username_email(tx, config, &user, &actor).await?,
+            RegistrationState::Pending => {
+                send_username_email(tx, config, now, &user, &actor).await?
+            }
             RegistrationState::ToRegister | RegistrationState::Disabled => {
                 tracing::info!(user_id = %user.id, state = user.state.as_str(), "recovery asked for an account that cannot recover");
             }
@@ -96,7 +98,7 @@ pub async fn remind(
     actor: &Actor,
 ) -> anyhow::Result<bool> {
     match user.state {
-        RegistrationState::Pending => send_username_email(conn, config, user, actor).await?,
+        RegistrationState::Pending => send_username_email(conn, config, now, user, actor).await?,
         RegistrationState::Active => {
             let link = new_recovery_link(conn, config, now, user).await?;
             let email = messages::reminder_email(&user.first_name, &user.username, &link);

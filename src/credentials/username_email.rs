@@ -27,13 +27,18 @@ pub struct PreparedUsernameEmail {
 }
 
 /// Draws a fresh activation link for `username` and renders the email around it; the link
-/// itself lives only in the message.
-pub fn prepare(config: &Config, first_name: &str, username: &str) -> PreparedUsernameEmail {
+/// itself lives only in the message. `now` is the portal's clock.
+pub fn prepare(
+    config: &Config,
+    now: OffsetDateTime,
+    first_name: &str,
+    username: &str,
+) -> PreparedUsernameEmail {
     let token = secret::new_link_token();
     let link = config.link(&format!("/attivazione/{token}"));
     PreparedUsernameEmail {
         token_sha256: secret::hash_link_token(&token),
-        expires_at: OffsetDateTime::now_utc() + ACTIVATION_LINK_LIFETIME,
+        expires_at: now + ACTIVATION_LINK_LIFETIME,
         email: messages::username_email(first_name, username, &link),
     }
 }
@@ -42,6 +47,7 @@ pub fn prepare(config: &Config, first_name: &str, username: &str) -> PreparedUse
 pub async fn send_username_email(
     conn: &mut PgConnection,
     config: &Config,
+    now: OffsetDateTime,
     user: &User,
     actor: &Actor,
 ) -> anyhow::Result<()> {
@@ -50,7 +56,7 @@ pub async fn send_username_email(
         token_sha256,
         expires_at,
         email,
-    } = prepare(config, &user.first_name, &user.username);
+    } = prepare(config, now, &user.first_name, &user.username);
     db::insert_token(
         conn,
         &NewToken {

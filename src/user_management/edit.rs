@@ -53,7 +53,7 @@ pub async fn add(
         let user = users::find(&mut tx, id)
             .await?
             .ok_or(ManageError::NotFound)?;
-        send_username_email(&mut tx, config, &user, &m.actor).await?;
+        send_username_email(&mut tx, config, m.now, &user, &m.actor).await?;
     }
     tx.commit().await?;
     Ok(id)
@@ -138,7 +138,7 @@ pub async fn modify(
         let updated = users::find(&mut tx, user.id)
             .await?
             .ok_or(ManageError::NotFound)?;
-        send_username_email(&mut tx, config, &updated, &m.actor).await?;
+        send_username_email(&mut tx, config, m.now, &updated, &m.actor).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -19,6 +19,7 @@ pub use permissions::{
 };
 pub use register::{Registered, register, register_selected, resend};
 
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -47,14 +48,21 @@ impl From<sqlx::Error> for ManageError {
 pub struct Manager<'a> {
     pub user: &'a User,
     pub actor: Actor,
+    /// The portal's clock at the request (link lifetimes start here).
+    pub now: OffsetDateTime,
 }
 
 impl<'a> Manager<'a> {
     /// `None` unless the user may manage users.
-    pub fn new(user: &'a User, client_addr: Option<String>) -> Option<Manager<'a>> {
+    pub fn new(
+        user: &'a User,
+        client_addr: Option<String>,
+        now: OffsetDateTime,
+    ) -> Option<Manager<'a>> {
         can_manage(user).then(|| Manager {
             user,
             actor: Actor::user(user.id, &user.username, client_addr),
+            now,
         })
     }
 

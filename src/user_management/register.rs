@@ -73,7 +73,7 @@ async fn register_user(
         return Ok(false);
     }
     require(allowed.register)?;
-    send_username_email(conn, config, &user, &m.actor).await?;
+    send_username_email(conn, config, m.now, &user, &m.actor).await?;
     audit_event(conn, m, user.id, AuditAction::UserRegistered, json!({})).await?;
     Ok(true)
 }
@@ -124,7 +124,7 @@ async fn register_line(
     let user = users::find(&mut one, id)
         .await?
         .ok_or(ManageError::NotFound)?;
-    send_username_email(&mut one, config, &user, &m.actor).await?;
+    send_username_email(&mut one, config, m.now, &user, &m.actor).await?;
     audit_event(&mut one, m, id, AuditAction::UserRegistered, json!({})).await?;
     one.commit().await?;
     Ok(None)
@@ -141,7 +141,7 @@ pub async fn resend(
     let mut tx = pool.begin().await?;
     let (user, allowed) = target(&mut tx, m, user_id).await?;
     require(allowed.resend)?;
-    send_username_email(&mut tx, config, &user, &m.actor).await?;
+    send_username_email(&mut tx, config, m.now, &user, &m.actor).await?;
     audit_event(
         &mut tx,
         m,

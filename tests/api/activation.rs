@@ -241,6 +241,7 @@ async fn resend_username_email(app: &crate::helpers::TestApp, user_id: uuid::Uui
     area_clienti::credentials::send_username_email(
         &mut tx,
         &app.config,
+        app.clock().now(),
         &user,
         &area_clienti::actor::Actor::system(),
     )

@@ -12,10 +12,10 @@ async fn the_demo_is_idempotent_and_its_whole_journey_works_through_the_dev_mail
         s.sms_gateway_url = None;
     })
     .await;
-    area_clienti::demo::load(&app.pool, &app.config)
+    area_clienti::demo::load(&app.pool, &app.config, app.clock())
         .await
         .unwrap();
-    area_clienti::demo::load(&app.pool, &app.config)
+    area_clienti::demo::load(&app.pool, &app.config, app.clock())
         .await
         .unwrap();
     assert_eq!(app.count("SELECT count(*) FROM mobile_lines").await, 25);

@@ -8,6 +8,7 @@ mod demo;
 mod helpers;
 mod hostile_input;
 mod import;
+mod link_lifetimes;
 mod login;
 mod login_guard;
 mod onboarding_from_lines;

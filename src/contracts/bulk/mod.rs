@@ -15,6 +15,7 @@ mod rows;
 use std::collections::HashSet;
 
 use sqlx::PgPool;
+use time::OffsetDateTime;
 
 use super::{Contract, fingerprint, payload::ContractPayload};
 use crate::config::Config;
@@ -39,6 +40,7 @@ pub struct BatchOutcome {
 pub async fn record_new_companies(
     pool: &PgPool,
     config: &Config,
+    now: OffsetDateTime,
     batch: Vec<Parsed>,
 ) -> anyhow::Result<BatchOutcome> {
     let mut tx = pool.begin().await?;
@@ -49,7 +51,7 @@ pub async fn record_new_companies(
             deferred,
         });
     }
-    match write(&mut tx, config, &fresh).await {
+    match write(&mut tx, config, now, &fresh).await {
         Ok(()) => {
             tx.commit().await?;
             tracing::info!(contracts = fresh.len(), "batch of new companies recorded");
@@ -146,12 +148,13 @@ fn keys_of(contract: &Contract) -> Vec<String> {
 async fn write(
     conn: &mut sqlx::PgConnection,
     config: &Config,
+    now: OffsetDateTime,
     fresh: &[Parsed],
 ) -> anyhow::Result<()> {
     let fingerprints: Vec<[u8; 32]> = fresh.iter().map(|p| fingerprint(&p.payload)).collect();
     let mut rows = rows::Rows::default();
     for (parsed, sha) in fresh.iter().zip(&fingerprints) {
-        rows.add(config, &parsed.contract, sha)?;
+        rows.add(config, now, &parsed.contract, sha)?;
     }
     rows.insert(conn).await
 }

@@ -2,6 +2,7 @@
 //! [`crate::db::bulk`] take them.
 
 use serde_json::json;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -29,6 +30,7 @@ impl<'a> Rows<'a> {
     pub(super) fn add(
         &mut self,
         config: &Config,
+        now: OffsetDateTime,
         c: &'a Contract,
         sha: &'a [u8; 32],
     ) -> anyhow::Result<()> {
@@ -57,7 +59,7 @@ impl<'a> Rows<'a> {
         self.contracts.lines_added.push(lines_added);
 
         self.add_lines(c, company_id, user_id);
-        self.add_username_email(config, c, company_id, user_id);
+        self.add_username_email(config, now, c, company_id, user_id);
         self.add_events(c, company_id, user_id, lines_added);
         Ok(())
     }
@@ -92,13 +94,18 @@ impl<'a> Rows<'a> {
     fn add_username_email(
         &mut self,
         config: &Config,
+        now: OffsetDateTime,
         c: &Contract,
         company_id: Uuid,
         user_id: Uuid,
     ) {
         let person = &c.legal_representative;
-        let prepared =
-            username_email::prepare(config, person.first_name.as_str(), person.email.as_str());
+        let prepared = username_email::prepare(
+            config,
+            now,
+            person.first_name.as_str(),
+            person.email.as_str(),
+        );
         self.expires_at.get_or_insert(prepared.expires_at);
         let emails = &mut self.emails;
         emails.company_id.push(company_id);

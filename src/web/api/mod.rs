@@ -76,7 +76,8 @@ async fn create_contract(
         return Err(ApiError::NotJson);
     }
     let payload = payload::parse_json(&body).map_err(|e| ApiError::Invalid(vec![e]))?;
-    let outcome = contracts::ingest(&state.pool, &state.config, &payload).await?;
+    let outcome =
+        contracts::ingest(&state.pool, &state.config, state.clock.now(), &payload).await?;
     let status = if outcome.created {
         StatusCode::CREATED
     } else {

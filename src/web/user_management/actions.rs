@@ -37,7 +37,7 @@ async fn user_action(
     UserId(id): UserId,
     _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
+    let m = manager(&state, &user, client)?;
     let (pool, config) = (&state.pool, &state.config);
     let message = match action {
         UserAction::Register => {
@@ -90,7 +90,7 @@ pub(super) async fn register_many(
     session: Session,
     CsrfForm(form): CsrfForm<BulkForm>,
 ) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
+    let m = manager(&state, &user, client)?;
     if form.user_id.is_empty() && form.line_id.is_empty() {
         return done(&session, outcome::NOTHING_SELECTED).await;
     }

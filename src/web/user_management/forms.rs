@@ -7,7 +7,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::form_views::{self as views, UserForm, UserFormPage};
-use super::{done, manager};
+use super::{done, manager, require_manager};
 use crate::db::{lines, users};
 use crate::user_management::{self as um, DetailsInput, ManageError, NewUserInput};
 use crate::web::AppState;
@@ -69,7 +69,7 @@ pub(super) async fn add_form(
     CurrentUser(user): CurrentUser,
     CsrfToken(csrf): CsrfToken,
 ) -> Result<UserFormPage, AppError> {
-    manager(&user, None)?;
+    require_manager(&user)?;
     Ok(views::add_page(
         layout_for(&user, csrf),
         UserForm::default(),
@@ -84,7 +84,7 @@ pub(super) async fn add(
     session: Session,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
+    let m = manager(&state, &user, client)?;
     let csrf = crate::web::kit::csrf::token_of(&session).await?;
     let register = fields.action != "save";
     let outcome = match fields.input().parse() {
@@ -109,7 +109,7 @@ pub(super) async fn line_form(
     CsrfToken(csrf): CsrfToken,
     LineId(line_id): LineId,
 ) -> Result<UserFormPage, AppError> {
-    manager(&user, None)?;
+    require_manager(&user)?;
     let mut conn = state.pool.acquire().await?;
     let line = lines::find_in_company(&mut conn, user.company_id, line_id)
         .await?
@@ -147,7 +147,7 @@ pub(super) async fn save_line(
     LineId(line_id): LineId,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
+    let m = manager(&state, &user, client)?;
     let mut input = fields.input();
     input.mobile.clear(); // the line's own number
     let outcome = match input.parse() {
@@ -206,7 +206,7 @@ async fn modifiable(
     manager_user: &users::User,
     user_id: Uuid,
 ) -> Result<users::User, AppError> {
-    manager(manager_user, None)?;
+    require_manager(manager_user)?;
     let mut conn = state.pool.acquire().await?;
     match users::find_in_company(&mut conn, manager_user.company_id, user_id).await? {
         Some(u) if um::allowed_actions(manager_user, (&u).into()).modify => Ok(u),
@@ -222,7 +222,7 @@ pub(super) async fn modify(
     UserId(id): UserId,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
-    let m = manager(&user, client)?;
+    let m = manager(&state, &user, client)?;
     let input = DetailsInput {
         email: fields.email.clone(),
         mobile: fields.mobile.clone(),

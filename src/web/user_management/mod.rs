@@ -77,12 +77,26 @@ impl From<ManageError> for AppError {
     }
 }
 
-/// The acting manager, or 404 (logged: a refused access-control decision).
-pub(super) fn manager(user: &users::User, client: Option<String>) -> Result<Manager<'_>, AppError> {
-    Manager::new(user, client).ok_or_else(|| {
+/// The acting manager at the portal's `now`, or 404 (logged: a refused access-control
+/// decision).
+pub(super) fn manager<'a>(
+    state: &AppState,
+    user: &'a users::User,
+    client: Option<String>,
+) -> Result<Manager<'a>, AppError> {
+    Manager::new(user, client, state.clock.now()).ok_or_else(|| {
         tracing::warn!(user_id = %user.id, profile = user.profile.as_str(), "access refused: Gestione Utenze action above the user's profile");
         AppError::NotFound
     })
+}
+
+/// 404 unless the user may manage users (pages that only show).
+pub(super) fn require_manager(user: &users::User) -> Result<(), AppError> {
+    if crate::user_management::can_manage(user) {
+        return Ok(());
+    }
+    tracing::warn!(user_id = %user.id, profile = user.profile.as_str(), "access refused: Gestione Utenze page above the user's profile");
+    Err(AppError::NotFound)
 }
 
 /// Back to the list, with a message shown once.
@@ -153,7 +167,7 @@ async fn audit_trail(
     CsrfToken(csrf): CsrfToken,
     Query(params): Query<AuditParams>,
 ) -> Result<AuditPage, AppError> {
-    manager(&user, None)?;
+    require_manager(&user)?;
     let page = Page::read(&params.pagina, AUDIT_PAGE_SIZE, 100_000);
     let mut conn = state.pool.acquire().await?;
     // One row more than a page tells whether there is a next page.
