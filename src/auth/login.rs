@@ -3,7 +3,7 @@
 //! own-account pages). Input limits, throttling, the pool connection released while Argon2
 //! runs, audit and metrics live here once; handlers only map the outcome to a page.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::throttle::{self, Keys};
 use super::{HashError, PasswordHasher};
@@ -85,6 +85,39 @@ pub fn typed(username: &str) -> String {
         .collect()
 }
 
+/// The password step every login shares, before anything is written.
+enum Checked<T> {
+    Throttled(u64),
+    /// The account and whether the password was right; `None` for an unknown account or
+    /// input that cannot be valid.
+    Verified(Option<T>, bool),
+}
+
+/// Reserves an attempt, looks the account up with `find` (the connection is released
+/// before hashing: pages must not wait for connections that wait for a hash), then makes
+/// one Argon2 verification whatever was found.
+async fn check_password<T>(
+    pool: &PgPool,
+    hasher: &PasswordHasher,
+    typed_in: &Credentials<'_>,
+    keys: &Keys,
+    find: impl AsyncFnOnce(&mut PgConnection, &str) -> sqlx::Result<Option<(T, Option<String>)>>,
+) -> Result<Checked<T>, LoginError> {
+    if let Some(wait_secs) = reserve(pool, keys).await? {
+        return Ok(Checked::Throttled(wait_secs));
+    }
+    let candidate = typed_in.candidate();
+    let (account, hash) = match candidate {
+        Some((username, _)) => {
+            let mut conn = pool.acquire().await?;
+            find(&mut conn, username).await?.unzip()
+        }
+        None => (None, None),
+    };
+    let ok = verify(hasher, candidate, hash.flatten().as_deref()).await?;
+    Ok(Checked::Verified(account, ok))
+}
+
 /// A customer logs in; only active users may.
 #[tracing::instrument(skip_all)]
 pub async fn customer(
@@ -93,23 +126,14 @@ pub async fn customer(
     typed_in: &Credentials<'_>,
 ) -> Result<LoginOutcome<User>, LoginError> {
     let keys = typed_in.keys("");
-    if let Some(wait_secs) = reserve(pool, &keys).await? {
-        return Ok(LoginOutcome::Throttled { wait_secs });
-    }
-    let candidate = typed_in.candidate();
-    let found = match candidate {
-        Some((username, _)) => {
-            let mut conn = pool.acquire().await?;
-            users::find_credentials(&mut conn, username).await?
-        }
-        None => None,
+    let find = async |conn: &mut PgConnection, username: &str| {
+        let found = users::find_credentials(conn, username).await?;
+        Ok(found.filter(|(user, _)| user.state == RegistrationState::Active))
     };
-    let (user, hash) = match found {
-        Some((user, hash)) if user.state == RegistrationState::Active => (Some(user), hash),
-        _ => (None, None),
+    let (user, ok) = match check_password(pool, hasher, typed_in, &keys, find).await? {
+        Checked::Throttled(wait_secs) => return Ok(LoginOutcome::Throttled { wait_secs }),
+        Checked::Verified(user, ok) => (user, ok),
     };
-    // No connection is held here: pages must not wait for connections that wait for a hash.
-    let ok = verify(hasher, candidate, hash.as_deref()).await?;
     let actor = Actor::visitor(typed_in.client.map(str::to_owned));
     let mut tx = pool.begin().await?;
     let outcome = match user {
@@ -122,12 +146,8 @@ pub async fn customer(
         }
         user => {
             if let Some(user) = user {
-                let event = actor.event(
-                    user.company_id,
-                    Some(user.id),
-                    AuditAction::LoginFailed,
-                    json(),
-                );
+                let action = AuditAction::LoginFailed;
+                let event = actor.event(user.company_id, Some(user.id), action, json());
                 audit::append(&mut tx, &event).await?;
             }
             failed("login failed")
@@ -146,34 +166,25 @@ pub async fn staff(
     typed_in: &Credentials<'_>,
 ) -> Result<LoginOutcome<StaffUser>, LoginError> {
     let keys = typed_in.keys(STAFF_NAMESPACE);
-    if let Some(wait_secs) = reserve(pool, &keys).await? {
-        return Ok(LoginOutcome::Throttled { wait_secs });
-    }
-    let candidate = typed_in.candidate();
-    let found = match candidate {
-        Some((username, _)) => {
-            let mut conn = pool.acquire().await?;
-            staff_db::find_credentials(&mut conn, username).await?
-        }
-        None => None,
+    let find = async |conn: &mut PgConnection, username: &str| {
+        let found = staff_db::find_credentials(conn, username).await?;
+        Ok(found.map(|(staff_user, hash)| (staff_user, Some(hash))))
     };
-    let ok = verify(hasher, candidate, found.as_ref().map(|(_, h)| h.as_str())).await?;
+    let (found, ok) = match check_password(pool, hasher, typed_in, &keys, find).await? {
+        Checked::Throttled(wait_secs) => return Ok(LoginOutcome::Throttled { wait_secs }),
+        Checked::Verified(found, ok) => (found, ok),
+    };
     let mut tx = pool.begin().await?;
     let outcome = match found {
-        Some((staff_user, _)) if ok => {
+        Some(staff_user) if ok => {
             throttle::succeeded(&mut tx, &keys).await?;
-            staff_db::append_event(
-                &mut tx,
-                staff_user.id,
-                AuditAction::StaffLogin,
-                typed_in.client,
-            )
-            .await?;
+            let action = AuditAction::StaffLogin;
+            staff_db::append_event(&mut tx, staff_user.id, action, typed_in.client).await?;
             tracing::info!(staff = %staff_user.username, "staff login");
             LoginOutcome::LoggedIn(staff_user)
         }
         found => {
-            if let Some((staff_user, _)) = found {
+            if let Some(staff_user) = found {
                 let action = AuditAction::StaffLoginFailed;
                 staff_db::append_event(&mut tx, staff_user.id, action, typed_in.client).await?;
             }
@@ -200,15 +211,13 @@ pub async fn reauthenticate(
         client,
     };
     let keys = typed_in.keys(REAUTH_NAMESPACE);
-    if let Some(wait_secs) = reserve(pool, &keys).await? {
-        return Ok(LoginOutcome::Throttled { wait_secs });
-    }
-    let candidate = typed_in.candidate();
-    let hash = {
-        let mut conn = pool.acquire().await?;
-        users::password_hash(&mut conn, user.id).await?
+    let find = async |conn: &mut PgConnection, _: &str| {
+        Ok(Some(((), users::password_hash(conn, user.id).await?)))
     };
-    let ok = verify(hasher, candidate, hash.as_deref()).await?;
+    let ok = match check_password(pool, hasher, &typed_in, &keys, find).await? {
+        Checked::Throttled(wait_secs) => return Ok(LoginOutcome::Throttled { wait_secs }),
+        Checked::Verified(_, ok) => ok,
+    };
     let actor = Actor::user(user.id, &user.username, client.map(str::to_owned));
     let (action, outcome) = if ok {
         (AuditAction::Reauthenticated, LoginOutcome::LoggedIn(()))
