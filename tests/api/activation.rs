@@ -2,9 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{
-    Browser, activation_path, hidden_input, location, spawn_app_with_worker, texts,
-};
+use crate::helpers::{Browser, activation_path, hidden_input, is_to, location, spawn_app, texts};
 
 const MOBILE: &str = "+393331234567";
 const EMAIL: &str = "maria.rossi@example.it";
@@ -12,7 +10,7 @@ const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
 
 #[tokio::test]
 async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
 
@@ -27,7 +25,7 @@ async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
 
     let sent = app.browser.post_form(&format!("{link}/codice"), &[]).await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
-    let sms = app.sms.wait_for_to(MOBILE).await;
+    let sms = app.sms_to(MOBILE).await;
     assert!(!sms.text.contains("http"), "no link in the SMS");
     let (_, page) = app.browser.get_html(&link).await;
     assert!(
@@ -73,7 +71,7 @@ async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
 
 #[tokio::test]
 async fn without_a_mobile_the_code_arrives_by_a_second_email() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, None).await;
     let link = activation_path(&mail);
     let (_, page) = app.browser.get_html(&link).await;
@@ -92,7 +90,7 @@ async fn without_a_mobile_the_code_arrives_by_a_second_email() {
 
 #[tokio::test]
 async fn opening_the_link_changes_nothing() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
 
@@ -125,11 +123,11 @@ async fn opening_the_link_changes_nothing() {
 
 #[tokio::test]
 async fn five_wrong_codes_burn_the_code_and_a_new_one_is_needed() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
-    let code = app.wait_for_code(EMAIL, Some(MOBILE)).await;
+    let code = app.code_for(EMAIL, Some(MOBILE)).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
     for remaining in (1..=4).rev() {
@@ -155,15 +153,24 @@ async fn five_wrong_codes_burn_the_code_and_a_new_one_is_needed() {
             .await,
         0
     );
+    app.advance_clock(time::Duration::minutes(1));
+    app.browser.post_form(&format!("{link}/codice"), &[]).await;
+    let new_code = app.code_for(EMAIL, Some(MOBILE)).await;
+    let checked = app.browser.post_form(&link, &[("code", &new_code)]).await;
+    assert_eq!(
+        location(&checked),
+        format!("{link}/password"),
+        "a new code works"
+    );
 }
 
 #[tokio::test]
 async fn an_expired_code_is_refused() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
-    let code = app.wait_for_code(EMAIL, Some(MOBILE)).await;
+    let code = app.code_for(EMAIL, Some(MOBILE)).await;
     app.clock()
         .advance(area_clienti::credentials::CODE_LIFETIME);
 
@@ -175,7 +182,7 @@ async fn an_expired_code_is_refused() {
 
 #[tokio::test]
 async fn a_second_code_within_a_minute_is_refused() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.post_form(&format!("{link}/codice"), &[]).await;
@@ -188,11 +195,13 @@ async fn a_second_code_within_a_minute_is_refused() {
         app.count("SELECT count(*) FROM verification_codes").await,
         1
     );
+    app.run_pending_work().await;
+    assert_eq!(app.sms.count_to(MOBILE).await, 1, "one SMS sent");
 }
 
 #[tokio::test]
 async fn a_used_link_is_gone() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     app.activate(&app.browser, &mail, Some(MOBILE), PASSWORD)
         .await;
@@ -207,7 +216,7 @@ async fn a_used_link_is_gone() {
 
 #[tokio::test]
 async fn a_link_from_an_older_email_is_dead_once_a_newer_one_is_sent() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let old = app.onboard(EMAIL, Some(MOBILE)).await;
     let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
         .fetch_one(&app.pool)
@@ -215,11 +224,9 @@ async fn a_link_from_an_older_email_is_dead_once_a_newer_one_is_sent() {
         .unwrap();
     resend_username_email(&app, user_id).await;
     let newer = app
-        .smtp
-        .wait_for(
-            |m| m.to[0] == EMAIL && activation_path(m) != activation_path(&old),
-            std::time::Duration::from_secs(10),
-        )
+        .mail_matching("a newer username email", |m| {
+            is_to(m, EMAIL) && activation_path(m) != activation_path(&old)
+        })
         .await;
 
     let (status, page) = app.browser.get_html(&activation_path(&old)).await;
@@ -252,7 +259,7 @@ async fn resend_username_email(app: &crate::helpers::TestApp, user_id: uuid::Uui
 
 #[tokio::test]
 async fn an_expired_link_says_so() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     // Opened just before the end of its lifetime it still works; at the end it is dead.
     app.clock()
@@ -269,7 +276,7 @@ async fn an_expired_link_says_so() {
 
 #[tokio::test]
 async fn an_unknown_link_is_not_found() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let (status, page) = app
         .browser
         .get_html("/attivazione/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -284,7 +291,7 @@ async fn an_unknown_link_is_not_found() {
 
 #[tokio::test]
 async fn a_weak_password_is_refused_with_an_italian_message() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
 
     let response = app
@@ -310,12 +317,21 @@ async fn a_weak_password_is_refused_with_an_italian_message() {
 
 #[tokio::test]
 async fn a_password_containing_the_username_or_too_short_is_refused() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
-    app.activate(&app.browser, &mail, Some(MOBILE), "corta")
+    let too_short = app
+        .activate(&app.browser, &mail, Some(MOBILE), "corta")
         .await;
 
+    assert_eq!(too_short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_short
+            .text()
+            .await
+            .unwrap()
+            .contains("almeno 12 caratteri")
+    );
     let with_name = app
         .browser
         .post_form(
@@ -339,7 +355,7 @@ async fn a_password_containing_the_username_or_too_short_is_refused() {
 
 #[tokio::test]
 async fn a_mismatched_confirmation_is_refused() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.activate(&app.browser, &mail, Some(MOBILE), "corta")
@@ -368,7 +384,7 @@ async fn a_mismatched_confirmation_is_refused() {
 
 #[tokio::test]
 async fn a_post_without_csrf_token_is_refused_and_changes_nothing() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
     let link = activation_path(&mail);
     app.browser.get(&link).await;
@@ -389,7 +405,7 @@ async fn a_post_without_csrf_token_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn token_pages_are_not_cached_and_send_no_referrer() {
-    let app = spawn_app_with_worker().await;
+    let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
 
     let response = app.browser.get(&activation_path(&mail)).await;

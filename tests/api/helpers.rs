@@ -49,8 +49,10 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// The portal with its outbox worker running in the background, as in production: for
-/// tests of the worker itself (retries, backoff) and of work the requests hand off.
+/// The portal with its outbox worker running in the background, as in production: for the
+/// one API test that the worker delivers on its own (`delivery.rs`), and for the browser
+/// tests. A test waits for what it expects to arrive (the SMTP sink and the SMS stub wake
+/// their waiters), never for a while.
 pub async fn spawn_app_with_worker() -> TestApp {
     spawn_app_with(|s| s.background_worker = true).await
 }
@@ -230,7 +232,7 @@ impl TestApp {
     ) -> reqwest::Response {
         let link = activation_path(mail);
         browser.post_form(&format!("{link}/codice"), &[]).await;
-        let code = self.wait_for_code(&mail.to[0], mobile).await;
+        let code = self.code_for(&mail.to[0], mobile).await;
         let response = browser.post_form(&link, &[("code", &code)]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         browser
@@ -256,11 +258,6 @@ impl TestApp {
         }
     }
 
-    /// [`TestApp::code_for`], under its former name.
-    pub async fn wait_for_code(&self, email: &str, mobile: Option<&str>) -> String {
-        self.code_for(email, mobile).await
-    }
-
     /// Runs the outbox worker until nothing is due: every message queued so far is
     /// delivered (or failed, or scheduled for a retry), and every queued job done, when
     /// this returns.
@@ -283,7 +280,8 @@ impl TestApp {
         wanted: impl Fn(&ReceivedEmail) -> bool,
     ) -> ReceivedEmail {
         if self.config.background_worker {
-            // Delivered by the background worker, some time after the request.
+            // Delivered by the background worker, some time after the request (the browser
+            // tests): the sink wakes us when it arrives; the timeout only fails the test.
             return self.smtp.wait_for(wanted, Duration::from_secs(10)).await;
         }
         self.run_pending_work().await;
@@ -303,6 +301,7 @@ impl TestApp {
     /// was sent when there is none.
     pub async fn sms_to(&self, number: &str) -> SentSms {
         if self.config.background_worker {
+            // As in `mail_matching`: the stub wakes us when the SMS arrives.
             return self.sms.wait_for_to(number).await;
         }
         self.run_pending_work().await;
@@ -341,27 +340,6 @@ impl TestApp {
     pub async fn assert_holds(&self, sql: &str) {
         let holds: bool = sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap();
         assert!(holds, "does not hold: {sql}");
-    }
-
-    /// Only for apps with the background worker ([`spawn_app_with_worker`]): waits until
-    /// `sql` (a boolean query) holds, polling the database; panics after 10 s. Other tests
-    /// run the pending work and then [`TestApp::assert_holds`].
-    pub async fn wait_until(&self, sql: &str) {
-        assert!(
-            self.config.background_worker,
-            "wait_until needs the background worker; run the pending work and assert_holds instead"
-        );
-        for _ in 0..200 {
-            if sqlx::query_scalar::<_, bool>(sql)
-                .fetch_one(&self.pool)
-                .await
-                .unwrap()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("still false after 10 s: {sql}");
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

@@ -116,6 +116,12 @@ async fn sweep_forms(
                     !status.is_server_error(),
                     "POST {path} with {target}={hostile} answered {status}"
                 );
+                // A 403 is the CSRF check: the value would never have reached the handler.
+                assert_ne!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "POST {path} with {target}={hostile} was refused before its handler"
+                );
             }
         }
     }
@@ -207,6 +213,9 @@ async fn no_hostile_value_in_any_form_query_or_path_answers_5xx_or_writes_a_row(
         HOSTILE,
     )
     .await;
+    // Both stayed logged in throughout, so every value reached a handler past the login.
+    assert_eq!(browser.get("/area-clienti").await.status(), StatusCode::OK);
+    assert_eq!(staff.get("/assistenza").await.status(), StatusCode::OK);
     app.run_pending_work().await;
     let after = app.count(WRITTEN).await;
     if after != before {

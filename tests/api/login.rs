@@ -12,8 +12,10 @@ const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
 async fn login_failure_looks_the_same_for_an_unknown_user_and_a_wrong_password() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
+    let activated = app
+        .activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
         .await;
+    assert_eq!(location(&activated), "/area-clienti", "the account exists");
 
     let wrong_password = app
         .browser

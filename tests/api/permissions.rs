@@ -416,7 +416,7 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
                         "their session ended"
                     );
                 }
-                Action::Enable => assert_ne!(state_of(&app, t.disabled).await, "disabilitato"),
+                Action::Enable => assert_eq!(state_of(&app, t.disabled).await, "da_registrare"),
                 Action::Registro => assert!(!texts(&html, "tr[data-evento]").is_empty()),
                 Action::AddForm | Action::LineForm | Action::ModifyForm => {}
             }

@@ -10,8 +10,14 @@ const PASSWORD: &str = "Tramonto sul lago di Garda 2026";
 
 async fn active_user(app: &TestApp) {
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
+    let activated = app
+        .activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
         .await;
+    assert_eq!(
+        location(&activated),
+        "/area-clienti",
+        "the account is active"
+    );
 }
 
 #[tokio::test]

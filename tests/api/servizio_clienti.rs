@@ -14,7 +14,7 @@ const STAFF_PASSWORD: &str = "Centralino di Torino 191 turno";
 const EMAIL: &str = "maria.rossi@example.it";
 const MOBILE: &str = "+393331234567";
 
-async fn staff_browser(app: &TestApp) -> Browser {
+pub(crate) async fn staff_browser(app: &TestApp) -> Browser {
     let hasher = area_clienti::auth::PasswordHasher::new(1).unwrap();
     area_clienti::support::add_staff(&app.pool, &hasher, STAFF, STAFF_PASSWORD)
         .await
@@ -99,13 +99,15 @@ async fn staff_accounts_are_created_from_the_cli_with_the_password_policy() {
 async fn staff_and_customer_sessions_never_open_each_others_pages() {
     let app = spawn_app().await;
     let mail = app.onboard(EMAIL, Some(MOBILE)).await;
-    app.activate(
-        &app.browser,
-        &mail,
-        Some(MOBILE),
-        "Tramonto sul lago di Garda 2026",
-    )
-    .await;
+    let activated = app
+        .activate(
+            &app.browser,
+            &mail,
+            Some(MOBILE),
+            "Tramonto sul lago di Garda 2026",
+        )
+        .await;
+    assert_eq!(location(&activated), "/area-clienti", "customer logged in");
     let staff = staff_browser(&app).await;
 
     assert_eq!(
@@ -190,8 +192,10 @@ async fn staff_find_a_company_by_vat_name_email_username_or_mobile() {
         texts(&page, ".result-list li strong"),
         vec!["Verdi Trasporti S.p.A."]
     );
-    let (_, page) = staff.get_html("/assistenza?q=nessuna-azienda").await;
+    let (status, page) = staff.get_html("/assistenza?q=nessuna-azienda").await;
+    assert_eq!(status, StatusCode::OK);
     assert!(texts(&page, ".result-list li").is_empty());
+    assert!(page.contains("Nessuna azienda trovata"), "the page says so");
 }
 
 fn url_encode(text: &str) -> String {

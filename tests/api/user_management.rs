@@ -900,8 +900,17 @@ async fn every_action_writes_an_audit_event_with_who_whom_and_from_where() {
     lr.post_form(&aggiungi, &add("b@example.it", "register"))
         .await;
     let b = app.user_id("b@example.it").await;
-    let events = app.count(&format!("SELECT count(*) FROM audit_events WHERE id > {before} AND subject_user_id = '{b}' AND client_addr IS NOT NULL")).await;
-    assert!(events >= 1, "Aggiungi e Registra");
+    let actions: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT action FROM audit_events WHERE id > {before} AND subject_user_id = '{b}' AND client_addr IS NOT NULL ORDER BY id"
+    ))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        ["utente_aggiunto", "email_username_inviata"],
+        "Aggiungi e Registra: added, then the username email"
+    );
 
     let line = app.line_id(LINES_A[0]).await;
     let before = app

@@ -3,14 +3,17 @@
 //! This module owns the gateway's contract as the tests see it: `POST /sms`
 //! with `Authorization: Bearer {SMS_TOKEN}`, a JSON content type and a body
 //! `{"to": "+39…", "text": "…", "id": "…"}`; any 2xx means accepted. It also
-//! reads back what was sent and pulls one-time codes out of message texts.
+//! reads back what was sent, wakes the tests waiting for a submission, and pulls one-time
+//! codes out of message texts.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use wiremock::matchers::{any, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The bearer token the portal must be configured with in tests.
 pub const SMS_TOKEN: &str = "test-sms-token";
@@ -18,8 +21,6 @@ pub const SMS_TOKEN: &str = "test-sms-token";
 const SMS_PATH: &str = "/sms";
 /// How long `wait_for_to` waits before failing the test.
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);
-/// wiremock cannot notify on arrival, so waiting polls at this interval.
-const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
 /// One SMS submission the gateway received with valid credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,20 +36,50 @@ pub struct SentSms {
 /// A running stub gateway; it stops when dropped.
 pub struct SmsGateway {
     server: MockServer,
+    /// Woken by every answered request, once wiremock has recorded it.
+    arrived: Arc<Notify>,
+}
+
+/// Answers with `template` and wakes the waiters. wiremock records a request before it
+/// asks the responder, so a woken waiter finds it in the received requests.
+struct Notifying {
+    template: ResponseTemplate,
+    arrived: Arc<Notify>,
+}
+
+impl Respond for Notifying {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        self.arrived.notify_waiters();
+        self.template.clone()
+    }
 }
 
 impl SmsGateway {
     /// Starts the stub, answering 200 `{"status":"accepted"}` to well-formed
     /// submissions; anything else gets wiremock's default 404.
     pub async fn start() -> SmsGateway {
-        let server = MockServer::start().await;
+        let gateway = SmsGateway {
+            server: MockServer::start().await,
+            arrived: Arc::default(),
+        };
         Mock::given(method("POST"))
             .and(path(SMS_PATH))
             .and(is_authorized_json)
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "accepted"})))
-            .mount(&server)
+            .respond_with(
+                gateway.notifying(
+                    ResponseTemplate::new(200).set_body_json(json!({"status": "accepted"})),
+                ),
+            )
+            .mount(&gateway.server)
             .await;
-        SmsGateway { server }
+        gateway
+    }
+
+    fn notifying(&self, template: ResponseTemplate) -> Notifying {
+        Notifying {
+            template,
+            arrived: Arc::clone(&self.arrived),
+        }
     }
 
     /// The full URL the portal must POST messages to.
@@ -75,14 +106,18 @@ impl SmsGateway {
     pub async fn wait_for_to(&self, to: &str) -> SentSms {
         let deadline = Instant::now() + DEFAULT_WAIT;
         loop {
+            // Register interest before looking, so a submission recorded between the look
+            // and the wait still wakes us.
+            let arrived = self.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
             let sent = self.sent().await;
             if let Some(sms) = sent.iter().rev().find(|sms| sms.to == to) {
                 return sms.clone();
             }
-            if Instant::now() >= deadline {
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
                 panic!("SMS gateway: nothing sent to {to} within {DEFAULT_WAIT:?}; got {sent:#?}");
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
@@ -97,7 +132,7 @@ impl SmsGateway {
     pub async fn respond_with_status(&self, status: u16) {
         self.server.reset().await;
         Mock::given(any())
-            .respond_with(ResponseTemplate::new(status))
+            .respond_with(self.notifying(ResponseTemplate::new(status)))
             .mount(&self.server)
             .await;
     }
@@ -107,8 +142,9 @@ impl SmsGateway {
     /// [`SmsGateway::respond_with_status`], this forgets the requests received so far.
     pub async fn respond_slowly(&self, delay: Duration) {
         self.server.reset().await;
+        // The delay is the fault under test (a gateway that hangs), not a wait of ours.
         Mock::given(any())
-            .respond_with(ResponseTemplate::new(200).set_delay(delay))
+            .respond_with(self.notifying(ResponseTemplate::new(200).set_delay(delay)))
             .mount(&self.server)
             .await;
     }
@@ -214,13 +250,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn gateway_can_answer_slowly() {
-        let gateway = SmsGateway::start().await;
-        gateway.respond_slowly(Duration::from_millis(300)).await;
-        let started = Instant::now();
-        assert_eq!(post(&gateway, GOOD, BODY).await, 200);
-        assert!(started.elapsed() >= Duration::from_millis(300));
-        assert_eq!(gateway.count_to("+393331234567").await, 1);
+    async fn a_slow_gateway_records_the_submission_and_holds_its_answer() {
+        let gateway = Arc::new(SmsGateway::start().await);
+        gateway.respond_slowly(Duration::from_secs(3600)).await;
+        let posting = tokio::spawn({
+            let gateway = Arc::clone(&gateway);
+            async move { post(&gateway, GOOD, BODY).await }
+        });
+
+        let sms = gateway.wait_for_to("+393331234567").await;
+
+        assert_eq!(sms.id, "m1");
+        assert!(!posting.is_finished(), "answered before its delay");
+        posting.abort();
     }
 
     #[test]

@@ -17,7 +17,7 @@ use mail_parser::{Message, MessageParser, PartType};
 use tokio::io::{self, AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
@@ -110,6 +110,8 @@ struct Shared {
     reject: Mutex<Option<&'static str>>,
     /// How long the end of DATA takes before the message is stored and acknowledged.
     data_delay: Mutex<Duration>,
+    /// How many messages are being held by that delay right now (content read, not stored).
+    held: watch::Sender<usize>,
 }
 
 // A test that panicked while holding a lock must not hide the messages from
@@ -159,6 +161,9 @@ impl SmtpSink {
         loop {
             match TcpListener::bind(("127.0.0.1", port)).await {
                 Ok(listener) => return Self::serve_on(listener),
+                // Not a wait for the portal: a port handed out as free can briefly be taken
+                // by another socket (an ephemeral port of some connection), and the system
+                // says nothing when it is released, so binding is simply tried again.
                 Err(_) if Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -257,6 +262,16 @@ impl SmtpSink {
         *lock(&self.shared.data_delay) = delay;
     }
 
+    /// Waits until at least `count` messages are held by the delay of [`SmtpSink::set_delay`]
+    /// (content received, answer not yet given); panics after 10 s.
+    pub async fn wait_until_holding(&self, count: usize) {
+        let mut held = self.shared.held.subscribe();
+        let holding = held.wait_for(|&held| held >= count);
+        if tokio::time::timeout(DEFAULT_WAIT, holding).await.is_err() {
+            panic!("SMTP sink: fewer than {count} messages held within {DEFAULT_WAIT:?}");
+        }
+    }
+
     /// Stops the server: the port stops accepting and open connections are
     /// closed, so the portal sees the relay as down. Messages stay readable.
     pub fn shutdown(&self) {
@@ -291,7 +306,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             Ok((stream, _)) => {
                 connections.spawn(serve(stream, Arc::clone(&shared)));
             }
-            // Accept errors (e.g. out of descriptors) are transient: back off.
+            // Accept errors (e.g. out of descriptors) are transient: back off rather than
+            // spin. A pause of the server, not a wait of a test.
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
@@ -346,7 +362,11 @@ async fn converse(stream: TcpStream, shared: &Shared) -> io::Result<()> {
                 let outcome = read_data(&mut reader).await?;
                 let delay = *lock(&shared.data_delay);
                 if !delay.is_zero() {
+                    // A slow relay is the fault under test (deliveries caught in flight),
+                    // not synchronisation: the sink withholds its answer on purpose.
+                    shared.held.send_modify(|held| *held += 1);
                     tokio::time::sleep(delay).await;
+                    shared.held.send_modify(|held| *held -= 1);
                 }
                 reply(&mut write, session.conclude(outcome, shared)).await?;
             }
@@ -680,25 +700,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sink_starts_on_a_given_port_and_can_answer_data_slowly() {
+    async fn sink_starts_on_a_given_port_and_can_hold_its_answer_to_data() {
         let port = {
             let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             reserved.local_addr().expect("address").port()
         };
         let sink = SmtpSink::start_on(port).await;
         assert_eq!(sink.port(), port);
-        sink.set_delay(Duration::from_millis(300));
-        let mut client = Client::connect(&sink).await;
         let envelope = "EHLO test\r\nMAIL FROM:<a@b.it>\r\nRCPT TO:<x@y.it>\r\nDATA\r\n";
-        assert!(client.send(envelope).await.starts_with("250"));
+
+        sink.set_delay(Duration::from_secs(3600));
+        let mut held = Client::connect(&sink).await;
+        assert!(held.send(envelope).await.starts_with("250"));
         for _ in 0..2 {
-            assert!(client.reply().await.starts_with("250"));
+            assert!(held.reply().await.starts_with("250"));
         }
-        assert!(client.reply().await.starts_with("354"));
-        let started = Instant::now();
-        assert!(client.send(MESSAGE).await.starts_with("250"));
-        assert!(started.elapsed() >= Duration::from_millis(300));
-        assert_eq!(sink.count_to("x@y.it").await, 1);
+        assert!(held.reply().await.starts_with("354"));
+        held.writer
+            .write_all(MESSAGE.as_bytes())
+            .await
+            .expect("write");
+        sink.wait_until_holding(1).await;
+        assert_eq!(sink.count().await, 0, "a held message is not stored yet");
+
+        // A client that leaves while its message is held does not lose it.
+        sink.set_delay(Duration::from_millis(1));
+        let mut leaving = Client::connect(&sink).await;
+        assert!(leaving.send(envelope).await.starts_with("250"));
+        for _ in 0..2 {
+            assert!(leaving.reply().await.starts_with("250"));
+        }
+        assert!(leaving.reply().await.starts_with("354"));
+        leaving
+            .writer
+            .write_all(MESSAGE.as_bytes())
+            .await
+            .expect("write");
+        drop(leaving);
+        sink.wait_for_to("x@y.it").await;
+        assert_eq!(sink.count().await, 1, "the first message is still held");
     }
 
     #[tokio::test]
