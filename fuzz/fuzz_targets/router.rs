@@ -41,7 +41,11 @@ fn portal() -> &'static Portal {
             .build()
             .expect("runtime");
         let (router, world) = runtime.block_on(build());
-        Portal { runtime, router, world }
+        Portal {
+            runtime,
+            router,
+            world,
+        }
     })
 }
 
@@ -53,7 +57,9 @@ fn server() -> String {
 /// A fresh database, the app on it, one company with an employee, an operator, and a
 /// session for each caller.
 async fn build() -> (Router, World) {
-    let mut admin = PgConnection::connect(&format!("{}/postgres", server())).await.expect("admin connection");
+    let mut admin = PgConnection::connect(&format!("{}/postgres", server()))
+        .await
+        .expect("admin connection");
     admin
         .execute(format!(r#"DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)"#).as_str())
         .await
@@ -79,7 +85,13 @@ async fn build() -> (Router, World) {
     let router = app.router();
     let mut world = seed(&app).await;
     world.anonymous = anonymous_session(&router).await;
-    world.customer = login(&router, "/accedi", LR_EMAIL, "/area-clienti/gestione-utenze/aggiungi").await;
+    world.customer = login(
+        &router,
+        "/accedi",
+        LR_EMAIL,
+        "/area-clienti/gestione-utenze/aggiungi",
+    )
+    .await;
     world.staff = login(&router, "/assistenza/accedi", STAFF, "/assistenza").await;
     (router, world)
 }
@@ -94,7 +106,11 @@ async fn seed(app: &Application) -> World {
         .body(Body::from(&contract[..]))
         .unwrap();
     let created = app.router().oneshot(request).await.unwrap();
-    assert!(created.status().is_success(), "seed contract: {}", created.status());
+    assert!(
+        created.status().is_success(),
+        "seed contract: {}",
+        created.status()
+    );
     let hasher = PasswordHasher::new(1).unwrap();
     let password = Password::parse(PASSWORD, PASSWORD, &[]).expect("strong");
     let hash = hasher.hash(&password).await.unwrap();
@@ -141,7 +157,9 @@ async fn seed(app: &Application) -> World {
 async fn send(router: &Router, request: Request<Body>) -> (Response<Body>, String) {
     let response = router.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     (Response::from_parts(parts, Body::empty()), text)
 }
@@ -154,8 +172,15 @@ fn set_cookie(response: &Response<Body>) -> Option<String> {
 
 /// The value of the page's hidden CSRF field.
 fn csrf_in(html: &str) -> String {
-    let start = html.find(r#"name="csrf_token" value=""#).expect("a CSRF field") + 25;
-    html[start..].split('"').next().unwrap_or_default().to_owned()
+    let start = html
+        .find(r#"name="csrf_token" value=""#)
+        .expect("a CSRF field")
+        + 25;
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
