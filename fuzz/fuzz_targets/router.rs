@@ -96,14 +96,12 @@ async fn build() -> (Router, World) {
     (router, world)
 }
 
-/// The spec's first contract through the API, its legal representative made active with
-/// `PASSWORD`, an employee, and an operator.
-async fn seed(app: &Application) -> World {
-    let contract = include_bytes!("../seeds/contract_json/spec_example.json");
+/// A contract through the API, as a sales channel sends it.
+async fn post_contract(app: &Application, contract: String) {
     let request = Request::post("/api/v1/contratti")
         .header(header::AUTHORIZATION, format!("Bearer {API_TOKEN}"))
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(&contract[..]))
+        .body(Body::from(contract))
         .unwrap();
     let created = app.router().oneshot(request).await.unwrap();
     assert!(
@@ -111,6 +109,45 @@ async fn seed(app: &Application) -> World {
         "seed contract: {}",
         created.status()
     );
+}
+
+/// A second company, whose legal representative has not activated yet: the token of the
+/// activation link in their username email (delivered to the dev mailbox).
+async fn pending_link_token(app: &Application) -> String {
+    let spec = include_str!("../seeds/contract_json/spec_example.json");
+    let second = spec
+        .replace("CTR-2026-000123", "CTR-FUZZ-B")
+        .replace("01234567897", "12345678903")
+        .replace("maria.rossi@", "luca.verdi@")
+        .replace("+3934011122", "+3934099900");
+    post_contract(app, second).await;
+    area_clienti::notify::worker::drain(&app.worker())
+        .await
+        .expect("username emails delivered");
+    let (text,): (String,) = sqlx::query_as(
+        "SELECT body_text FROM dev_mailbox WHERE recipient = 'luca.verdi@example.it' \
+         AND body_text LIKE '%/attivazione/%' LIMIT 1",
+    )
+    .fetch_one(app.pool())
+    .await
+    .expect("the username email");
+    let start = text.find("/attivazione/").expect("a link") + "/attivazione/".len();
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The spec's first contract through the API, its legal representative made active with
+/// `PASSWORD`, an employee, an operator, and a second company's pending activation link.
+async fn seed(app: &Application) -> World {
+    post_contract(
+        app,
+        include_str!("../seeds/contract_json/spec_example.json").into(),
+    )
+    .await;
+    let link_token = pending_link_token(app).await;
     let hasher = PasswordHasher::new(1).unwrap();
     let password = Password::parse(PASSWORD, PASSWORD, &[]).expect("strong");
     let hash = hasher.hash(&password).await.unwrap();
@@ -148,7 +185,7 @@ async fn seed(app: &Application) -> World {
         user_id: user_id.to_string(),
         line_id: line_id.to_string(),
         company_id: company_id.to_string(),
-        link_token: "A".repeat(43),
+        link_token,
         api_token: API_TOKEN.into(),
         ..World::default()
     }
