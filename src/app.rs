@@ -73,6 +73,12 @@ impl Application {
             .unwrap_or_default()
     }
 
+    /// The assembled router with its layers, to drive it without the network (the router
+    /// fuzz target sends each input through it with `tower::ServiceExt::oneshot`).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.state.pool
     }

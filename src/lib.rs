@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod fuzzing;
 pub mod metrics;
 pub mod notify;
 pub mod support;

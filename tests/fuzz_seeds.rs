@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use area_clienti::contracts::payload::{self, FieldError};
 use area_clienti::credentials::secret::looks_like_link_token;
+use area_clienti::domain::text::{Lines, is_clean};
 use area_clienti::domain::{
     EmailAddress, Password, PersonName, PhoneNumber, Profile, RegistrationState, Username,
     VatNumber,
@@ -99,6 +100,7 @@ fn check_email_username_name(data: &[u8]) {
     }
     if let Ok(username) = Username::parse(raw) {
         assert_eq!(username.as_str(), raw.trim());
+        assert!(is_clean(username.as_str(), Lines::Single), "{username:?}");
         assert_eq!(Username::parse(username.as_str()).as_ref(), Ok(&username));
     }
     if let Ok(name) = PersonName::parse(raw) {
@@ -118,6 +120,8 @@ fn check_email_username_name(data: &[u8]) {
 
 fn check_email_value(email: &EmailAddress) {
     let value = email.as_str();
+    // What is stored passes the edge rule (no control, bidi or U+FFFD characters).
+    assert!(is_clean(value, Lines::Single), "{value:?}");
     assert_eq!(EmailAddress::parse(value).as_ref(), Ok(email), "re-parse");
     assert_eq!(format!("{}@{}", email.local_part(), email.domain()), value);
     // The suggested username of a person is their e-mail: it must be a valid username.
@@ -135,6 +139,7 @@ fn check_name_value(name: &PersonName) {
         !value.is_empty() && value.chars().count() <= 100,
         "{value:?}"
     );
+    assert!(is_clean(value, Lines::Single), "{value:?}");
     assert_eq!(
         value,
         value.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -75,7 +75,8 @@ const STAFF_FORMS: &[(&str, &[(&str, &str)])] = &[(
 
 /// Rows that a refused value must leave untouched (the audit is left out: a refused
 /// current password is rightly audited as a failed re-authentication).
-const WRITTEN: &str = "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM mobile_lines)
+pub(crate) const WRITTEN: &str =
+    "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM mobile_lines)
     + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM jobs)
     + (SELECT count(*) FROM credential_tokens) + (SELECT count(*) FROM companies)";
 
@@ -89,7 +90,7 @@ fn body(csrf: &str, fields: &[(&str, &str)], target: &str, hostile: &str) -> Str
     parts.join("&")
 }
 
-async fn post_raw_body(browser: &Browser, path: &str, body: String) -> StatusCode {
+pub(crate) async fn post_raw_body(browser: &Browser, path: &str, body: String) -> StatusCode {
     browser
         .client
         .post(format!("{}{path}", browser.address))
@@ -155,7 +156,7 @@ async fn sweep_queries(browser: &Browser) {
     }
 }
 
-async fn staff_browser(app: &TestApp) -> Browser {
+pub(crate) async fn staff_browser(app: &TestApp) -> Browser {
     let hasher = area_clienti::auth::PasswordHasher::new(1).unwrap();
     area_clienti::support::add_staff(&app.pool, &hasher, "operatore.luca", STAFF_PASSWORD)
         .await
@@ -172,7 +173,7 @@ async fn staff_browser(app: &TestApp) -> Browser {
 
 const STAFF_PASSWORD: &str = "Cavallo-batteria-graffetta-7";
 
-async fn staff_csrf(staff: &Browser) -> String {
+pub(crate) async fn staff_csrf(staff: &Browser) -> String {
     let (_, html) = staff.get_html("/assistenza/accedi").await;
     crate::helpers::hidden_input(&html, "csrf_token").expect("csrf on the staff login")
 }
