@@ -5,10 +5,12 @@
 
 use sqlx::{PgConnection, PgPool};
 
+use super::factors;
 use super::throttle::{self, Keys};
 use super::{HashError, PasswordHasher};
 use crate::actor::Actor;
 use crate::db::audit;
+use crate::db::factors::Owner;
 use crate::db::staff::{self as staff_db, StaffUser};
 use crate::db::users::{self, User};
 use crate::domain::text::{self, Lines};
@@ -118,13 +120,22 @@ async fn check_password<T>(
     Ok(Checked::Verified(account, ok))
 }
 
-/// A customer logs in; only active users may.
+/// A customer whose password was right.
+#[derive(Debug)]
+pub struct PasswordVerified {
+    pub user: User,
+    /// The account has a second factor: not logged in until `auth::second_step` passes.
+    pub second_step: bool,
+}
+
+/// A customer logs in; only active users may. With a second factor enrolled the attempt
+/// stays counted in the throttle until the second step passes.
 #[tracing::instrument(skip_all)]
 pub async fn customer(
     pool: &PgPool,
     hasher: &PasswordHasher,
     typed_in: &Credentials<'_>,
-) -> Result<LoginOutcome<User>, LoginError> {
+) -> Result<LoginOutcome<PasswordVerified>, LoginError> {
     let keys = typed_in.keys("");
     let find = async |conn: &mut PgConnection, username: &str| {
         let found = users::find_credentials(conn, username).await?;
@@ -138,11 +149,16 @@ pub async fn customer(
     let mut tx = pool.begin().await?;
     let outcome = match user {
         Some(user) if ok => {
-            throttle::succeeded(&mut tx, &keys).await?;
-            let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, json());
-            audit::append(&mut tx, &event).await?;
-            tracing::info!(user_id = %user.id, "login");
-            LoginOutcome::LoggedIn(user)
+            let second_step = factors::enrolled(&mut tx, Owner::User(user.id))
+                .await?
+                .any();
+            if !second_step {
+                throttle::succeeded(&mut tx, &keys).await?;
+                let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, json());
+                audit::append(&mut tx, &event).await?;
+                tracing::info!(user_id = %user.id, "login");
+            }
+            LoginOutcome::LoggedIn(PasswordVerified { user, second_step })
         }
         user => {
             if let Some(user) = user {

@@ -2,8 +2,10 @@
 //! throttling. Nothing here knows HTTP: the extractors that apply these rules to a request
 //! are in `web::kit`.
 
+pub mod factors;
 pub mod login;
 pub mod password;
+pub mod second_step;
 pub mod session;
 pub mod staff;
 pub mod throttle;

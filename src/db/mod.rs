@@ -7,6 +7,7 @@ pub mod companies;
 pub mod contracts;
 pub mod credentials;
 pub mod dev_mailbox;
+pub mod factors;
 pub mod jobs;
 pub mod lines;
 pub mod outbox;

@@ -91,6 +91,10 @@ stored_as_text! {
         ReauthenticationFailed => "riautenticazione_fallita",
         StaffLogin => "assistenza_accesso",
         StaffLoginFailed => "assistenza_accesso_fallito",
+        SecondFactorWrong => "secondo_fattore_errato",
+        AppEnrolled => "app_autenticazione_attivata",
+        AppRemoved => "app_autenticazione_rimossa",
+        RecoveryCodesIssued => "codici_recupero_generati",
     }
 }
 

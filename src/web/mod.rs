@@ -13,6 +13,8 @@ pub mod own_account;
 pub mod pages;
 pub mod public;
 pub mod recovery;
+pub mod second_step;
+pub mod security;
 pub mod support;
 pub mod support_views;
 pub mod user_management;
@@ -52,6 +54,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(recovery::router())
         .merge(account::router())
         .merge(own_account::router())
+        .merge(second_step::router())
+        .merge(security::router())
         .merge(user_management::router())
         .merge(health::router())
         .nest("/api/v1", api::router());

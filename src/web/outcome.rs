@@ -75,3 +75,41 @@ pub const SUPPORT_CREDENTIALS_RESENT: &str =
 /// Next to the reason field of the console's Reinvia.
 pub const SUPPORT_REASON_REQUIRED: &str =
     "Indica il motivo o il numero del ticket (da 3 a 200 caratteri).";
+
+// Accesso e sicurezza
+
+/// A login refused by the throttle (password or second step).
+pub fn login_throttled(wait_secs: u64) -> String {
+    let minutes = wait_secs.div_ceil(60);
+    let unit = if minutes == 1 { "minuto" } else { "minuti" };
+    format!(
+        "Troppi tentativi di accesso non riusciti. Riprova tra {minutes} {unit} oppure usa Recupera Password."
+    )
+}
+
+/// Next to the code of `/accedi/verifica` after a wrong one.
+pub fn wrong_second_factor(tries_left: u8) -> String {
+    let tries = if tries_left == 1 {
+        "Ti resta 1 tentativo".to_owned()
+    } else {
+        format!("Ti restano {tries_left} tentativi")
+    };
+    format!(
+        "Codice non corretto o già usato. Controlla l'app di autenticazione e inserisci il codice che vedi ora, oppure un codice di recupero. {tries}."
+    )
+}
+
+pub const LOGIN_STEP_ENDED: &str = "Troppi codici non corretti: per sicurezza l'accesso è stato annullato. Accedi di nuovo con username e password.";
+static LOGIN_STEP_EXPIRED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "Sono passati più di {} dall'inserimento della password: accedi di nuovo.",
+        in_words(crate::auth::second_step::PENDING_LIFETIME)
+    )
+});
+/// The pending login expired (or never began) before the code was typed.
+pub fn login_step_expired() -> &'static str {
+    LOGIN_STEP_EXPIRED.as_str()
+}
+pub const APP_ENROLLED: &str =
+    "App di autenticazione attivata: da ora all'accesso ti chiederemo anche il codice dell'app.";
+pub const APP_REMOVED: &str = "App di autenticazione rimossa, insieme ai codici di recupero.";

@@ -20,7 +20,7 @@ use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
 
-const WRONG_PASSWORD: &str = "La password attuale non è corretta.";
+pub(crate) const WRONG_PASSWORD: &str = "La password attuale non è corretta.";
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -10,11 +10,12 @@ use tower_sessions::Session;
 
 use super::AppState;
 use super::pages::{Layout, LoginPage};
-use crate::auth::login::{self, Credentials, LoginOutcome};
+use crate::auth::login::{self, Credentials, LoginOutcome, PasswordVerified};
 use crate::auth::session;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CsrfForm, CsrfToken};
+use crate::web::second_step::after_password;
 
 /// The one message for every failed login: it must not tell which part was wrong.
 pub const LOGIN_FAILED: &str = "Username o password non corretti. Controlla i dati e riprova.";
@@ -39,12 +40,12 @@ async fn root(session: Session) -> Result<Redirect, AppError> {
     }))
 }
 
-async fn login_form(CsrfToken(csrf): CsrfToken) -> LoginPage {
-    LoginPage {
+async fn login_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<LoginPage, AppError> {
+    Ok(LoginPage {
         layout: Layout::anonymous(csrf),
         username: String::new(),
-        error: None,
-    }
+        error: crate::web::kit::flash::take(&session).await?,
+    })
 }
 
 #[derive(Deserialize)]
@@ -68,20 +69,16 @@ async fn login(
         client: client.as_deref(),
     };
     match login::customer(&state.pool, &state.hasher, &typed_in).await? {
-        LoginOutcome::LoggedIn(user) => {
-            session::login(&session, &user).await?;
-            Ok(Redirect::to("/area-clienti").into_response())
+        LoginOutcome::LoggedIn(PasswordVerified { user, second_step }) => {
+            let next = after_password(&session, &user, &form.username, second_step).await?;
+            Ok(next.into_response())
         }
         LoginOutcome::Refused => {
             let message = LOGIN_FAILED.to_owned();
             login_refused(&session, &form.username, StatusCode::UNAUTHORIZED, message).await
         }
         LoginOutcome::Throttled { wait_secs } => {
-            let minutes = wait_secs.div_ceil(60);
-            let message = format!(
-                "Troppi tentativi di accesso non riusciti. Riprova tra {minutes} {} oppure usa Recupera Password.",
-                if minutes == 1 { "minuto" } else { "minuti" }
-            );
+            let message = crate::web::outcome::login_throttled(wait_secs);
             login_refused(
                 &session,
                 &form.username,

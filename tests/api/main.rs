@@ -18,6 +18,7 @@ mod permissions;
 mod probes;
 mod recovery;
 mod router_seeds;
+mod second_factor;
 mod security;
 mod seeds;
 mod servizio_clienti;

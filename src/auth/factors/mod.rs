@@ -1,0 +1,169 @@
+//! Second factors of an account (CONTRACT.md §4b): the authenticator app and recovery
+//! codes. Enrolment, removal and checking a typed code live here; the login step that
+//! asks for the code is `auth::second_step`.
+
+pub mod recovery_codes;
+pub mod totp;
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+
+use crate::actor::Actor;
+use crate::db::audit;
+use crate::db::factors::{self as db, Owner};
+use crate::db::users::User;
+use crate::domain::AuditAction;
+
+/// Which factor proved the login (named in the audit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorUsed {
+    App,
+    RecoveryCode,
+}
+
+impl FactorUsed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorUsed::App => "app",
+            FactorUsed::RecoveryCode => "codice_recupero",
+        }
+    }
+}
+
+/// What an account has enrolled.
+#[derive(Debug, Clone, Default)]
+pub struct Enrolled {
+    pub app_since: Option<OffsetDateTime>,
+    pub recovery_codes_left: i64,
+}
+
+impl Enrolled {
+    /// Whether a login must pass a second step.
+    pub fn any(&self) -> bool {
+        self.app_since.is_some()
+    }
+}
+
+pub async fn enrolled(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<Enrolled> {
+    let app = db::app(conn, owner).await?;
+    Ok(Enrolled {
+        app_since: app.map(|a| a.created_at),
+        recovery_codes_left: db::recovery_codes_left(conn, owner).await?,
+    })
+}
+
+/// Checks a typed code against the app (a 6-digit code, accepted once) and then the
+/// unused recovery codes; uses up what matched.
+pub async fn check_code(
+    conn: &mut PgConnection,
+    owner: Owner,
+    typed: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<FactorUsed>> {
+    if let Some(app) = db::app(conn, owner).await? {
+        let step = totp::accepted_step(&app.secret, typed, now.unix_timestamp(), app.last_step);
+        if let Some(step) = step {
+            let fresh = db::use_step(conn, app.id, step).await?;
+            return Ok(fresh.then_some(FactorUsed::App));
+        }
+    }
+    let Some(code) = recovery_codes::normalise(typed) else {
+        return Ok(None);
+    };
+    let hash = recovery_codes::hash(owner.id(), &code);
+    let used = db::use_recovery_code(conn, owner, &hash, now).await?;
+    Ok(used.then_some(FactorUsed::RecoveryCode))
+}
+
+/// Why an app could not be enrolled.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolError {
+    #[error("the code does not match the new secret")]
+    WrongCode,
+    #[error("an app is already enrolled")]
+    AlreadyEnrolled,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Records the app once a code from it proves it was set up; the first factor of the
+/// account also issues its recovery codes, returned to be shown once.
+pub async fn enrol_app(
+    pool: &PgPool,
+    user: &User,
+    actor: &Actor,
+    secret: &[u8],
+    typed: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Vec<String>>, EnrolError> {
+    let step = totp::accepted_step(secret, typed, now.unix_timestamp(), None)
+        .ok_or(EnrolError::WrongCode)?;
+    let owner = Owner::User(user.id);
+    let mut tx = pool.begin().await?;
+    if db::app(&mut tx, owner).await?.is_some() {
+        return Err(EnrolError::AlreadyEnrolled);
+    }
+    db::insert_app(&mut tx, owner, secret, step, now).await?;
+    let codes = if db::recovery_codes_left(&mut tx, owner).await? == 0 {
+        Some(issue_recovery_codes(&mut tx, user, actor, now).await?)
+    } else {
+        None
+    };
+    audit_event(&mut tx, user, actor, AuditAction::AppEnrolled).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Removes the app; with no factor left the recovery codes go too.
+pub async fn remove_app(pool: &PgPool, user: &User, actor: &Actor) -> sqlx::Result<bool> {
+    let owner = Owner::User(user.id);
+    let mut tx = pool.begin().await?;
+    let removed = db::delete_app(&mut tx, owner).await?;
+    if removed {
+        db::delete_recovery_codes(&mut tx, owner).await?;
+        audit_event(&mut tx, user, actor, AuditAction::AppRemoved).await?;
+    }
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// Ten new recovery codes in place of the old ones (all of which stop working).
+pub async fn regenerate_recovery_codes(
+    pool: &PgPool,
+    user: &User,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<String>> {
+    let mut tx = pool.begin().await?;
+    let codes = issue_recovery_codes(&mut tx, user, actor, now).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+async fn issue_recovery_codes(
+    conn: &mut PgConnection,
+    user: &User,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<String>> {
+    let codes = recovery_codes::generate();
+    let hashes: Vec<[u8; 32]> = codes
+        .iter()
+        .filter_map(|c| recovery_codes::normalise(c))
+        .map(|c| recovery_codes::hash(user.id, &c))
+        .collect();
+    db::replace_recovery_codes(conn, Owner::User(user.id), &hashes, now).await?;
+    audit_event(conn, user, actor, AuditAction::RecoveryCodesIssued).await?;
+    Ok(codes)
+}
+
+async fn audit_event(
+    conn: &mut PgConnection,
+    user: &User,
+    actor: &Actor,
+    action: AuditAction,
+) -> sqlx::Result<()> {
+    let event = actor.event(user.company_id, Some(user.id), action, json!({}));
+    audit::append(conn, &event).await
+}

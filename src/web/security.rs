@@ -1,0 +1,272 @@
+//! "Sicurezza" (`/area-clienti/sicurezza…`): the user's second factors. The authenticator
+//! app is enrolled in two steps (password, then a code from the app proving it was set
+//! up); recovery codes are shown once, when issued. Use cases in `auth::factors`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use super::AppState;
+use super::account::layout_for;
+use super::pages::{FormErrors, Layout};
+use crate::actor::Actor;
+use crate::auth::factors::{self, EnrolError, totp};
+use crate::auth::login::{self, LoginOutcome};
+use crate::db::factors::Owner;
+use crate::db::users::User;
+use crate::web::error::AppError;
+use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, flash};
+use crate::web::outcome;
+
+const SECURITY: &str = "/area-clienti/sicurezza";
+/// Session key of the secret being enrolled (until a code from the app confirms it).
+const ENROLMENT_KEY: &str = "totp_enrolment";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(SECURITY, get(overview))
+        .route("/area-clienti/sicurezza/app", post(start_app))
+        .route("/area-clienti/sicurezza/app/conferma", post(confirm_app))
+        .route("/area-clienti/sicurezza/app/rimuovi", post(remove_app))
+        .route(
+            "/area-clienti/sicurezza/codici-recupero",
+            post(regenerate_codes),
+        )
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/security.html")]
+pub struct SecurityPage {
+    pub layout: Layout,
+    pub flash: Option<String>,
+    pub app_since: Option<String>,
+    pub recovery_codes_left: i64,
+    /// Which form the error below belongs to: `app`, `rimuovi` or `codici`.
+    pub failed_form: &'static str,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/app_enrol.html")]
+pub struct AppEnrolPage {
+    pub layout: Layout,
+    pub qr_svg: String,
+    pub secret: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub layout: Layout,
+    pub app_enrolled: bool,
+    pub codes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn security_page(
+    state: &AppState,
+    user: &User,
+    csrf: String,
+    flash: Option<String>,
+    failed: (&'static str, FormErrors),
+) -> Result<SecurityPage, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let enrolled = factors::enrolled(&mut conn, Owner::User(user.id)).await?;
+    Ok(SecurityPage {
+        layout: layout_for(user, csrf),
+        flash,
+        app_since: enrolled.app_since.map(date_in_words),
+        recovery_codes_left: enrolled.recovery_codes_left,
+        failed_form: failed.0,
+        errors: failed.1,
+    })
+}
+
+fn date_in_words(at: OffsetDateTime) -> String {
+    let rome = at.to_offset(time::macros::offset!(+1));
+    format!(
+        "{:02}/{:02}/{}",
+        rome.day(),
+        u8::from(rome.month()),
+        rome.year()
+    )
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    session: Session,
+) -> Result<SecurityPage, AppError> {
+    let flash = flash::take(&session).await?;
+    security_page(&state, &user, csrf, flash, ("", FormErrors::default())).await
+}
+
+/// The current password again, or the Sicurezza page with the reason next to `form`'s field.
+async fn password_checked(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    password: &str,
+    client: Option<&str>,
+    form: &'static str,
+) -> Result<Option<Response>, AppError> {
+    let message =
+        match login::reauthenticate(&state.pool, &state.hasher, user, password, client).await? {
+            LoginOutcome::LoggedIn(()) => return Ok(None),
+            LoginOutcome::Refused => crate::web::own_account::WRONG_PASSWORD.to_owned(),
+            LoginOutcome::Throttled { wait_secs } => outcome::login_throttled(wait_secs),
+        };
+    let mut errors = FormErrors::default();
+    errors.add("password", message);
+    let csrf = crate::web::kit::csrf::token_of(session).await?;
+    let page = security_page(state, user, csrf, None, (form, errors)).await?;
+    Ok(Some(
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+    ))
+}
+
+fn enrol_page(user: &User, csrf: String, secret: &[u8], errors: FormErrors) -> AppEnrolPage {
+    AppEnrolPage {
+        layout: layout_for(user, csrf),
+        qr_svg: totp::qr_svg(secret, &user.username).unwrap_or_default(),
+        secret: totp::secret_text(secret),
+        errors,
+    }
+}
+
+async fn start_app(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let client = client.as_deref();
+    if let Some(refused) =
+        password_checked(&state, &session, &user, &form.password, client, "app").await?
+    {
+        return Ok(refused);
+    }
+    let secret = totp::new_secret();
+    session.insert(ENROLMENT_KEY, &secret).await?;
+    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    Ok(enrol_page(&user, csrf, &secret, FormErrors::default()).into_response())
+}
+
+async fn confirm_app(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let Some(secret) = session.get::<Vec<u8>>(ENROLMENT_KEY).await? else {
+        return Ok(Redirect::to(SECURITY).into_response());
+    };
+    let actor = Actor::user(user.id, &user.username, client);
+    let now = state.clock.now();
+    let code = form.code.trim();
+    match factors::enrol_app(&state.pool, &user, &actor, &secret, code, now).await {
+        Ok(codes) => {
+            session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
+            let Some(codes) = codes else {
+                flash::set(&session, outcome::APP_ENROLLED.to_owned()).await?;
+                return Ok(Redirect::to(SECURITY).into_response());
+            };
+            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            Ok(codes_page(&user, csrf, true, codes).into_response())
+        }
+        Err(EnrolError::WrongCode) => {
+            let mut errors = FormErrors::default();
+            errors.add("code", WRONG_ENROLMENT_CODE);
+            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let page = enrol_page(&user, csrf, &secret, errors);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(EnrolError::AlreadyEnrolled) => {
+            session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
+            Ok(Redirect::to(SECURITY).into_response())
+        }
+        Err(EnrolError::Database(e)) => Err(e.into()),
+    }
+}
+
+const WRONG_ENROLMENT_CODE: &str = "Il codice non corrisponde. Controlla di aver aggiunto l'account nell'app e inserisci il codice a 6 cifre che vedi ora.";
+
+fn codes_page(user: &User, csrf: String, app_enrolled: bool, codes: Vec<String>) -> Response {
+    let page = RecoveryCodesPage {
+        layout: layout_for(user, csrf),
+        app_enrolled,
+        codes,
+    };
+    // Shown once: never from a cache.
+    ([(axum::http::header::CACHE_CONTROL, "no-store")], page).into_response()
+}
+
+async fn remove_app(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let typed = client.as_deref();
+    if let Some(refused) =
+        password_checked(&state, &session, &user, &form.password, typed, "rimuovi").await?
+    {
+        return Ok(refused);
+    }
+    let actor = Actor::user(user.id, &user.username, client);
+    if factors::remove_app(&state.pool, &user, &actor).await? {
+        flash::set(&session, outcome::APP_REMOVED.to_owned()).await?;
+    }
+    Ok(Redirect::to(SECURITY).into_response())
+}
+
+async fn regenerate_codes(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let typed = client.as_deref();
+    if let Some(refused) =
+        password_checked(&state, &session, &user, &form.password, typed, "codici").await?
+    {
+        return Ok(refused);
+    }
+    let mut conn = state.pool.acquire().await?;
+    if !factors::enrolled(&mut conn, Owner::User(user.id))
+        .await?
+        .any()
+    {
+        return Ok(Redirect::to(SECURITY).into_response());
+    }
+    drop(conn);
+    let actor = Actor::user(user.id, &user.username, client);
+    let now = state.clock.now();
+    let codes = factors::regenerate_recovery_codes(&state.pool, &user, &actor, now).await?;
+    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    Ok(codes_page(&user, csrf, false, codes))
+}
