@@ -28,4 +28,5 @@ mod journeys;
 mod keyboard;
 mod no_js;
 mod password_toggle;
+mod security;
 mod steps;
