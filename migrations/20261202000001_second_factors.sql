@@ -26,3 +26,7 @@ CREATE TABLE recovery_codes (
 );
 CREATE INDEX recovery_codes_user_id ON recovery_codes (user_id) WHERE user_id IS NOT NULL;
 CREATE INDEX recovery_codes_staff_id ON recovery_codes (staff_id) WHERE staff_id IS NOT NULL;
+
+-- `area-clienti staff disable`: the operator can no longer log in and every open session
+-- ends at its next request (each request reloads the operator).
+ALTER TABLE staff_users ADD COLUMN disabled_at timestamptz;

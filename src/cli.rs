@@ -58,6 +58,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             support::add_staff(&pool, &PasswordHasher::new(1)?, &username, &password).await?;
             println!("Operatore {username} creato: accede da /assistenza/accedi");
         }
+        Command::Staff {
+            command: StaffCommand::Disable { username },
+        } => {
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            support::disable_staff(&pool, &username).await?;
+            println!("Operatore {username} disabilitato: non può più accedere");
+        }
+        Command::Staff {
+            command: StaffCommand::ResetFactors { username },
+        } => {
+            let pool = db::connect_and_migrate(&config.database_url).await?;
+            support::reset_staff_factors(&pool, &username).await?;
+            println!("Fattori di accesso di {username} azzerati: li attiverà al prossimo accesso");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -64,6 +64,10 @@ pub enum Command {
 pub enum StaffCommand {
     /// Create a staff account; the password is read from standard input.
     Add { username: String },
+    /// The account can no longer log in; its sessions end.
+    Disable { username: String },
+    /// Remove the account's second factors; it enrols new ones at its next login.
+    ResetFactors { username: String },
 }
 
 /// Raw settings as given by the environment or flags.

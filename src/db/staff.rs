@@ -32,7 +32,8 @@ pub async fn find_credentials(
     username: &str,
 ) -> sqlx::Result<Option<(StaffUser, String)>> {
     let row: Option<(Uuid, String, String)> = sqlx::query_as(
-        "SELECT id, username, password_hash FROM staff_users WHERE lower(username) = lower($1)",
+        "SELECT id, username, password_hash FROM staff_users
+         WHERE lower(username) = lower($1) AND disabled_at IS NULL",
     )
     .bind(username)
     .fetch_optional(conn)
@@ -41,8 +42,27 @@ pub async fn find_credentials(
 }
 
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<StaffUser>> {
-    sqlx::query_as("SELECT id, username FROM staff_users WHERE id = $1")
+    sqlx::query_as("SELECT id, username FROM staff_users WHERE id = $1 AND disabled_at IS NULL")
         .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Disables the operator by username; false when there is no such enabled operator.
+pub async fn disable(conn: &mut PgConnection, username: &str) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar(
+        "UPDATE staff_users SET disabled_at = now()
+         WHERE lower(username) = lower($1) AND disabled_at IS NULL RETURNING id",
+    )
+    .bind(username)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The id of the operator with this username, enabled or not.
+pub async fn id_of(conn: &mut PgConnection, username: &str) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("SELECT id FROM staff_users WHERE lower(username) = lower($1)")
+        .bind(username)
         .fetch_optional(conn)
         .await
 }

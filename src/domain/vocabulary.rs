@@ -91,6 +91,8 @@ stored_as_text! {
         ReauthenticationFailed => "riautenticazione_fallita",
         StaffLogin => "assistenza_accesso",
         StaffLoginFailed => "assistenza_accesso_fallito",
+        StaffDisabled => "assistenza_operatore_disabilitato",
+        StaffFactorsReset => "assistenza_fattori_azzerati",
         SecondFactorWrong => "secondo_fattore_errato",
         AppEnrolled => "app_autenticazione_attivata",
         AppRemoved => "app_autenticazione_rimossa",

@@ -6,37 +6,18 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::auth::PasswordHasher;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::credentials::recovery;
-use crate::db::staff::{self, StaffUser};
+use crate::db::staff::StaffUser;
 use crate::db::support::SearchTerms;
-use crate::db::{self, audit, users};
+use crate::db::{audit, users};
 use crate::domain::{AuditAction, MessageKind};
-use crate::domain::{Password, PhoneNumber, Username, VatNumber};
+use crate::domain::{PhoneNumber, VatNumber};
 use crate::notify::messages;
 
-/// Creates a staff account (`area-clienti staff add USERNAME`).
-pub async fn add_staff(
-    pool: &PgPool,
-    hasher: &PasswordHasher,
-    username: &str,
-    password: &str,
-) -> anyhow::Result<()> {
-    let username = Username::parse(username).map_err(|e| anyhow::anyhow!("username: {e}"))?;
-    let password = Password::parse(password, password, &[username.as_str()])
-        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
-    let hash = hasher.hash(&password).await?;
-    let mut conn = pool.acquire().await?;
-    match staff::insert(&mut conn, username.as_str(), &hash).await {
-        Ok(_) => Ok(()),
-        Err(e) if db::is_unique_violation(&e, staff::USERNAME_UNIQUE) => {
-            anyhow::bail!("esiste già un operatore con username {}", username.as_str())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
+mod staff_accounts;
+pub use staff_accounts::{add_staff, disable_staff, reset_staff_factors};
 
 /// Reads what a search query may be: text, a Partita IVA, a mobile number.
 pub fn search_terms(query: &str) -> SearchTerms {

@@ -22,6 +22,7 @@ mod second_factor;
 mod security;
 mod seeds;
 mod servizio_clienti;
+mod staff_cli;
 mod support;
 mod user_management;
 mod user_management_edges;

@@ -9,7 +9,7 @@ use crate::helpers::{
     Browser, TestApp, VAT_A, VAT_B, activation_path, contract_body, location, spawn_app, texts,
 };
 
-const STAFF: &str = "operatore.giulia";
+pub(crate) const STAFF: &str = "operatore.giulia";
 const STAFF_PASSWORD: &str = "Centralino di Torino 191 turno";
 const EMAIL: &str = "maria.rossi@example.it";
 const MOBILE: &str = "+393331234567";
