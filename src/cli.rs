@@ -50,30 +50,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out.display()
             );
         }
-        Command::Staff {
-            command: StaffCommand::Add { username },
-        } => {
+        Command::Staff { command } => staff(&config, command).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `staff add|disable|reset-factors USERNAME`.
+async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<()> {
+    let pool = db::connect_and_migrate(&config.database_url).await?;
+    match command {
+        StaffCommand::Add { username } => {
             let password = read_password()?;
-            let pool = db::connect_and_migrate(&config.database_url).await?;
             support::add_staff(&pool, &PasswordHasher::new(1)?, &username, &password).await?;
             println!("Operatore {username} creato: accede da /assistenza/accedi");
         }
-        Command::Staff {
-            command: StaffCommand::Disable { username },
-        } => {
-            let pool = db::connect_and_migrate(&config.database_url).await?;
+        StaffCommand::Disable { username } => {
             support::disable_staff(&pool, &username).await?;
             println!("Operatore {username} disabilitato: non può più accedere");
         }
-        Command::Staff {
-            command: StaffCommand::ResetFactors { username },
-        } => {
-            let pool = db::connect_and_migrate(&config.database_url).await?;
+        StaffCommand::ResetFactors { username } => {
             support::reset_staff_factors(&pool, &username).await?;
             println!("Fattori di accesso di {username} azzerati: li attiverà al prossimo accesso");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// The first line of standard input, without its line ending.

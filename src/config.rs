@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use url::Url;
 
+use crate::domain::Profile;
 use crate::notify::NotifySettings;
 
 /// Command line of the `area-clienti` binary.
@@ -70,6 +71,21 @@ pub enum StaffCommand {
     ResetFactors { username: String },
 }
 
+/// `MFA_REQUIRED_FOR`: stored profile names, comma-separated.
+fn parse_profiles(list: &str) -> anyhow::Result<Vec<Profile>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            Profile::parse(name).with_context(|| {
+                format!(
+                    "MFA_REQUIRED_FOR non valido: {name:?} non è un profilo (rappresentante_legale, amministratore_full, amministratore_light, utilizzatore)"
+                )
+            })
+        })
+        .collect()
+}
+
 /// Raw settings as given by the environment or flags.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -123,6 +139,15 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub internal_api_token: Option<String>,
+    /// Profiles that must use a second factor (CONTRACT.md §4b), comma-separated stored
+    /// names; empty makes it optional for everyone.
+    #[arg(
+        long,
+        env = "MFA_REQUIRED_FOR",
+        global = true,
+        default_value = "rappresentante_legale,amministratore_full"
+    )]
+    pub mfa_required_for: String,
     /// First retry delay of a failed delivery, in milliseconds; doubles at each attempt.
     #[arg(
         long,
@@ -154,6 +179,8 @@ pub struct Config {
     pub notify: NotifySettings,
     /// See [`Settings::background_worker`].
     pub background_worker: bool,
+    /// Profiles that cannot reach a page without a second factor.
+    pub mfa_required_for: Vec<Profile>,
 }
 
 impl Config {
@@ -199,7 +226,13 @@ impl Config {
                 lease: Duration::from_secs(s.outbox_lease_secs),
             },
             background_worker: s.background_worker,
+            mfa_required_for: parse_profiles(&s.mfa_required_for)?,
         })
+    }
+
+    /// Whether users of `profile` must use a second factor.
+    pub fn mfa_required(&self, profile: Profile) -> bool {
+        self.mfa_required_for.contains(&profile)
     }
 
     /// Cookies get `Secure` (and the `__Host-` prefix) only when the portal is served over https.
@@ -247,6 +280,28 @@ mod tests {
             "the binary always runs the worker"
         );
         assert_eq!(config.link("/accedi"), "http://127.0.0.1:8080/accedi");
+        assert_eq!(
+            config.mfa_required_for,
+            [Profile::LegalRepresentative, Profile::AdminFull]
+        );
+    }
+
+    #[test]
+    fn mfa_required_for_takes_stored_profile_names_or_nothing() {
+        let mut s = settings();
+        s.mfa_required_for = " utilizzatore , amministratore_light".into();
+        let config = Config::from_settings(&s).unwrap();
+        assert!(config.mfa_required(Profile::User) && !config.mfa_required(Profile::AdminFull));
+        s.mfa_required_for = String::new();
+        assert!(
+            Config::from_settings(&s)
+                .unwrap()
+                .mfa_required_for
+                .is_empty()
+        );
+        s.mfa_required_for = "amministratore".into();
+        let err = Config::from_settings(&s).unwrap_err().to_string();
+        assert!(err.contains("MFA_REQUIRED_FOR"), "{err}");
     }
 
     #[test]

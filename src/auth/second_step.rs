@@ -1,7 +1,8 @@
 //! The login's second step (`/accedi/verifica`): after the right password of an account
 //! with a factor, the session holds a [`PendingLogin`] (not a login) until a code from
 //! the app or a recovery code proves the factor. Wrong codes count in the login throttle
-//! like wrong passwords, and the fifth ends the attempt.
+//! like wrong passwords, and the fifth ends the attempt. An account without an app whose
+//! profile requires a factor proves it with a code sent by SMS to its mobile.
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -14,10 +15,15 @@ use super::factors::{self, FactorUsed};
 use super::login::{LoginError, typed};
 use super::throttle::{self, Keys};
 use crate::actor::Actor;
+use crate::credentials::{CODE_LIFETIME, secret};
 use crate::db::audit;
 use crate::db::factors::Owner;
+use crate::db::outbox::{self, Channel, NewMessage};
+use crate::db::rate_limits::{self, Limit};
 use crate::db::users::{self, User};
-use crate::domain::{AuditAction, RegistrationState};
+use crate::domain::text::{self, Lines};
+use crate::domain::{AuditAction, MessageKind, RegistrationState};
+use crate::notify::messages;
 
 const PENDING_KEY: &str = "login_pending";
 /// Wrong codes that end the attempt.
@@ -35,10 +41,37 @@ pub struct PendingLogin {
     #[serde(with = "time::serde::timestamp")]
     password_at: OffsetDateTime,
     wrong_codes: u8,
+    /// The app is the factor; otherwise an SMS code is offered.
+    pub has_app: bool,
+    /// The last code sent by SMS for this attempt.
+    pub sms: Option<SmsChallenge>,
+}
+
+/// An SMS code sent at the second step, kept as a salted hash.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SmsChallenge {
+    id: Uuid,
+    code_sha256: Vec<u8>,
+    #[serde(with = "time::serde::timestamp")]
+    sent_at: OffsetDateTime,
+    /// "+39 333 ••• 4567", for the page.
+    pub masked_mobile: String,
+}
+
+impl SmsChallenge {
+    fn matches(&self, typed: &str, now: OffsetDateTime) -> bool {
+        now - self.sent_at < CODE_LIFETIME
+            && secret::code_matches(self.id, typed, &self.code_sha256)
+    }
 }
 
 /// Remembers the password step; a new session id, as for a login.
-pub async fn begin(session: &Session, user: &User, username: &str) -> Result<(), SessionError> {
+pub async fn begin(
+    session: &Session,
+    user: &User,
+    username: &str,
+    has_app: bool,
+) -> Result<(), SessionError> {
     session.cycle_id().await?;
     let pending = PendingLogin {
         user_id: user.id,
@@ -46,6 +79,8 @@ pub async fn begin(session: &Session, user: &User, username: &str) -> Result<(),
         username: typed(username),
         password_at: OffsetDateTime::now_utc(),
         wrong_codes: 0,
+        has_app,
+        sms: None,
     };
     session.insert(PENDING_KEY, pending).await
 }
@@ -97,12 +132,7 @@ pub async fn verify(
         return Ok(StepOutcome::Ended);
     };
     let actor = Actor::visitor(client.map(str::to_owned));
-    let clean = crate::domain::text::is_clean(code, crate::domain::text::Lines::Single);
-    let used = match clean && code.len() <= 64 {
-        true => factors::check_code(&mut tx, Owner::User(user.id), code, now).await?,
-        false => None,
-    };
-    let outcome = match used {
+    let outcome = match factor_proved(&mut tx, &pending, &user, code, now).await? {
         Some(factor) => {
             throttle::succeeded(&mut tx, &keys).await?;
             let details = serde_json::json!({ "fattore": factor.as_str() });
@@ -112,13 +142,8 @@ pub async fn verify(
             StepOutcome::Passed(user, factor)
         }
         None => {
-            let action = AuditAction::SecondFactorWrong;
-            let event = actor.event(
-                user.company_id,
-                Some(user.id),
-                action,
-                serde_json::json!({}),
-            );
+            let (action, details) = (AuditAction::SecondFactorWrong, serde_json::json!({}));
+            let event = actor.event(user.company_id, Some(user.id), action, details);
             audit::append(&mut tx, &event).await?;
             pending.wrong_codes += 1;
             StepOutcome::Wrong {
@@ -137,4 +162,87 @@ pub async fn verify(
         StepOutcome::Wrong { tries_left: 0 } => StepOutcome::Ended,
         other => other,
     })
+}
+
+/// Which factor `code` proves: the SMS code of this attempt (only without an app), else the
+/// app's code or a recovery code. Text that cannot be a code never reaches SQL.
+async fn factor_proved(
+    conn: &mut sqlx::PgConnection,
+    pending: &PendingLogin,
+    user: &User,
+    code: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<FactorUsed>> {
+    if code.len() > 64 || !text::is_clean(code, Lines::Single) {
+        return Ok(None);
+    }
+    let sms = pending.sms.as_ref().filter(|_| !pending.has_app);
+    if sms.is_some_and(|sms| sms.matches(code, now)) {
+        return Ok(Some(FactorUsed::Sms));
+    }
+    factors::check_code(conn, Owner::User(user.id), code, now).await
+}
+
+/// SMS codes per account. Only someone who typed the right password can ask, so the limit
+/// is looser than activation's (a person logging out and in again is not blocked) while
+/// still capping what one stolen password can send.
+const SMS_LIMIT: Limit = Limit {
+    per_minute: 3,
+    per_hour: 10,
+};
+
+/// What "Invia il codice via SMS" came to.
+#[derive(Debug)]
+pub enum SmsOutcome {
+    Sent,
+    /// Over the limit: the last code still holds.
+    TooSoon,
+    /// The account has an app (SMS is weaker) or no mobile.
+    NotOffered,
+}
+
+/// Sends a code to the mobile of the pending login's account; the code replaces the last.
+pub async fn send_sms(
+    pool: &PgPool,
+    session: &Session,
+    mut pending: PendingLogin,
+    now: OffsetDateTime,
+) -> Result<SmsOutcome, LoginError> {
+    if pending.has_app {
+        return Ok(SmsOutcome::NotOffered);
+    }
+    let mut tx = pool.begin().await?;
+    let user = users::find(&mut tx, pending.user_id).await?;
+    let Some((user, mobile)) = user.and_then(|u| u.mobile.clone().map(|m| (u, m))) else {
+        return Ok(SmsOutcome::NotOffered);
+    };
+    let key = format!("accesso:sms:{}", user.id);
+    if !rate_limits::try_acquire(&mut tx, &key, SMS_LIMIT).await? {
+        return Ok(SmsOutcome::TooSoon);
+    }
+    let (id, code) = (Uuid::new_v4(), secret::new_code());
+    let text = messages::code_sms(&code);
+    let message = NewMessage {
+        company_id: user.company_id,
+        user_id: Some(user.id),
+        channel: Channel::Sms,
+        recipient: mobile.as_str(),
+        template: MessageKind::Code,
+        subject: None,
+        body_text: &text,
+        body_html: None,
+    };
+    outbox::enqueue(&mut tx, &message).await?;
+    tx.commit().await?;
+    pending.sms = Some(SmsChallenge {
+        id,
+        code_sha256: secret::hash_code(id, &code).to_vec(),
+        sent_at: now,
+        masked_mobile: mobile.masked(),
+    });
+    session
+        .insert(PENDING_KEY, pending)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(SmsOutcome::Sent)
 }

@@ -33,17 +33,40 @@ pub struct SessionAuth {
     pub epoch: i32,
     #[serde(with = "time::serde::timestamp")]
     pub logged_in_at: OffsetDateTime,
+    /// Logged in only to enrol the second factor the profile requires: every other page
+    /// sends the user to `/area-clienti/sicurezza/attiva` until then.
+    #[serde(default)]
+    pub must_enrol: bool,
 }
 
 /// Logs the user in: a new session id (no fixation), then the auth record.
 pub async fn login(session: &Session, user: &User) -> Result<(), SessionError> {
+    open(session, user, false).await
+}
+
+/// Logs the user in for the one thing left to do: enrolling a required second factor.
+pub async fn login_to_enrol(session: &Session, user: &User) -> Result<(), SessionError> {
+    open(session, user, true).await
+}
+
+async fn open(session: &Session, user: &User, must_enrol: bool) -> Result<(), SessionError> {
     session.cycle_id().await?;
     let auth = SessionAuth {
         user_id: user.id,
         epoch: user.session_epoch,
         logged_in_at: OffsetDateTime::now_utc(),
+        must_enrol,
     };
     session.insert(SESSION_KEY, auth).await
+}
+
+/// The required factor is enrolled: the whole Area Clienti opens.
+pub async fn enrolled(session: &Session) -> Result<(), SessionError> {
+    if let Some(mut auth) = session.get::<SessionAuth>(SESSION_KEY).await? {
+        auth.must_enrol = false;
+        session.insert(SESSION_KEY, auth).await?;
+    }
+    Ok(())
 }
 
 /// Marks the session as used now, so the store pushes its idle expiry forward; writes at
@@ -103,6 +126,7 @@ mod tests {
             user_id: Uuid::nil(),
             epoch: 3,
             logged_in_at: now - Duration::hours(hours),
+            must_enrol: false,
         };
         assert!(still_valid(
             &auth(11),

@@ -103,6 +103,17 @@ pub async fn succeeded(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()>
     Ok(())
 }
 
+/// The reserved attempt was a right password with a second step still to pass: it is taken
+/// back, but the account's earlier failures stay until the second step succeeds, and each
+/// code typed there reserves an attempt of its own.
+pub async fn password_passed(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
+    rate_limits::forget_latest(conn, &keys.account).await?;
+    if let Some(client) = &keys.client {
+        rate_limits::forget_latest(conn, client).await?;
+    }
+    Ok(())
+}
+
 /// A password reset forgets the customer account's failures.
 pub async fn clear_account(conn: &mut PgConnection, username: &str) -> sqlx::Result<()> {
     rate_limits::clear(conn, &customer_account_key(username)).await

@@ -12,15 +12,13 @@ use tower_sessions::Session;
 use super::pages::{FormErrors, Layout, LinkPage, PasswordPage};
 use super::{AppState, outcome};
 use crate::actor::Actor;
-use crate::auth::factors;
 use crate::credentials::{self, CodeError, LinkView, SendCodeError, Step};
 use crate::db::credentials::Purpose;
-use crate::db::factors::Owner;
 use crate::domain::Password;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CsrfForm, CsrfToken};
-use crate::web::second_step::after_password;
+use crate::web::second_step::after_new_password;
 
 /// One kind of emailed link: where its pages live and what they are called.
 #[derive(Debug, Clone, Copy)]
@@ -291,13 +289,7 @@ async fn set_password(
         &actor,
     )
     .await?;
-    // Recupera Password changes the password only: an enrolled factor is still asked.
-    let mut conn = state.pool.acquire().await?;
-    let second_step = factors::enrolled(&mut conn, Owner::User(user.id))
-        .await?
-        .any();
-    drop(conn);
-    tracing::info!(user_id = %user.id, second_step, "password set");
-    let next = after_password(&session, &user, &user.username, second_step).await?;
+    tracing::info!(user_id = %user.id, "password set");
+    let next = after_new_password(&state, &session, &user).await?;
     Ok(next.into_response())
 }

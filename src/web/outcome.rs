@@ -87,6 +87,8 @@ pub fn login_throttled(wait_secs: u64) -> String {
     )
 }
 
+pub const LOGIN_SMS_TOO_SOON: &str = "Ti abbiamo appena inviato alcuni codici: attendi un minuto prima di chiederne un altro (al massimo 10 in un'ora). Usa l'ultimo che hai ricevuto.";
+
 /// Next to the code of `/accedi/verifica` after a wrong one.
 pub fn wrong_second_factor(tries_left: u8) -> String {
     let tries = if tries_left == 1 {
@@ -95,7 +97,7 @@ pub fn wrong_second_factor(tries_left: u8) -> String {
         format!("Ti restano {tries_left} tentativi")
     };
     format!(
-        "Codice non corretto o già usato. Controlla l'app di autenticazione e inserisci il codice che vedi ora, oppure un codice di recupero. {tries}."
+        "Codice non corretto o già usato. Inserisci il codice che vedi ora nell'app o l'ultimo ricevuto via SMS, oppure un codice di recupero. {tries}."
     )
 }
 

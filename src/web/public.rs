@@ -68,9 +68,10 @@ async fn login(
         password: &form.password,
         client: client.as_deref(),
     };
-    match login::customer(&state.pool, &state.hasher, &typed_in).await? {
-        LoginOutcome::LoggedIn(PasswordVerified { user, second_step }) => {
-            let next = after_password(&session, &user, &form.username, second_step).await?;
+    let required = &state.config.mfa_required_for;
+    match login::customer(&state.pool, &state.hasher, &typed_in, required).await? {
+        LoginOutcome::LoggedIn(PasswordVerified { user, next }) => {
+            let next = after_password(&session, &user, &form.username, next).await?;
             Ok(next.into_response())
         }
         LoginOutcome::Refused => {

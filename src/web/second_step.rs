@@ -7,23 +7,28 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::AppState;
 use super::pages::Layout;
-use crate::auth::second_step::{self, StepOutcome};
+use crate::auth::factors::{self, Next};
+use crate::auth::second_step::{self, PendingLogin, SmsOutcome, StepOutcome};
 use crate::auth::session;
+use crate::db::factors::Owner;
 use crate::db::users::User;
 use crate::web::error::AppError;
+use crate::web::kit::current::ENROL;
 use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, flash};
 use crate::web::outcome;
 
 pub const VERIFY: &str = "/accedi/verifica";
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(VERIFY, get(form).post(verify))
+    Router::new()
+        .route(VERIFY, get(form).post(verify))
+        .route("/accedi/verifica/sms", post(send_sms))
 }
 
 /// After a password that was right (login, or a new password from Recupera Password): in
@@ -32,32 +37,100 @@ pub async fn after_password(
     session: &Session,
     user: &User,
     username: &str,
-    second_step: bool,
+    next: Next,
 ) -> Result<Redirect, AppError> {
-    if second_step {
-        second_step::begin(session, user, username).await?;
-        return Ok(Redirect::to(VERIFY));
+    match next {
+        Next::SecondStep { app } => {
+            second_step::begin(session, user, username, app).await?;
+            Ok(Redirect::to(VERIFY))
+        }
+        Next::MustEnrol => {
+            session::login_to_enrol(session, user).await?;
+            Ok(Redirect::to(ENROL))
+        }
+        Next::LoggedIn => {
+            session::login(session, user).await?;
+            Ok(Redirect::to("/area-clienti"))
+        }
     }
-    session::login(session, user).await?;
-    Ok(Redirect::to("/area-clienti"))
+}
+
+/// After a password set from an activation or recovery link (link + code): an enrolled app
+/// is still asked (Recupera Password changes the password only), while the code just typed
+/// came by SMS when the user has a mobile, and that is the SMS factor.
+pub async fn after_new_password(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+) -> Result<Redirect, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let enrolled = factors::enrolled(&mut conn, Owner::User(user.id)).await?;
+    drop(conn);
+    let required = state.config.mfa_required(user.profile);
+    let mobile = user.mobile.is_some();
+    let next = factors::next_after_password(&enrolled, required, mobile, mobile);
+    after_password(session, user, &user.username, next).await
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/verify.html")]
 pub struct VerifyPage {
     pub layout: Layout,
+    /// The app is the factor; otherwise the code comes by SMS.
+    pub has_app: bool,
+    /// Where the last SMS code went ("+39 333 ••• 4567").
+    pub sms_sent_to: Option<String>,
+    pub notice: Option<String>,
     pub error: Option<String>,
 }
 
-async fn form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
-    if second_step::pending(&session).await?.is_none() {
-        return Ok(Redirect::to("/accedi").into_response());
+impl VerifyPage {
+    fn of(
+        pending: &PendingLogin,
+        csrf: String,
+        notice: Option<String>,
+        error: Option<String>,
+    ) -> Self {
+        VerifyPage {
+            layout: Layout::anonymous(csrf),
+            has_app: pending.has_app,
+            sms_sent_to: pending.sms.as_ref().map(|s| s.masked_mobile.clone()),
+            notice,
+            error,
+        }
     }
-    let page = VerifyPage {
-        layout: Layout::anonymous(csrf),
-        error: None,
+}
+
+async fn form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
+    let Some(pending) = second_step::pending(&session).await? else {
+        return Ok(Redirect::to("/accedi").into_response());
     };
-    Ok(page.into_response())
+    let notice = flash::take(&session).await?;
+    Ok(VerifyPage::of(&pending, csrf, notice, None).into_response())
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn send_sms(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let Some(pending) = second_step::pending(&session).await? else {
+        flash::set(&session, outcome::login_step_expired().to_owned()).await?;
+        return Ok(Redirect::to("/accedi").into_response());
+    };
+    let notice =
+        match second_step::send_sms(&state.pool, &session, pending, state.clock.now()).await? {
+            SmsOutcome::Sent => None,
+            SmsOutcome::TooSoon => Some(outcome::LOGIN_SMS_TOO_SOON.to_owned()),
+            SmsOutcome::NotOffered => None,
+        };
+    if let Some(notice) = notice {
+        flash::set(&session, notice).await?;
+    }
+    Ok(Redirect::to(VERIFY).into_response())
 }
 
 #[derive(Deserialize)]
@@ -85,10 +158,12 @@ async fn verify(
         }
         StepOutcome::Wrong { tries_left } => {
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            let page = VerifyPage {
-                layout: Layout::anonymous(csrf),
-                error: Some(outcome::wrong_second_factor(tries_left)),
+            let pending = second_step::pending(&session).await?;
+            let Some(pending) = pending else {
+                return Ok(Redirect::to("/accedi").into_response());
             };
+            let error = Some(outcome::wrong_second_factor(tries_left));
+            let page = VerifyPage::of(&pending, csrf, None, error);
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
         StepOutcome::Ended => {

@@ -77,6 +77,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         outbox_max_attempts: 5,
         outbox_lease_secs: 120,
         background_worker: crate::BACKGROUND_WORKER,
+        mfa_required_for: "rappresentante_legale,amministratore_full".into(),
     };
     customize(&mut settings);
     let config = Config::from_settings(&settings).expect("test config");
@@ -484,6 +485,59 @@ impl TestApp {
             "legal representative activated"
         );
         browser
+    }
+
+    /// Logs in at `/accedi` as a person does, passing the SMS second step when the profile
+    /// requires one (`MFA_REQUIRED_FOR`); returns the last answer (303 to `/area-clienti`
+    /// when all went well).
+    pub async fn log_in(
+        &self,
+        browser: &Browser,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let response = browser.login(username, password).await;
+        let to_verify = response
+            .headers()
+            .get("location")
+            .is_some_and(|l| l == "/accedi/verifica");
+        if !to_verify {
+            return response;
+        }
+        let mobile: String =
+            sqlx::query_scalar("SELECT mobile FROM users WHERE lower(username) = lower($1)")
+                .bind(username)
+                .fetch_one(&self.pool)
+                .await
+                .expect("the SMS second step is for users with a mobile");
+        let sent = browser.post_form("/accedi/verifica/sms", &[]).await;
+        assert_eq!(location(&sent), "/accedi/verifica", "SMS code asked");
+        let code = code_in(&self.sms_to(&mobile).await.text);
+        browser
+            .post_form("/accedi/verifica", &[("code", &code)])
+            .await
+    }
+
+    /// At `/area-clienti/sicurezza/attiva` (where a required factor is enrolled before any
+    /// other page opens), adds an authenticator app from the secret shown and confirms it
+    /// with its current code; returns the secret.
+    pub async fn enrol_required_app(&self, browser: &Browser) -> Vec<u8> {
+        let (status, page) = browser.get_html("/area-clienti/sicurezza/attiva").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let shown = texts(&page, "#totp-secret")
+            .pop()
+            .expect("secret on the page");
+        let secret = totp_rs::Secret::try_from_base32(shown.replace(' ', ""))
+            .expect("base32 secret")
+            .as_bytes()
+            .to_vec();
+        let now = self.clock().now().unix_timestamp();
+        let code = area_clienti::auth::factors::totp::code_at(&secret, now);
+        let done = browser
+            .post_form("/area-clienti/sicurezza/app/conferma", &[("code", &code)])
+            .await;
+        assert_eq!(done.status(), StatusCode::OK, "recovery codes shown");
+        secret
     }
 
     /// "Aggiungi" as the legal representative at `lr` fills it in: `action` is `register`

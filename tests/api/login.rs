@@ -21,7 +21,9 @@ async fn login_failure_looks_the_same_for_an_unknown_user_and_a_wrong_password()
         .browser
         .login(EMAIL, "Tramonto sul lago di Como 2026")
         .await;
-    let unknown_user = app.browser.login("nessuno@example.it", PASSWORD).await;
+    let unknown_user = app
+        .log_in(&app.browser, "nessuno@example.it", PASSWORD)
+        .await;
 
     assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown_user.status(), StatusCode::UNAUTHORIZED);
@@ -36,7 +38,7 @@ async fn a_user_not_yet_active_cannot_log_in() {
     let app = spawn_app().await;
     app.onboard(EMAIL, Some(MOBILE)).await;
 
-    let response = app.browser.login(EMAIL, PASSWORD).await;
+    let response = app.log_in(&app.browser, EMAIL, PASSWORD).await;
 
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
@@ -49,7 +51,7 @@ async fn login_renews_the_session_id_and_logout_ends_the_session() {
         .await;
     let before = session_id(&app.browser.get("/accedi").await);
 
-    let login = app.browser.login(EMAIL, PASSWORD).await;
+    let login = app.log_in(&app.browser, EMAIL, PASSWORD).await;
     assert_eq!(location(&login), "/area-clienti");
     let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(

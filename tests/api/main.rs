@@ -12,6 +12,7 @@ mod import;
 mod link_lifetimes;
 mod login;
 mod login_guard;
+mod mfa_policy;
 mod onboarding_from_lines;
 mod own_account;
 mod permissions;

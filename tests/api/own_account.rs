@@ -100,7 +100,7 @@ async fn changing_the_password_ends_other_sessions_but_keeps_this_one() {
     logged_in(&app).await;
     let other = Browser::new(&app.address);
     assert_eq!(
-        location(&other.login(EMAIL, PASSWORD).await),
+        location(&app.log_in(&other, EMAIL, PASSWORD).await),
         "/area-clienti"
     );
 
@@ -133,11 +133,11 @@ async fn changing_the_password_ends_other_sessions_but_keeps_this_one() {
     .await;
     let fresh = Browser::new(&app.address);
     assert_eq!(
-        fresh.login(EMAIL, PASSWORD).await.status(),
+        app.log_in(&fresh, EMAIL, PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        location(&fresh.login(EMAIL, NEW_PASSWORD).await),
+        location(&app.log_in(&fresh, EMAIL, NEW_PASSWORD).await),
         "/area-clienti"
     );
 }
@@ -174,7 +174,10 @@ async fn a_new_password_needs_the_current_one_and_the_policy() {
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(texts(&weak.text().await.unwrap(), "#password-error")[0].contains("facile"));
     assert_eq!(
-        location(&Browser::new(&app.address).login(EMAIL, PASSWORD).await),
+        location(
+            &app.log_in(&Browser::new(&app.address), EMAIL, PASSWORD)
+                .await
+        ),
         "/area-clienti"
     );
 }

@@ -17,14 +17,23 @@ const NO_JOBS: &str = "SELECT NOT EXISTS (SELECT 1 FROM jobs)";
 /// A company whose legal representative is active and logged in on `app.browser`.
 /// The activation code was sent moments ago; a real user recovers later than the
 /// one-code-a-minute cooldown, so move that code back in time.
-async fn active_user(app: &TestApp, mobile: Option<&str>) {
+/// Without a mobile the profile requires an app: its secret is returned.
+async fn active_user(app: &TestApp, mobile: Option<&str>) -> Option<Vec<u8>> {
     let mail = app.onboard(EMAIL, mobile).await;
     let done = app.activate(&app.browser, &mail, mobile, PASSWORD).await;
-    assert_eq!(location(&done), "/area-clienti");
+    let secret = if mobile.is_some() {
+        assert_eq!(location(&done), "/area-clienti");
+        None
+    } else {
+        // No mobile for SMS codes: an app is enrolled before anything else.
+        assert_eq!(location(&done), "/area-clienti/sicurezza/attiva");
+        Some(app.enrol_required_app(&app.browser).await)
+    };
     sqlx::query("UPDATE verification_codes SET created_at = created_at - interval '2 minutes'")
         .execute(&app.pool)
         .await
         .unwrap();
+    secret
 }
 
 async fn wait_for_subject(app: &TestApp, to: &str, subject: &str) -> ReceivedEmail {
@@ -91,11 +100,11 @@ async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_
     wait_for_subject(&app, EMAIL, "password cambiata").await;
     let fresh = Browser::new(&app.address);
     assert_eq!(
-        fresh.login(EMAIL, PASSWORD).await.status(),
+        app.log_in(&fresh, EMAIL, PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        location(&fresh.login(EMAIL, NEW_PASSWORD).await),
+        location(&app.log_in(&fresh, EMAIL, NEW_PASSWORD).await),
         "/area-clienti"
     );
     assert_eq!(
@@ -108,7 +117,9 @@ async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_
 #[tokio::test]
 async fn recovery_without_a_mobile_sends_the_code_by_email() {
     let app = spawn_app().await;
-    active_user(&app, None).await;
+    let secret = active_user(&app, None)
+        .await
+        .expect("an app without a mobile");
 
     app.browser
         .post_form("/recupera-password", &[("username", EMAIL)])
@@ -133,7 +144,16 @@ async fn recovery_without_a_mobile_sends_the_code_by_email() {
         )
         .await;
 
-    assert_eq!(location(&done), "/area-clienti");
+    // The password changed; the app is still asked before the Area Clienti opens.
+    assert_eq!(location(&done), "/accedi/verifica");
+    app.advance_clock(time::Duration::seconds(30));
+    let now = app.clock().now().unix_timestamp();
+    let code = area_clienti::auth::factors::totp::code_at(&secret, now);
+    let verified = app
+        .browser
+        .post_form("/accedi/verifica", &[("code", &code)])
+        .await;
+    assert_eq!(location(&verified), "/area-clienti");
     app.run_pending_work().await;
     app.assert_holds(
         "SELECT count(*) = 1 FROM outbox WHERE template = 'password_cambiata' AND state = 'sent'",

@@ -34,7 +34,7 @@ async fn after_five_failed_logins_an_account_must_wait_even_with_the_right_passw
         );
     }
 
-    let throttled = app.browser.login(EMAIL, PASSWORD).await;
+    let throttled = app.log_in(&app.browser, EMAIL, PASSWORD).await;
 
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
     let message = texts(&throttled.text().await.unwrap(), ".error-summary").join(" ");
@@ -75,7 +75,7 @@ async fn the_wait_ends_so_the_real_owner_is_never_locked_out_for_good() {
         app.browser.login(EMAIL, "sbagliata sbagliata").await;
     }
     assert_eq!(
-        app.browser.login(EMAIL, PASSWORD).await.status(),
+        app.log_in(&app.browser, EMAIL, PASSWORD).await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
 
@@ -83,7 +83,7 @@ async fn the_wait_ends_so_the_real_owner_is_never_locked_out_for_good() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let login = app.browser.login(EMAIL, PASSWORD).await;
+    let login = app.log_in(&app.browser, EMAIL, PASSWORD).await;
 
     assert_eq!(location(&login), "/area-clienti");
     assert_eq!(
@@ -219,7 +219,7 @@ async fn an_idle_session_expires_and_logins_are_audited() {
     active_user(&app).await;
     app.browser.login(EMAIL, "sbagliata sbagliata").await;
     assert_eq!(
-        location(&app.browser.login(EMAIL, PASSWORD).await),
+        location(&app.log_in(&app.browser, EMAIL, PASSWORD).await),
         "/area-clienti"
     );
     assert_eq!(
@@ -266,7 +266,7 @@ async fn activity_pushes_the_idle_expiry_forward_without_writing_the_session_on_
     let app = spawn_app().await;
     active_user(&app).await;
     assert_eq!(
-        location(&app.browser.login(EMAIL, PASSWORD).await),
+        location(&app.log_in(&app.browser, EMAIL, PASSWORD).await),
         "/area-clienti"
     );
     // As if the login were a while ago: any rewrite of the session now shows.
@@ -381,7 +381,7 @@ async fn session_ids_live_only_in_cookies_and_carry_at_least_128_random_bits() {
     }
     assert_eq!(ids.len(), 20);
     active_user(&app).await;
-    let login = app.browser.login(EMAIL, PASSWORD).await;
+    let login = app.log_in(&app.browser, EMAIL, PASSWORD).await;
     assert_eq!(
         location(&login),
         "/area-clienti",
@@ -399,7 +399,7 @@ async fn password_fields_work_with_password_managers() {
     );
     assert!(!login.contains("onpaste"), "pasting is never blocked");
     active_user(&app).await;
-    app.browser.login(EMAIL, PASSWORD).await;
+    app.log_in(&app.browser, EMAIL, PASSWORD).await;
     let (_, change) = app.browser.get_html("/area-clienti/profilo/password").await;
     assert!(
         change.contains(r#"autocomplete="new-password""#)

@@ -196,7 +196,7 @@ impl TestApp {
     /// A new browser logged in as `user`.
     pub async fn logged_in_as(&self, user: &SeededUser) -> Browser {
         let browser = Browser::new(&self.address);
-        let response = browser.login(&user.username, user.password).await;
+        let response = self.log_in(&browser, &user.username, user.password).await;
         assert_eq!(
             response.status(),
             StatusCode::SEE_OTHER,

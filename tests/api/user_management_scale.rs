@@ -97,10 +97,12 @@ async fn twenty_thousand_lines_are_paginated_counted_searched_and_filtered_withi
     );
     let lr = Browser::new(&app.address);
     let mail = app.mail_to(LR_EMAIL).await;
+    // Without a mobile, the legal representative enrols an app before anything else.
     assert_eq!(
         location(&app.activate(&lr, &mail, None, PASSWORD).await),
-        "/area-clienti"
+        "/area-clienti/sicurezza/attiva"
     );
+    app.enrol_required_app(&lr).await;
     add(
         &lr,
         "+393400012345",

@@ -41,7 +41,16 @@ async fn the_legal_representative_goes_from_the_username_email_to_the_home_page(
     );
     log_out(&page).await;
     page.check("accedi").await;
-    log_in(&page, &LR_EMAIL.to_uppercase(), PASSWORD).await;
+    let username = LR_EMAIL.to_uppercase();
+    let sms_step = Some("accedi-verifica-sms");
+    log_in(
+        &app,
+        &page,
+        (&username, PASSWORD),
+        Some(LR_MOBILE),
+        sms_step,
+    )
+    .await;
     assert_eq!(page.text("h1").await, "Benvenuto, Maria");
     page.close().await;
 }
@@ -238,7 +247,7 @@ async fn recupera_password_from_the_login_page_to_a_new_password() {
     .await;
 
     log_out(&page).await;
-    log_in(&page, LR_EMAIL, NEW_PASSWORD).await;
+    log_in(&app, &page, (LR_EMAIL, NEW_PASSWORD), Some(LR_MOBILE), None).await;
     page.close().await;
 }
 

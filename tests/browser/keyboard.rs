@@ -59,6 +59,17 @@ async fn the_activation_journey_can_be_completed_with_the_keyboard_alone() {
     page.tab_to("#password", 1).await;
     page.type_text(PASSWORD).await;
     page.press(Key::Enter).await;
+    // The legal representative's second step: the SMS code, still by keyboard.
+    page.wait_for_heading("Verifica l'accesso").await;
+    let sent_before = app.sms.count_to(LR_MOBILE).await;
+    page.tab_to(r#"form[action="/accedi/verifica/sms"] button"#, 10)
+        .await;
+    page.press(Key::Enter).await;
+    let code = sms_code_after(&app, &page, LR_MOBILE, sent_before).await;
+    page.find("#code").await;
+    page.tab_to("#code", 10).await;
+    page.type_text(&code).await;
+    page.press(Key::Enter).await;
     page.wait_for_path("the home page", |p| p == "/area-clienti")
         .await;
     page.close().await;

@@ -59,6 +59,6 @@ async fn activation_and_gestione_utenze_work_with_javascript_disabled() {
     app.username_email(EMPLOYEE).await;
 
     log_out(&page).await;
-    log_in(&page, LR_EMAIL, PASSWORD).await;
+    log_in(&app, &page, (LR_EMAIL, PASSWORD), Some(LR_MOBILE), None).await;
     page.close().await;
 }

@@ -77,12 +77,32 @@ pub async fn sms_code_after(
     .await
 }
 
-/// Logs in at `/accedi` with the form, as a person: ends on the home page.
-pub async fn log_in(page: &Page, username: &str, password: &str) {
+/// Logs in at `/accedi` with the form, as a person: ends on the home page. A legal
+/// representative (`MFA_REQUIRED_FOR`) asks for the SMS code to `mobile` and types it; with
+/// `check = Some(name)` that step is checked with axe as `name`.
+pub async fn log_in(
+    app: &TestApp,
+    page: &Page,
+    (username, password): (&str, &str),
+    mobile: Option<&str>,
+    check: Option<&str>,
+) {
     page.goto("/accedi").await;
     page.fill("#username", username).await;
     page.fill("#password", password).await;
     page.click_button("Accedi").await;
+    if let Some(mobile) = mobile {
+        page.wait_for_heading("Verifica l'accesso").await;
+        let sent_before = app.sms.count_to(mobile).await;
+        page.click_button("Invia il codice via SMS").await;
+        let code = sms_code_after(app, page, mobile, sent_before).await;
+        page.find("#code").await;
+        if let Some(name) = check {
+            page.check(name).await;
+        }
+        page.fill("#code", &code).await;
+        page.click_button("Verifica e accedi").await;
+    }
     page.wait_for_path("the home page", |p| p == "/area-clienti")
         .await;
     page.wait_for_heading("Benvenuto").await;

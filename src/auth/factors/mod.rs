@@ -20,6 +20,8 @@ use crate::domain::AuditAction;
 pub enum FactorUsed {
     App,
     RecoveryCode,
+    /// A code sent to the user's mobile: the weakest, offered only without an app.
+    Sms,
 }
 
 impl FactorUsed {
@@ -27,6 +29,7 @@ impl FactorUsed {
         match self {
             FactorUsed::App => "app",
             FactorUsed::RecoveryCode => "codice_recupero",
+            FactorUsed::Sms => "sms",
         }
     }
 }
@@ -42,6 +45,35 @@ impl Enrolled {
     /// Whether a login must pass a second step.
     pub fn any(&self) -> bool {
         self.app_since.is_some()
+    }
+}
+
+/// What follows a right password (`MFA_REQUIRED_FOR`, CONTRACT.md §4b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    LoggedIn,
+    /// `/accedi/verifica`: with `app`, its code or a recovery code; without, an SMS code.
+    SecondStep {
+        app: bool,
+    },
+    /// Logged in only to enrol a factor (`/area-clienti/sicurezza/attiva`).
+    MustEnrol,
+}
+
+/// `required`: the profile is in `MFA_REQUIRED_FOR`. `sms_proved`: the password was set
+/// after a code sent by SMS (activation, recovery), which is the SMS factor itself.
+pub fn next_after_password(
+    enrolled: &Enrolled,
+    required: bool,
+    has_mobile: bool,
+    sms_proved: bool,
+) -> Next {
+    match (enrolled.any(), required, has_mobile) {
+        (true, _, _) => Next::SecondStep { app: true },
+        (false, true, true) if sms_proved => Next::LoggedIn,
+        (false, true, true) => Next::SecondStep { app: false },
+        (false, true, false) => Next::MustEnrol,
+        (false, false, _) => Next::LoggedIn,
     }
 }
 
@@ -166,4 +198,41 @@ async fn audit_event(
 ) -> sqlx::Result<()> {
     let event = actor.event(user.company_id, Some(user.id), action, json!({}));
     audit::append(conn, &event).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_app_is_always_asked_and_a_required_profile_is_never_password_only() {
+        let none = Enrolled::default();
+        let app = Enrolled {
+            app_since: Some(OffsetDateTime::UNIX_EPOCH),
+            recovery_codes_left: 10,
+        };
+        for (required, mobile, sms) in [
+            (false, false, false),
+            (true, true, true),
+            (true, false, false),
+        ] {
+            let next = next_after_password(&app, required, mobile, sms);
+            assert_eq!(next, Next::SecondStep { app: true });
+        }
+        assert_eq!(
+            next_after_password(&none, false, true, false),
+            Next::LoggedIn
+        );
+        let sms_step = Next::SecondStep { app: false };
+        assert_eq!(next_after_password(&none, true, true, false), sms_step);
+        assert_eq!(next_after_password(&none, true, true, true), Next::LoggedIn);
+        assert_eq!(
+            next_after_password(&none, true, false, false),
+            Next::MustEnrol
+        );
+        assert_eq!(
+            next_after_password(&none, true, false, true),
+            Next::MustEnrol
+        );
+    }
 }

@@ -54,6 +54,36 @@ async fn session_of<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<Sess
         .map_err(|(_, msg)| NotLoggedIn::Error(AppError::Internal(anyhow::anyhow!(msg))))
 }
 
+/// The logged-in user's session as it is, whether or not a required factor is still to be
+/// enrolled.
+async fn logged_in_user<S>(parts: &mut Parts, state: &S) -> Result<(User, SessionAuth), NotLoggedIn>
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+{
+    let session = session_of(parts, state).await?;
+    let auth: Option<SessionAuth> = session.get(session::SESSION_KEY).await?;
+    let Some(auth) = auth else {
+        return Err(NotLoggedIn::Redirect(LOGIN));
+    };
+    let mut conn = PgPool::from_ref(state).acquire().await?;
+    match users::find(&mut conn, auth.user_id).await? {
+        Some(user) if session::still_valid(&auth, &user, OffsetDateTime::now_utc()) => {
+            session::keep_alive(&session).await?;
+            Ok((user, auth))
+        }
+        _ => {
+            tracing::info!(user_id = %auth.user_id, "session ended: expired, disabled or credentials changed");
+            let _ = session.flush().await;
+            Err(NotLoggedIn::Redirect(LOGIN))
+        }
+    }
+}
+
+const LOGIN: &str = "/accedi";
+/// Where a user whose profile requires a second factor enrols it before anything else.
+pub const ENROL: &str = "/area-clienti/sicurezza/attiva";
+
 impl<S> FromRequestParts<S> for CurrentUser
 where
     S: Send + Sync,
@@ -62,24 +92,33 @@ where
     type Rejection = NotLoggedIn;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        const LOGIN: &str = "/accedi";
-        let session = session_of(parts, state).await?;
-        let auth: Option<SessionAuth> = session.get(session::SESSION_KEY).await?;
-        let Some(auth) = auth else {
-            return Err(NotLoggedIn::Redirect(LOGIN));
-        };
-        let mut conn = PgPool::from_ref(state).acquire().await?;
-        match users::find(&mut conn, auth.user_id).await? {
-            Some(user) if session::still_valid(&auth, &user, OffsetDateTime::now_utc()) => {
-                session::keep_alive(&session).await?;
-                Ok(CurrentUser(user))
-            }
-            _ => {
-                tracing::info!(user_id = %auth.user_id, "session ended: expired, disabled or credentials changed");
-                let _ = session.flush().await;
-                Err(NotLoggedIn::Redirect(LOGIN))
-            }
+        match logged_in_user(parts, state).await? {
+            (_, auth) if auth.must_enrol => Err(NotLoggedIn::Redirect(ENROL)),
+            (user, _) => Ok(CurrentUser(user)),
         }
+    }
+}
+
+/// The logged-in user on the pages that enrol a second factor: also a user who must enrol
+/// one before any other page opens (`must_enrol`).
+pub struct EnrollingUser {
+    pub user: User,
+    pub must_enrol: bool,
+}
+
+impl<S> FromRequestParts<S> for EnrollingUser
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+{
+    type Rejection = NotLoggedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let (user, auth) = logged_in_user(parts, state).await?;
+        Ok(EnrollingUser {
+            user,
+            must_enrol: auth.must_enrol,
+        })
     }
 }
 

@@ -3,9 +3,13 @@
 //! own-account pages). Input limits, throttling, the pool connection released while Argon2
 //! runs, audit and metrics live here once; handlers only map the outcome to a page.
 
+mod password_step;
+
 use sqlx::{PgConnection, PgPool};
 
-use super::factors;
+use password_step::{Checked, check_password};
+
+use super::factors::{self, Next};
 use super::throttle::{self, Keys};
 use super::{HashError, PasswordHasher};
 use crate::actor::Actor;
@@ -14,7 +18,7 @@ use crate::db::factors::Owner;
 use crate::db::staff::{self as staff_db, StaffUser};
 use crate::db::users::{self, User};
 use crate::domain::text::{self, Lines};
-use crate::domain::{AuditAction, RegistrationState};
+use crate::domain::{AuditAction, Profile, RegistrationState};
 
 /// Longer input cannot be a valid username or password; it is refused after the same work.
 pub const MAX_USERNAME: usize = 254;
@@ -87,54 +91,22 @@ pub fn typed(username: &str) -> String {
         .collect()
 }
 
-/// The password step every login shares, before anything is written.
-enum Checked<T> {
-    Throttled(u64),
-    /// The account and whether the password was right; `None` for an unknown account or
-    /// input that cannot be valid.
-    Verified(Option<T>, bool),
-}
-
-/// Reserves an attempt, looks the account up with `find` (the connection is released
-/// before hashing: pages must not wait for connections that wait for a hash), then makes
-/// one Argon2 verification whatever was found.
-async fn check_password<T>(
-    pool: &PgPool,
-    hasher: &PasswordHasher,
-    typed_in: &Credentials<'_>,
-    keys: &Keys,
-    find: impl AsyncFnOnce(&mut PgConnection, &str) -> sqlx::Result<Option<(T, Option<String>)>>,
-) -> Result<Checked<T>, LoginError> {
-    if let Some(wait_secs) = reserve(pool, keys).await? {
-        return Ok(Checked::Throttled(wait_secs));
-    }
-    let candidate = typed_in.candidate();
-    let (account, hash) = match candidate {
-        Some((username, _)) => {
-            let mut conn = pool.acquire().await?;
-            find(&mut conn, username).await?.unzip()
-        }
-        None => (None, None),
-    };
-    let ok = verify(hasher, candidate, hash.flatten().as_deref()).await?;
-    Ok(Checked::Verified(account, ok))
-}
-
 /// A customer whose password was right.
 #[derive(Debug)]
 pub struct PasswordVerified {
     pub user: User,
-    /// The account has a second factor: not logged in until `auth::second_step` passes.
-    pub second_step: bool,
+    /// Unless `LoggedIn`, the login is not complete: see `auth::factors::Next`.
+    pub next: Next,
 }
 
-/// A customer logs in; only active users may. With a second factor enrolled the attempt
-/// stays counted in the throttle until the second step passes.
+/// A customer logs in; only active users may. With a second step to pass, the account's
+/// failures are kept until it passes (each code typed there counts as an attempt).
 #[tracing::instrument(skip_all)]
 pub async fn customer(
     pool: &PgPool,
     hasher: &PasswordHasher,
     typed_in: &Credentials<'_>,
+    mfa_required_for: &[Profile],
 ) -> Result<LoginOutcome<PasswordVerified>, LoginError> {
     let keys = typed_in.keys("");
     let find = async |conn: &mut PgConnection, username: &str| {
@@ -149,16 +121,17 @@ pub async fn customer(
     let mut tx = pool.begin().await?;
     let outcome = match user {
         Some(user) if ok => {
-            let second_step = factors::enrolled(&mut tx, Owner::User(user.id))
-                .await?
-                .any();
-            if !second_step {
-                throttle::succeeded(&mut tx, &keys).await?;
-                let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, json());
-                audit::append(&mut tx, &event).await?;
-                tracing::info!(user_id = %user.id, "login");
+            let enrolled = factors::enrolled(&mut tx, Owner::User(user.id)).await?;
+            let required = mfa_required_for.contains(&user.profile);
+            let mobile = user.mobile.is_some();
+            let next = factors::next_after_password(&enrolled, required, mobile, false);
+            match next {
+                Next::SecondStep { .. } => throttle::password_passed(&mut tx, &keys).await?,
+                Next::LoggedIn | Next::MustEnrol => {
+                    logged_in(&mut tx, &keys, &actor, &user).await?
+                }
             }
-            LoginOutcome::LoggedIn(PasswordVerified { user, second_step })
+            LoginOutcome::LoggedIn(PasswordVerified { user, next })
         }
         user => {
             if let Some(user) = user {
@@ -171,6 +144,20 @@ pub async fn customer(
     };
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// The login is complete: the account's failures are forgotten and the login audited.
+async fn logged_in(
+    conn: &mut PgConnection,
+    keys: &Keys,
+    actor: &Actor,
+    user: &User,
+) -> sqlx::Result<()> {
+    throttle::succeeded(conn, keys).await?;
+    let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, json());
+    audit::append(conn, &event).await?;
+    tracing::info!(user_id = %user.id, "login");
+    Ok(())
 }
 
 /// A Servizio Clienti 191 operator logs in; both outcomes of a known account are audited in
@@ -251,28 +238,6 @@ pub async fn reauthenticate(
     audit::append(&mut tx, &event).await?;
     tx.commit().await?;
     Ok(outcome)
-}
-
-/// Reserves the attempt; `Some(wait)` when it may not be made.
-async fn reserve(pool: &PgPool, keys: &Keys) -> Result<Option<u64>, LoginError> {
-    let wait = throttle::reserve(pool, keys).await?;
-    if let Some(wait_secs) = wait {
-        tracing::warn!(wait_secs, "login throttled");
-        crate::metrics::login_throttled();
-    }
-    Ok(wait)
-}
-
-/// Always one Argon2 verification, so input that cannot be valid and unknown users cost the
-/// same time as known ones.
-async fn verify(
-    hasher: &PasswordHasher,
-    candidate: Option<(&str, &str)>,
-    hash: Option<&str>,
-) -> Result<bool, HashError> {
-    let password = candidate.map_or("", |(_, password)| password);
-    let ok = hasher.verify(password, hash).await?;
-    Ok(ok && candidate.is_some())
 }
 
 fn failed<T>(what: &'static str) -> LoginOutcome<T> {

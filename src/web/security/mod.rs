@@ -17,7 +17,7 @@ use super::AppState;
 use super::account::layout_for;
 use super::pages::{FormErrors, Layout};
 use crate::actor::Actor;
-use crate::auth::factors::{self, EnrolError, totp};
+use crate::auth::factors;
 use crate::auth::login::{self, LoginOutcome};
 use crate::db::factors::Owner;
 use crate::db::users::User;
@@ -25,15 +25,21 @@ use crate::web::error::AppError;
 use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, flash};
 use crate::web::outcome;
 
-const SECURITY: &str = "/area-clienti/sicurezza";
+mod enrol;
+
+pub(super) const SECURITY: &str = "/area-clienti/sicurezza";
 /// Session key of the secret being enrolled (until a code from the app confirms it).
-const ENROLMENT_KEY: &str = "totp_enrolment";
+pub(super) const ENROLMENT_KEY: &str = "totp_enrolment";
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(SECURITY, get(overview))
-        .route("/area-clienti/sicurezza/app", post(start_app))
-        .route("/area-clienti/sicurezza/app/conferma", post(confirm_app))
+        .route("/area-clienti/sicurezza/attiva", get(enrol::required))
+        .route("/area-clienti/sicurezza/app", post(enrol::start_app))
+        .route(
+            "/area-clienti/sicurezza/app/conferma",
+            post(enrol::confirm_app),
+        )
         .route("/area-clienti/sicurezza/app/rimuovi", post(remove_app))
         .route(
             "/area-clienti/sicurezza/codici-recupero",
@@ -54,15 +60,6 @@ pub struct SecurityPage {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "account/app_enrol.html")]
-pub struct AppEnrolPage {
-    pub layout: Layout,
-    pub qr_svg: String,
-    pub secret: String,
-    pub errors: FormErrors,
-}
-
-#[derive(Template, WebTemplate)]
 #[template(path = "account/recovery_codes.html")]
 pub struct RecoveryCodesPage {
     pub layout: Layout,
@@ -71,15 +68,9 @@ pub struct RecoveryCodesPage {
 }
 
 #[derive(Deserialize)]
-struct PasswordForm {
+pub(super) struct PasswordForm {
     #[serde(default)]
     password: String,
-}
-
-#[derive(Deserialize)]
-struct CodeForm {
-    #[serde(default)]
-    code: String,
 }
 
 async fn security_page(
@@ -122,7 +113,7 @@ async fn overview(
 }
 
 /// The current password again, or the Sicurezza page with the reason next to `form`'s field.
-async fn password_checked(
+pub(super) async fn password_checked(
     state: &AppState,
     session: &Session,
     user: &User,
@@ -145,75 +136,12 @@ async fn password_checked(
     ))
 }
 
-fn enrol_page(user: &User, csrf: String, secret: &[u8], errors: FormErrors) -> AppEnrolPage {
-    AppEnrolPage {
-        layout: layout_for(user, csrf),
-        qr_svg: totp::qr_svg(secret, &user.username).unwrap_or_default(),
-        secret: totp::secret_text(secret),
-        errors,
-    }
-}
-
-async fn start_app(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ClientAddr(client): ClientAddr,
-    session: Session,
-    CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<Response, AppError> {
-    let client = client.as_deref();
-    if let Some(refused) =
-        password_checked(&state, &session, &user, &form.password, client, "app").await?
-    {
-        return Ok(refused);
-    }
-    let secret = totp::new_secret();
-    session.insert(ENROLMENT_KEY, &secret).await?;
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
-    Ok(enrol_page(&user, csrf, &secret, FormErrors::default()).into_response())
-}
-
-async fn confirm_app(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ClientAddr(client): ClientAddr,
-    session: Session,
-    CsrfForm(form): CsrfForm<CodeForm>,
-) -> Result<Response, AppError> {
-    let Some(secret) = session.get::<Vec<u8>>(ENROLMENT_KEY).await? else {
-        return Ok(Redirect::to(SECURITY).into_response());
-    };
-    let actor = Actor::user(user.id, &user.username, client);
-    let now = state.clock.now();
-    let code = form.code.trim();
-    match factors::enrol_app(&state.pool, &user, &actor, &secret, code, now).await {
-        Ok(codes) => {
-            session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
-            let Some(codes) = codes else {
-                flash::set(&session, outcome::APP_ENROLLED.to_owned()).await?;
-                return Ok(Redirect::to(SECURITY).into_response());
-            };
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            Ok(codes_page(&user, csrf, true, codes).into_response())
-        }
-        Err(EnrolError::WrongCode) => {
-            let mut errors = FormErrors::default();
-            errors.add("code", WRONG_ENROLMENT_CODE);
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            let page = enrol_page(&user, csrf, &secret, errors);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Err(EnrolError::AlreadyEnrolled) => {
-            session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
-            Ok(Redirect::to(SECURITY).into_response())
-        }
-        Err(EnrolError::Database(e)) => Err(e.into()),
-    }
-}
-
-const WRONG_ENROLMENT_CODE: &str = "Il codice non corrisponde. Controlla di aver aggiunto l'account nell'app e inserisci il codice a 6 cifre che vedi ora.";
-
-fn codes_page(user: &User, csrf: String, app_enrolled: bool, codes: Vec<String>) -> Response {
+pub(super) fn codes_page(
+    user: &User,
+    csrf: String,
+    app_enrolled: bool,
+    codes: Vec<String>,
+) -> Response {
     let page = RecoveryCodesPage {
         layout: layout_for(user, csrf),
         app_enrolled,
