@@ -31,6 +31,25 @@ impl Clock {
     }
 }
 
+/// `at` in Italian local time (Europe/Rome): CET, or CEST from 01:00 UTC on the last Sunday
+/// of March to 01:00 UTC on the last Sunday of October (the EU rule since 1996).
+pub fn in_rome(at: OffsetDateTime) -> OffsetDateTime {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    let switch = |month: time::Month| {
+        let last = time::Date::from_calendar_date(utc.year(), month, 31).unwrap_or(utc.date());
+        let back = i64::from(last.weekday().number_days_from_sunday());
+        (last - Duration::days(back))
+            .with_hms(1, 0, 0)
+            .map(|t| t.assume_utc())
+    };
+    let summer = match (switch(time::Month::March), switch(time::Month::October)) {
+        (Ok(start), Ok(end)) => utc >= start && utc < end,
+        _ => false,
+    };
+    let hours = if summer { 2 } else { 1 };
+    utc.to_offset(time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC))
+}
+
 /// A lifetime as the pages and e-mails quote it: "10 minuti", "1 ora", "7 giorni".
 pub fn in_words(lifetime: Duration) -> String {
     let (count, one, many) = if lifetime.whole_days() >= 1 && lifetime.whole_hours() % 24 == 0 {
@@ -46,6 +65,25 @@ pub fn in_words(lifetime: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rome_is_one_hour_ahead_in_winter_and_two_in_summer() {
+        use time::macros::datetime;
+        let hour = |at: OffsetDateTime| in_rome(at).hour();
+        assert_eq!(hour(datetime!(2026-01-15 23:30 UTC)), 0);
+        assert_eq!(hour(datetime!(2026-07-15 22:30 UTC)), 0);
+        // 2026: summer time from Sunday 29 March to Sunday 25 October, at 01:00 UTC.
+        assert_eq!(hour(datetime!(2026-03-29 00:59 UTC)), 1);
+        assert_eq!(hour(datetime!(2026-03-29 01:00 UTC)), 3);
+        assert_eq!(hour(datetime!(2026-10-25 00:59 UTC)), 2);
+        assert_eq!(hour(datetime!(2026-10-25 01:00 UTC)), 2);
+        assert_eq!(
+            in_rome(datetime!(2026-10-25 01:00 UTC))
+                .offset()
+                .whole_hours(),
+            1
+        );
+    }
 
     #[test]
     fn lifetimes_read_as_the_pages_quote_them() {

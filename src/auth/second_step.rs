@@ -73,6 +73,10 @@ pub async fn begin(
     has_app: bool,
 ) -> Result<(), SessionError> {
     session.cycle_id().await?;
+    // Whoever was logged in on this browser is not any more: a password is a new login.
+    session
+        .remove::<super::session::SessionAuth>(super::session::SESSION_KEY)
+        .await?;
     let pending = PendingLogin {
         user_id: user.id,
         epoch: user.session_epoch,

@@ -1,5 +1,5 @@
 //! `/accedi/verifica`: the second step of a login, after the right password of an account
-//! with an authenticator app (use case in `auth::second_step`).
+//! with an app, or whose profile requires a factor (use case in `auth::second_step`).
 
 use askama::Template;
 use askama_web::WebTemplate;

@@ -123,3 +123,25 @@ async fn an_empty_mfa_required_for_makes_the_second_factor_optional_for_everyone
     let (_, response) = password_step(&app, &company.legal_rep).await;
     assert_eq!(location(&response), "/area-clienti");
 }
+
+#[tokio::test]
+async fn a_password_step_on_a_logged_in_browser_ends_the_previous_login() {
+    let app = spawn_app().await;
+    let company = app.seed_company(&COMPANY_A).await;
+    let user = app
+        .seed_user(
+            company.company_id,
+            "luca@example.it",
+            None,
+            "utilizzatore",
+            "attivo",
+        )
+        .await;
+    let browser = app.logged_in_as(&user).await;
+    assert_eq!(browser.get("/area-clienti").await.status(), StatusCode::OK);
+
+    let rep = &company.legal_rep;
+    let response = browser.login(&rep.username, rep.password).await;
+    assert_eq!(location(&response), "/accedi/verifica");
+    assert_eq!(location(&browser.get("/area-clienti").await), "/accedi");
+}

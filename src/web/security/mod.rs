@@ -93,7 +93,7 @@ async fn security_page(
 }
 
 fn date_in_words(at: OffsetDateTime) -> String {
-    let rome = at.to_offset(time::macros::offset!(+1));
+    let rome = crate::clock::in_rome(at);
     format!(
         "{:02}/{:02}/{}",
         rome.day(),
