@@ -55,6 +55,8 @@ const fn route(key: &'static str, caller: Caller) -> Route {
 /// end the session the other inputs need).
 pub const ROUTES: &[Route] = &[
     route("POST /accedi", Caller::Anonymous),
+    route("POST /accedi/verifica", Caller::Anonymous),
+    route("POST /accedi/verifica/sms", Caller::Anonymous),
     route("POST /recupera-password", Caller::Anonymous),
     route("POST /reinvio-credenziali", Caller::Anonymous),
     route("GET /attivazione/{token}", Caller::Anonymous),
@@ -115,6 +117,16 @@ pub const ROUTES: &[Route] = &[
     ),
     route("POST /area-clienti/profilo/contatti", Caller::Customer),
     route("POST /area-clienti/profilo/password", Caller::Customer),
+    route("POST /area-clienti/sicurezza/app", Caller::Customer),
+    route(
+        "POST /area-clienti/sicurezza/app/conferma",
+        Caller::Customer,
+    ),
+    route("POST /area-clienti/sicurezza/app/rimuovi", Caller::Customer),
+    route(
+        "POST /area-clienti/sicurezza/codici-recupero",
+        Caller::Customer,
+    ),
     route("POST /assistenza/accedi", Caller::Staff),
     route("GET /assistenza", Caller::Staff),
     route("GET /assistenza/aziende/{company}", Caller::Staff),

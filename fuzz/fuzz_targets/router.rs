@@ -78,6 +78,9 @@ async fn build() -> (Router, World) {
         outbox_max_attempts: 5,
         outbox_lease_secs: 120,
         background_worker: false,
+        // The target drives the pages behind the login; the second step of a login has
+        // its own routes in `ROUTES` and its own tests (tests/api/second_factor.rs).
+        mfa_required_for: String::new(),
     };
     let app = Application::build(Config::from_settings(&settings).expect("config"))
         .await
