@@ -368,6 +368,18 @@ pub fn activation_path(mail: &ReceivedEmail) -> String {
         .to_owned()
 }
 
+/// The authenticator-app secret an enrolment page shows in `#totp-secret`, as bytes.
+pub fn totp_secret_on(page: &str) -> Vec<u8> {
+    let shown = texts(page, "#totp-secret")
+        .pop()
+        .expect("secret on the page");
+    let base32: String = shown.chars().filter(|c| !c.is_whitespace()).collect();
+    totp_rs::Secret::try_from_base32(base32)
+        .expect("base32 secret")
+        .as_bytes()
+        .to_vec()
+}
+
 /// One person at one browser: own cookies, no automatic redirects (tests check them).
 pub struct Browser {
     pub client: reqwest::Client,
@@ -524,13 +536,7 @@ impl TestApp {
     pub async fn enrol_required_app(&self, browser: &Browser) -> Vec<u8> {
         let (status, page) = browser.get_html("/area-clienti/sicurezza/attiva").await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        let shown = texts(&page, "#totp-secret")
-            .pop()
-            .expect("secret on the page");
-        let secret = totp_rs::Secret::try_from_base32(shown.replace(' ', ""))
-            .expect("base32 secret")
-            .as_bytes()
-            .to_vec();
+        let secret = totp_secret_on(&page);
         let now = self.clock().now().unix_timestamp();
         let code = area_clienti::auth::factors::totp::code_at(&secret, now);
         let done = browser

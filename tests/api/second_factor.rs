@@ -6,22 +6,10 @@ use area_clienti::auth::factors::totp;
 use reqwest::StatusCode;
 use time::Duration;
 
-use crate::helpers::{Browser, PASSWORD, TestApp, location, spawn_app, texts};
+use crate::helpers::{Browser, PASSWORD, TestApp, location, spawn_app, texts, totp_secret_on};
 use crate::seeds::{COMPANY_A, SeededUser};
 
 const SECURITY: &str = "/area-clienti/sicurezza";
-
-/// The secret shown in `id="totp-secret"`, as bytes.
-fn secret_on(page: &str) -> Vec<u8> {
-    let shown = texts(page, "#totp-secret")
-        .pop()
-        .expect("secret on the page");
-    let base32: String = shown.chars().filter(|c| !c.is_whitespace()).collect();
-    totp_rs::Secret::try_from_base32(base32)
-        .expect("base32 secret")
-        .as_bytes()
-        .to_vec()
-}
 
 fn code_now(app: &TestApp, secret: &[u8]) -> String {
     totp::code_at(secret, app.clock().now().unix_timestamp())
@@ -35,7 +23,7 @@ async fn enrol(app: &TestApp, browser: &Browser) -> (Vec<u8>, Vec<String>) {
     assert_eq!(started.status(), StatusCode::OK);
     let page = started.text().await.unwrap();
     assert!(page.contains("<svg"), "QR code inline");
-    let secret = secret_on(&page);
+    let secret = totp_secret_on(&page);
     let confirmed = browser
         .post_form(
             &format!("{SECURITY}/app/conferma"),
@@ -90,14 +78,18 @@ async fn enrolling_asks_the_password_and_a_working_code_then_shows_ten_recovery_
     let started = browser
         .post_form(&format!("{SECURITY}/app"), &[("password", PASSWORD)])
         .await;
-    let secret = secret_on(&started.text().await.unwrap());
+    let secret = totp_secret_on(&started.text().await.unwrap());
     let wrong = browser
         .post_form(&format!("{SECURITY}/app/conferma"), &[("code", "000000")])
         .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = wrong.text().await.unwrap();
     assert!(page.contains("Il codice non corrisponde"), "{page}");
-    assert_eq!(secret_on(&page), secret, "the same secret while confirming");
+    assert_eq!(
+        totp_secret_on(&page),
+        secret,
+        "the same secret while confirming"
+    );
     app.assert_holds("SELECT NOT EXISTS (SELECT 1 FROM authenticator_apps)")
         .await;
 
