@@ -46,6 +46,16 @@ pub async fn app(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<Option<A
     .await
 }
 
+pub async fn has_app(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
+    let column = owner.column();
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM authenticator_apps WHERE {column} = $1)"
+    ))
+    .bind(owner.id())
+    .fetch_one(conn)
+    .await
+}
+
 /// Records the app; the step of the code that confirmed it counts as used.
 pub async fn insert_app(
     conn: &mut PgConnection,

@@ -78,12 +78,31 @@ pub const SUPPORT_REASON_REQUIRED: &str =
 
 // Accesso e sicurezza
 
+/// A wait in whole minutes, as the throttle messages quote it: "1 minuto", "3 minuti".
+fn wait_in_words(wait_secs: u64) -> String {
+    let minutes = wait_secs.div_ceil(60);
+    format!(
+        "{minutes} {}",
+        if minutes == 1 { "minuto" } else { "minuti" }
+    )
+}
+
 /// A login refused by the throttle (password or second step).
 pub fn login_throttled(wait_secs: u64) -> String {
-    let minutes = wait_secs.div_ceil(60);
-    let unit = if minutes == 1 { "minuto" } else { "minuti" };
     format!(
-        "Troppi tentativi di accesso non riusciti. Riprova tra {minutes} {unit} oppure usa Recupera Password."
+        "Troppi tentativi di accesso non riusciti. Riprova tra {} oppure usa Recupera Password.",
+        wait_in_words(wait_secs)
+    )
+}
+
+/// Next to the current password of an own-account or Sicurezza form.
+pub const WRONG_CURRENT_PASSWORD: &str = "La password attuale non è corretta.";
+
+/// Next to the current password, when re-entering it is throttled.
+pub fn current_password_throttled(wait_secs: u64) -> String {
+    format!(
+        "Troppi tentativi con la password attuale sbagliata. Riprova tra {}.",
+        wait_in_words(wait_secs)
     )
 }
 

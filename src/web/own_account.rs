@@ -19,8 +19,7 @@ use crate::domain::{EmailAddress, Password, PhoneNumber};
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
-
-pub(crate) const WRONG_PASSWORD: &str = "La password attuale non è corretta.";
+use crate::web::outcome;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -96,13 +95,9 @@ async fn change_contacts(
 /// What to say next to the current password, or the error page.
 fn refusal(e: SelfServiceError) -> Result<String, AppError> {
     match e {
-        SelfServiceError::WrongPassword => Ok(WRONG_PASSWORD.to_owned()),
+        SelfServiceError::WrongPassword => Ok(outcome::WRONG_CURRENT_PASSWORD.to_owned()),
         SelfServiceError::Throttled { wait_secs } => {
-            let minutes = wait_secs.div_ceil(60);
-            let unit = if minutes == 1 { "minuto" } else { "minuti" };
-            Ok(format!(
-                "Troppi tentativi con la password attuale sbagliata. Riprova tra {minutes} {unit}."
-            ))
+            Ok(outcome::current_password_throttled(wait_secs))
         }
         SelfServiceError::Hashing(e) => Err(e.into()),
         SelfServiceError::Internal(e) => Err(AppError::Internal(e)),

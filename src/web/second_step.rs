@@ -64,11 +64,11 @@ pub async fn after_new_password(
     user: &User,
 ) -> Result<Redirect, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let enrolled = factors::enrolled(&mut conn, Owner::User(user.id)).await?;
+    let has_app = factors::has_app(&mut conn, Owner::User(user.id)).await?;
     drop(conn);
     let required = state.config.mfa_required(user.profile);
     let mobile = user.mobile.is_some();
-    let next = factors::next_after_password(&enrolled, required, mobile, mobile);
+    let next = factors::next_after_password(has_app, required, mobile, mobile);
     after_password(session, user, &user.username, next).await
 }
 

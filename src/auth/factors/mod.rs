@@ -41,13 +41,6 @@ pub struct Enrolled {
     pub recovery_codes_left: i64,
 }
 
-impl Enrolled {
-    /// Whether a login must pass a second step.
-    pub fn any(&self) -> bool {
-        self.app_since.is_some()
-    }
-}
-
 /// What follows a right password (`MFA_REQUIRED_FOR`, CONTRACT.md §4b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
@@ -60,15 +53,16 @@ pub enum Next {
     MustEnrol,
 }
 
-/// `required`: the profile is in `MFA_REQUIRED_FOR`. `sms_proved`: the password was set
-/// after a code sent by SMS (activation, recovery), which is the SMS factor itself.
+/// `has_app`: an app is enrolled (see [`has_app`]). `required`: the profile is in
+/// `MFA_REQUIRED_FOR`. `sms_proved`: the password was set after a code sent by SMS
+/// (activation, recovery), which is the SMS factor itself.
 pub fn next_after_password(
-    enrolled: &Enrolled,
+    has_app: bool,
     required: bool,
     has_mobile: bool,
     sms_proved: bool,
 ) -> Next {
-    match (enrolled.any(), required, has_mobile) {
+    match (has_app, required, has_mobile) {
         (true, _, _) => Next::SecondStep { app: true },
         (false, true, true) if sms_proved => Next::LoggedIn,
         (false, true, true) => Next::SecondStep { app: false },
@@ -77,6 +71,12 @@ pub fn next_after_password(
     }
 }
 
+/// Whether `owner` has an app: what a login needs to know (one indexed lookup).
+pub async fn has_app(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
+    db::has_app(conn, owner).await
+}
+
+/// What the Sicurezza page shows.
 pub async fn enrolled(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<Enrolled> {
     let app = db::app(conn, owner).await?;
     Ok(Enrolled {
@@ -133,7 +133,7 @@ pub async fn enrol_app(
         .ok_or(EnrolError::WrongCode)?;
     let owner = Owner::User(user.id);
     let mut tx = pool.begin().await?;
-    if db::app(&mut tx, owner).await?.is_some() {
+    if db::has_app(&mut tx, owner).await? {
         return Err(EnrolError::AlreadyEnrolled);
     }
     db::insert_app(&mut tx, owner, secret, step, now).await?;
@@ -160,17 +160,21 @@ pub async fn remove_app(pool: &PgPool, user: &User, actor: &Actor) -> sqlx::Resu
     Ok(removed)
 }
 
-/// Ten new recovery codes in place of the old ones (all of which stop working).
+/// Ten new recovery codes in place of the old ones (all of which stop working); `None`
+/// without an app, since recovery codes stand in for it.
 pub async fn regenerate_recovery_codes(
     pool: &PgPool,
     user: &User,
     actor: &Actor,
     now: OffsetDateTime,
-) -> sqlx::Result<Vec<String>> {
+) -> sqlx::Result<Option<Vec<String>>> {
     let mut tx = pool.begin().await?;
+    if !db::has_app(&mut tx, Owner::User(user.id)).await? {
+        return Ok(None);
+    }
     let codes = issue_recovery_codes(&mut tx, user, actor, now).await?;
     tx.commit().await?;
-    Ok(codes)
+    Ok(Some(codes))
 }
 
 async fn issue_recovery_codes(
@@ -206,32 +210,28 @@ mod tests {
 
     #[test]
     fn an_app_is_always_asked_and_a_required_profile_is_never_password_only() {
-        let none = Enrolled::default();
-        let app = Enrolled {
-            app_since: Some(OffsetDateTime::UNIX_EPOCH),
-            recovery_codes_left: 10,
-        };
+        let (app, none) = (true, false);
         for (required, mobile, sms) in [
             (false, false, false),
             (true, true, true),
             (true, false, false),
         ] {
-            let next = next_after_password(&app, required, mobile, sms);
+            let next = next_after_password(app, required, mobile, sms);
             assert_eq!(next, Next::SecondStep { app: true });
         }
         assert_eq!(
-            next_after_password(&none, false, true, false),
+            next_after_password(none, false, true, false),
             Next::LoggedIn
         );
         let sms_step = Next::SecondStep { app: false };
-        assert_eq!(next_after_password(&none, true, true, false), sms_step);
-        assert_eq!(next_after_password(&none, true, true, true), Next::LoggedIn);
+        assert_eq!(next_after_password(none, true, true, false), sms_step);
+        assert_eq!(next_after_password(none, true, true, true), Next::LoggedIn);
         assert_eq!(
-            next_after_password(&none, true, false, false),
+            next_after_password(none, true, false, false),
             Next::MustEnrol
         );
         assert_eq!(
-            next_after_password(&none, true, false, true),
+            next_after_password(none, true, false, true),
             Next::MustEnrol
         );
     }

@@ -121,10 +121,10 @@ pub async fn customer(
     let mut tx = pool.begin().await?;
     let outcome = match user {
         Some(user) if ok => {
-            let enrolled = factors::enrolled(&mut tx, Owner::User(user.id)).await?;
+            let has_app = factors::has_app(&mut tx, Owner::User(user.id)).await?;
             let required = mfa_required_for.contains(&user.profile);
             let mobile = user.mobile.is_some();
-            let next = factors::next_after_password(&enrolled, required, mobile, false);
+            let next = factors::next_after_password(has_app, required, mobile, false);
             match next {
                 Next::SecondStep { .. } => throttle::password_passed(&mut tx, &keys).await?,
                 Next::LoggedIn | Next::MustEnrol => {

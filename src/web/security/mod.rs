@@ -124,8 +124,8 @@ pub(super) async fn password_checked(
     let message =
         match login::reauthenticate(&state.pool, &state.hasher, user, password, client).await? {
             LoginOutcome::LoggedIn(()) => return Ok(None),
-            LoginOutcome::Refused => crate::web::own_account::WRONG_PASSWORD.to_owned(),
-            LoginOutcome::Throttled { wait_secs } => outcome::login_throttled(wait_secs),
+            LoginOutcome::Refused => outcome::WRONG_CURRENT_PASSWORD.to_owned(),
+            LoginOutcome::Throttled { wait_secs } => outcome::current_password_throttled(wait_secs),
         };
     let mut errors = FormErrors::default();
     errors.add("password", message);
@@ -184,17 +184,12 @@ async fn regenerate_codes(
     {
         return Ok(refused);
     }
-    let mut conn = state.pool.acquire().await?;
-    if !factors::enrolled(&mut conn, Owner::User(user.id))
-        .await?
-        .any()
-    {
-        return Ok(Redirect::to(SECURITY).into_response());
-    }
-    drop(conn);
     let actor = Actor::user(user.id, &user.username, client);
     let now = state.clock.now();
-    let codes = factors::regenerate_recovery_codes(&state.pool, &user, &actor, now).await?;
+    let regenerated = factors::regenerate_recovery_codes(&state.pool, &user, &actor, now).await?;
+    let Some(codes) = regenerated else {
+        return Ok(Redirect::to(SECURITY).into_response());
+    };
     let csrf = crate::web::kit::csrf::token_of(&session).await?;
     Ok(codes_page(&user, csrf, false, codes))
 }
