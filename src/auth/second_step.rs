@@ -41,8 +41,10 @@ pub struct PendingLogin {
     #[serde(with = "time::serde::timestamp")]
     password_at: OffsetDateTime,
     wrong_codes: u8,
-    /// The app is the factor; otherwise an SMS code is offered.
-    pub has_app: bool,
+    /// An app or a passkey is the factor (with recovery codes); otherwise an SMS code is
+    /// offered.
+    #[serde(alias = "has_app")]
+    pub strong: bool,
     /// The last code sent by SMS for this attempt.
     pub sms: Option<SmsChallenge>,
 }
@@ -70,7 +72,7 @@ pub async fn begin(
     session: &Session,
     user: &User,
     username: &str,
-    has_app: bool,
+    strong: bool,
 ) -> Result<(), SessionError> {
     session.cycle_id().await?;
     // Whoever was logged in on this browser is not any more: a password is a new login.
@@ -83,7 +85,7 @@ pub async fn begin(
         username: typed(username),
         password_at: OffsetDateTime::now_utc(),
         wrong_codes: 0,
-        has_app,
+        strong,
         sms: None,
     };
     session.insert(PENDING_KEY, pending).await
@@ -138,11 +140,7 @@ pub async fn verify(
     let actor = Actor::visitor(client.map(str::to_owned));
     let outcome = match factor_proved(&mut tx, &pending, &user, code, now).await? {
         Some(factor) => {
-            throttle::succeeded(&mut tx, &keys).await?;
-            let details = serde_json::json!({ "fattore": factor.as_str() });
-            let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, details);
-            audit::append(&mut tx, &event).await?;
-            tracing::info!(user_id = %user.id, factor = factor.as_str(), "login");
+            passed(&mut tx, &keys, &actor, &user, factor).await?;
             StepOutcome::Passed(user, factor)
         }
         None => {
@@ -168,6 +166,44 @@ pub async fn verify(
     })
 }
 
+/// The login is complete: the account's failures are forgotten and the factor audited.
+async fn passed(
+    conn: &mut sqlx::PgConnection,
+    keys: &Keys,
+    actor: &Actor,
+    user: &User,
+    factor: FactorUsed,
+) -> sqlx::Result<()> {
+    throttle::succeeded(conn, keys).await?;
+    let details = serde_json::json!({ "fattore": factor.as_str() });
+    let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, details);
+    audit::append(conn, &event).await?;
+    tracing::info!(user_id = %user.id, factor = factor.as_str(), "login");
+    Ok(())
+}
+
+/// A passkey of the pending login's account answered (checked by the caller): the login
+/// is complete unless the account changed meanwhile (`None`: log in again).
+pub async fn passed_with_passkey(
+    pool: &PgPool,
+    session: &Session,
+    pending: &PendingLogin,
+    client: Option<&str>,
+) -> Result<Option<User>, LoginError> {
+    abandon(session).await.map_err(anyhow::Error::from)?;
+    let keys = Keys::new("", &pending.username, client);
+    let mut tx = pool.begin().await?;
+    let user = users::find(&mut tx, pending.user_id).await?;
+    let user =
+        user.filter(|u| u.state == RegistrationState::Active && u.session_epoch == pending.epoch);
+    if let Some(user) = &user {
+        let actor = Actor::visitor(client.map(str::to_owned));
+        passed(&mut tx, &keys, &actor, user, FactorUsed::Passkey).await?;
+    }
+    tx.commit().await?;
+    Ok(user)
+}
+
 /// Which factor `code` proves: the SMS code of this attempt (only without an app), else the
 /// app's code or a recovery code. Text that cannot be a code never reaches SQL.
 async fn factor_proved(
@@ -180,7 +216,7 @@ async fn factor_proved(
     if code.len() > 64 || !text::is_clean(code, Lines::Single) {
         return Ok(None);
     }
-    let sms = pending.sms.as_ref().filter(|_| !pending.has_app);
+    let sms = pending.sms.as_ref().filter(|_| !pending.strong);
     if sms.is_some_and(|sms| sms.matches(code, now)) {
         return Ok(Some(FactorUsed::Sms));
     }
@@ -212,7 +248,7 @@ pub async fn send_sms(
     mut pending: PendingLogin,
     now: OffsetDateTime,
 ) -> Result<SmsOutcome, LoginError> {
-    if pending.has_app {
+    if pending.strong {
         return Ok(SmsOutcome::NotOffered);
     }
     let mut tx = pool.begin().await?;

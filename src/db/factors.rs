@@ -13,7 +13,7 @@ pub enum Owner {
 }
 
 impl Owner {
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             Owner::User(_) => "user_id",
             Owner::Staff(_) => "staff_id",
@@ -50,6 +50,18 @@ pub async fn has_app(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool
     let column = owner.column();
     sqlx::query_scalar(&format!(
         "SELECT EXISTS (SELECT 1 FROM authenticator_apps WHERE {column} = $1)"
+    ))
+    .bind(owner.id())
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether `owner` has an app or a passkey.
+pub async fn has_strong_factor(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
+    let column = owner.column();
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM authenticator_apps WHERE {column} = $1)
+             OR EXISTS (SELECT 1 FROM passkeys WHERE {column} = $1)"
     ))
     .bind(owner.id())
     .fetch_one(conn)

@@ -11,6 +11,7 @@ pub mod factors;
 pub mod jobs;
 pub mod lines;
 pub mod outbox;
+pub mod passkeys;
 pub mod rate_limits;
 pub mod roster;
 pub mod staff;

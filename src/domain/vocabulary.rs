@@ -97,6 +97,8 @@ stored_as_text! {
         AppEnrolled => "app_autenticazione_attivata",
         AppRemoved => "app_autenticazione_rimossa",
         RecoveryCodesIssued => "codici_recupero_generati",
+        PasskeyAdded => "passkey_aggiunta",
+        PasskeyRemoved => "passkey_rimossa",
     }
 }
 

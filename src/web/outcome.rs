@@ -134,3 +134,16 @@ pub fn login_step_expired() -> &'static str {
 pub const APP_ENROLLED: &str =
     "App di autenticazione attivata: da ora all'accesso ti chiederemo anche il codice dell'app.";
 pub const APP_REMOVED: &str = "App di autenticazione rimossa, insieme ai codici di recupero.";
+
+pub const PASSKEY_ADDED: &str =
+    "Passkey aggiunta: da ora puoi accedere con la passkey, senza scrivere username e password.";
+pub const PASSKEY_REMOVED: &str = "Passkey rimossa.";
+/// The browser's answer did not prove a passkey (an unknown one, a failed check).
+pub const PASSKEY_REFUSED: &str =
+    "Non è stato possibile verificare la passkey. Riprova, oppure accedi con username e password.";
+pub const PASSKEY_ALREADY_REGISTERED: &str =
+    "Questa passkey è già registrata. Se vuoi, aggiungine una su un altro dispositivo.";
+/// The page waited too long, or was opened in another tab meanwhile.
+pub const PASSKEY_CEREMONY_EXPIRED: &str = "La richiesta è scaduta. Ricarica la pagina e riprova.";
+/// Shown where passkeys would be, when `PUBLIC_BASE_URL` is an IP address.
+pub const PASSKEYS_NEED_A_DOMAIN: &str = "Le passkey non sono disponibili su questo indirizzo: i browser le accettano solo su un nome di dominio (ad esempio localhost), non su un indirizzo IP.";

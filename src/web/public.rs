@@ -40,11 +40,16 @@ async fn root(session: Session) -> Result<Redirect, AppError> {
     }))
 }
 
-async fn login_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<LoginPage, AppError> {
+async fn login_form(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<LoginPage, AppError> {
     Ok(LoginPage {
         layout: Layout::anonymous(csrf),
         username: String::new(),
         error: crate::web::kit::flash::take(&session).await?,
+        passkeys: state.passkeys.is_some(),
     })
 }
 
@@ -76,11 +81,19 @@ async fn login(
         }
         LoginOutcome::Refused => {
             let message = LOGIN_FAILED.to_owned();
-            login_refused(&session, &form.username, StatusCode::UNAUTHORIZED, message).await
+            login_refused(
+                &state,
+                &session,
+                &form.username,
+                StatusCode::UNAUTHORIZED,
+                message,
+            )
+            .await
         }
         LoginOutcome::Throttled { wait_secs } => {
             let message = crate::web::outcome::login_throttled(wait_secs);
             login_refused(
+                &state,
                 &session,
                 &form.username,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -93,6 +106,7 @@ async fn login(
 
 /// The login form again, with what was typed (never the password) and why it failed.
 async fn login_refused(
+    state: &AppState,
     session: &Session,
     username: &str,
     status: StatusCode,
@@ -103,6 +117,7 @@ async fn login_refused(
         layout: Layout::anonymous(csrf),
         username: login::typed(username),
         error: Some(message),
+        passkeys: state.passkeys.is_some(),
     };
     Ok((status, page).into_response())
 }

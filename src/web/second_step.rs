@@ -17,6 +17,7 @@ use crate::auth::factors::{self, Next};
 use crate::auth::second_step::{self, PendingLogin, SmsOutcome, StepOutcome};
 use crate::auth::session;
 use crate::db::factors::Owner;
+use crate::db::passkeys;
 use crate::db::users::User;
 use crate::web::error::AppError;
 use crate::web::kit::current::ENROL;
@@ -40,8 +41,8 @@ pub async fn after_password(
     next: Next,
 ) -> Result<Redirect, AppError> {
     match next {
-        Next::SecondStep { app } => {
-            second_step::begin(session, user, username, app).await?;
+        Next::SecondStep { strong } => {
+            second_step::begin(session, user, username, strong).await?;
             Ok(Redirect::to(VERIFY))
         }
         Next::MustEnrol => {
@@ -64,11 +65,11 @@ pub async fn after_new_password(
     user: &User,
 ) -> Result<Redirect, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let has_app = factors::has_app(&mut conn, Owner::User(user.id)).await?;
+    let strong = factors::has_strong_factor(&mut conn, Owner::User(user.id)).await?;
     drop(conn);
     let required = state.config.mfa_required(user.profile);
     let mobile = user.mobile.is_some();
-    let next = factors::next_after_password(has_app, required, mobile, mobile);
+    let next = factors::next_after_password(strong, required, mobile, mobile);
     after_password(session, user, &user.username, next).await
 }
 
@@ -76,24 +77,44 @@ pub async fn after_new_password(
 #[template(path = "public/verify.html")]
 pub struct VerifyPage {
     pub layout: Layout,
-    /// The app is the factor; otherwise the code comes by SMS.
+    /// An app's code is asked (or a recovery code).
     pub has_app: bool,
+    /// "Usa la passkey" is offered. Without app and passkey the code comes by SMS.
+    pub has_passkey: bool,
     /// Where the last SMS code went ("+39 333 ••• 4567").
     pub sms_sent_to: Option<String>,
     pub notice: Option<String>,
     pub error: Option<String>,
 }
 
+/// Which strong factors the pending login's account has: what the page offers.
+async fn strong_factors(
+    state: &AppState,
+    pending: &PendingLogin,
+) -> Result<(bool, bool), AppError> {
+    if !pending.strong {
+        return Ok((false, false));
+    }
+    let owner = Owner::User(pending.user_id);
+    let mut conn = state.pool.acquire().await?;
+    let app = crate::db::factors::has_app(&mut conn, owner).await?;
+    let passkey = state.passkeys.is_some() && passkeys::has_any(&mut conn, owner).await?;
+    // Passkeys on a host where browsers refuse them: recovery codes still work.
+    Ok((app || !passkey, passkey))
+}
+
 impl VerifyPage {
     fn of(
         pending: &PendingLogin,
+        (has_app, has_passkey): (bool, bool),
         csrf: String,
         notice: Option<String>,
         error: Option<String>,
     ) -> Self {
         VerifyPage {
             layout: Layout::anonymous(csrf),
-            has_app: pending.has_app,
+            has_app,
+            has_passkey,
             sms_sent_to: pending.sms.as_ref().map(|s| s.masked_mobile.clone()),
             notice,
             error,
@@ -101,12 +122,17 @@ impl VerifyPage {
     }
 }
 
-async fn form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
+async fn form(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Response, AppError> {
     let Some(pending) = second_step::pending(&session).await? else {
         return Ok(Redirect::to("/accedi").into_response());
     };
     let notice = flash::take(&session).await?;
-    Ok(VerifyPage::of(&pending, csrf, notice, None).into_response())
+    let factors = strong_factors(&state, &pending).await?;
+    Ok(VerifyPage::of(&pending, factors, csrf, notice, None).into_response())
 }
 
 #[derive(Deserialize)]
@@ -163,7 +189,8 @@ async fn verify(
                 return Ok(Redirect::to("/accedi").into_response());
             };
             let error = Some(outcome::wrong_second_factor(tries_left));
-            let page = VerifyPage::of(&pending, csrf, None, error);
+            let factors = strong_factors(&state, &pending).await?;
+            let page = VerifyPage::of(&pending, factors, csrf, None, error);
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
         StepOutcome::Ended => {

@@ -15,6 +15,7 @@ mod login_guard;
 mod mfa_policy;
 mod onboarding_from_lines;
 mod own_account;
+mod passkeys;
 mod permissions;
 mod probes;
 mod recovery;

@@ -2,6 +2,8 @@
 //! codes. Enrolment, removal and checking a typed code live here; the login step that
 //! asks for the code is `auth::second_step`.
 
+pub mod passkey;
+pub mod passkey_enrolment;
 pub mod recovery_codes;
 pub mod totp;
 
@@ -12,6 +14,7 @@ use time::OffsetDateTime;
 use crate::actor::Actor;
 use crate::db::audit;
 use crate::db::factors::{self as db, Owner};
+use crate::db::passkeys::{self, StoredPasskey};
 use crate::db::users::User;
 use crate::domain::AuditAction;
 
@@ -22,6 +25,7 @@ pub enum FactorUsed {
     RecoveryCode,
     /// A code sent to the user's mobile: the weakest, offered only without an app.
     Sms,
+    Passkey,
 }
 
 impl FactorUsed {
@@ -30,6 +34,7 @@ impl FactorUsed {
             FactorUsed::App => "app",
             FactorUsed::RecoveryCode => "codice_recupero",
             FactorUsed::Sms => "sms",
+            FactorUsed::Passkey => "passkey",
         }
     }
 }
@@ -38,6 +43,7 @@ impl FactorUsed {
 #[derive(Debug, Clone, Default)]
 pub struct Enrolled {
     pub app_since: Option<OffsetDateTime>,
+    pub passkeys: Vec<StoredPasskey>,
     pub recovery_codes_left: i64,
 }
 
@@ -45,35 +51,37 @@ pub struct Enrolled {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
     LoggedIn,
-    /// `/accedi/verifica`: with `app`, its code or a recovery code; without, an SMS code.
+    /// `/accedi/verifica`: with `strong` (an app or a passkey), the app's code, a passkey or
+    /// a recovery code; without, an SMS code.
     SecondStep {
-        app: bool,
+        strong: bool,
     },
     /// Logged in only to enrol a factor (`/area-clienti/sicurezza/attiva`).
     MustEnrol,
 }
 
-/// `has_app`: an app is enrolled (see [`has_app`]). `required`: the profile is in
+/// `strong`: an app or a passkey is enrolled (see [`has_strong_factor`]). `required`: the profile is in
 /// `MFA_REQUIRED_FOR`. `sms_proved`: the password was set after a code sent by SMS
 /// (activation, recovery), which is the SMS factor itself.
 pub fn next_after_password(
-    has_app: bool,
+    strong: bool,
     required: bool,
     has_mobile: bool,
     sms_proved: bool,
 ) -> Next {
-    match (has_app, required, has_mobile) {
-        (true, _, _) => Next::SecondStep { app: true },
+    match (strong, required, has_mobile) {
+        (true, _, _) => Next::SecondStep { strong: true },
         (false, true, true) if sms_proved => Next::LoggedIn,
-        (false, true, true) => Next::SecondStep { app: false },
+        (false, true, true) => Next::SecondStep { strong: false },
         (false, true, false) => Next::MustEnrol,
         (false, false, _) => Next::LoggedIn,
     }
 }
 
-/// Whether `owner` has an app: what a login needs to know (one indexed lookup).
-pub async fn has_app(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
-    db::has_app(conn, owner).await
+/// Whether `owner` has an app or a passkey (the factors stronger than SMS): what a login
+/// needs to know (one indexed lookup each).
+pub async fn has_strong_factor(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
+    db::has_strong_factor(conn, owner).await
 }
 
 /// What the Sicurezza page shows.
@@ -81,6 +89,7 @@ pub async fn enrolled(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<Enr
     let app = db::app(conn, owner).await?;
     Ok(Enrolled {
         app_since: app.map(|a| a.created_at),
+        passkeys: passkeys::of_owner(conn, owner).await?,
         recovery_codes_left: db::recovery_codes_left(conn, owner).await?,
     })
 }
@@ -147,13 +156,15 @@ pub async fn enrol_app(
     Ok(codes)
 }
 
-/// Removes the app; with no factor left the recovery codes go too.
+/// Removes the app; with no app or passkey left the recovery codes go too.
 pub async fn remove_app(pool: &PgPool, user: &User, actor: &Actor) -> sqlx::Result<bool> {
     let owner = Owner::User(user.id);
     let mut tx = pool.begin().await?;
     let removed = db::delete_app(&mut tx, owner).await?;
     if removed {
-        db::delete_recovery_codes(&mut tx, owner).await?;
+        if !db::has_strong_factor(&mut tx, owner).await? {
+            db::delete_recovery_codes(&mut tx, owner).await?;
+        }
         audit_event(&mut tx, user, actor, AuditAction::AppRemoved).await?;
     }
     tx.commit().await?;
@@ -161,7 +172,7 @@ pub async fn remove_app(pool: &PgPool, user: &User, actor: &Actor) -> sqlx::Resu
 }
 
 /// Ten new recovery codes in place of the old ones (all of which stop working); `None`
-/// without an app, since recovery codes stand in for it.
+/// without an app or a passkey, since recovery codes stand in for them.
 pub async fn regenerate_recovery_codes(
     pool: &PgPool,
     user: &User,
@@ -169,7 +180,7 @@ pub async fn regenerate_recovery_codes(
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<Vec<String>>> {
     let mut tx = pool.begin().await?;
-    if !db::has_app(&mut tx, Owner::User(user.id)).await? {
+    if !db::has_strong_factor(&mut tx, Owner::User(user.id)).await? {
         return Ok(None);
     }
     let codes = issue_recovery_codes(&mut tx, user, actor, now).await?;
@@ -177,7 +188,7 @@ pub async fn regenerate_recovery_codes(
     Ok(Some(codes))
 }
 
-async fn issue_recovery_codes(
+pub(crate) async fn issue_recovery_codes(
     conn: &mut PgConnection,
     user: &User,
     actor: &Actor,
@@ -194,7 +205,7 @@ async fn issue_recovery_codes(
     Ok(codes)
 }
 
-async fn audit_event(
+pub(crate) async fn audit_event(
     conn: &mut PgConnection,
     user: &User,
     actor: &Actor,
@@ -217,13 +228,13 @@ mod tests {
             (true, false, false),
         ] {
             let next = next_after_password(app, required, mobile, sms);
-            assert_eq!(next, Next::SecondStep { app: true });
+            assert_eq!(next, Next::SecondStep { strong: true });
         }
         assert_eq!(
             next_after_password(none, false, true, false),
             Next::LoggedIn
         );
-        let sms_step = Next::SecondStep { app: false };
+        let sms_step = Next::SecondStep { strong: false };
         assert_eq!(next_after_password(none, true, true, false), sms_step);
         assert_eq!(next_after_password(none, true, true, true), Next::LoggedIn);
         assert_eq!(

@@ -4,6 +4,7 @@
 //! runs, audit and metrics live here once; handlers only map the outcome to a page.
 
 mod password_step;
+pub mod passwordless;
 
 use sqlx::{PgConnection, PgPool};
 
@@ -121,10 +122,10 @@ pub async fn customer(
     let mut tx = pool.begin().await?;
     let outcome = match user {
         Some(user) if ok => {
-            let has_app = factors::has_app(&mut tx, Owner::User(user.id)).await?;
+            let strong = factors::has_strong_factor(&mut tx, Owner::User(user.id)).await?;
             let required = mfa_required_for.contains(&user.profile);
             let mobile = user.mobile.is_some();
-            let next = factors::next_after_password(has_app, required, mobile, false);
+            let next = factors::next_after_password(strong, required, mobile, false);
             match next {
                 Next::SecondStep { .. } => throttle::password_passed(&mut tx, &keys).await?,
                 Next::LoggedIn | Next::MustEnrol => {

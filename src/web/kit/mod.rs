@@ -10,7 +10,7 @@ pub mod paging;
 pub mod path;
 
 pub use client::ClientAddr;
-pub use csrf::{CsrfForm, CsrfToken};
+pub use csrf::{CsrfForm, CsrfJson, CsrfToken};
 pub use current::{CurrentStaff, CurrentUser, EnrollingUser};
 pub use paging::{Page, PageLinks};
 pub use path::{CompanyId, LineId, UserId};

@@ -31,6 +31,8 @@ pub struct AppEnrolPage {
     pub required: bool,
     pub qr_svg: String,
     pub secret: String,
+    /// A passkey may be enrolled instead (not on an IP-address host).
+    pub passkeys: bool,
     pub errors: FormErrors,
 }
 
@@ -41,6 +43,7 @@ pub(super) struct CodeForm {
 }
 
 fn enrol_page(
+    state: &AppState,
     enrolling: &EnrollingUser,
     csrf: String,
     secret: &[u8],
@@ -52,6 +55,7 @@ fn enrol_page(
         required: enrolling.must_enrol,
         qr_svg: totp::qr_svg(secret, &user.username).unwrap_or_default(),
         secret: totp::secret_text(secret),
+        passkeys: state.passkeys.is_some(),
         errors,
     }
 }
@@ -59,6 +63,7 @@ fn enrol_page(
 /// `/area-clienti/sicurezza/attiva`: the password was just typed (or set), so the QR code
 /// is shown at once.
 pub(super) async fn required(
+    State(state): State<AppState>,
     enrolling: EnrollingUser,
     CsrfToken(csrf): CsrfToken,
     session: Session,
@@ -74,7 +79,7 @@ pub(super) async fn required(
             secret
         }
     };
-    Ok(enrol_page(&enrolling, csrf, &secret, FormErrors::default()).into_response())
+    Ok(enrol_page(&state, &enrolling, csrf, &secret, FormErrors::default()).into_response())
 }
 
 pub(super) async fn start_app(
@@ -97,7 +102,7 @@ pub(super) async fn start_app(
         user,
         must_enrol: false,
     };
-    Ok(enrol_page(&enrolling, csrf, &secret, FormErrors::default()).into_response())
+    Ok(enrol_page(&state, &enrolling, csrf, &secret, FormErrors::default()).into_response())
 }
 
 pub(super) async fn confirm_app(
@@ -128,7 +133,7 @@ pub(super) async fn confirm_app(
             let mut errors = FormErrors::default();
             errors.add("code", WRONG_ENROLMENT_CODE);
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            let page = enrol_page(&enrolling, csrf, &secret, errors);
+            let page = enrol_page(&state, &enrolling, csrf, &secret, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(EnrolError::AlreadyEnrolled) => {

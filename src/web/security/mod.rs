@@ -26,6 +26,9 @@ use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, flash};
 use crate::web::outcome;
 
 mod enrol;
+mod passkey;
+
+pub(crate) use passkey::refusal as passkey_refusal;
 
 pub(super) const SECURITY: &str = "/area-clienti/sicurezza";
 /// Session key of the secret being enrolled (until a code from the app confirms it).
@@ -45,6 +48,23 @@ pub fn router() -> Router<AppState> {
             "/area-clienti/sicurezza/codici-recupero",
             post(regenerate_codes),
         )
+        .route(passkey::PAGE, get(passkey::page).post(passkey::start))
+        .route(
+            "/area-clienti/sicurezza/passkey/opzioni",
+            post(passkey::options),
+        )
+        .route(
+            "/area-clienti/sicurezza/passkey/conferma",
+            post(passkey::confirm),
+        )
+        .route(
+            "/area-clienti/sicurezza/passkey/codici",
+            get(passkey::codes),
+        )
+        .route(
+            "/area-clienti/sicurezza/passkey/rimuovi",
+            post(passkey::remove),
+        )
 }
 
 #[derive(Template, WebTemplate)]
@@ -53,10 +73,22 @@ pub struct SecurityPage {
     pub layout: Layout,
     pub flash: Option<String>,
     pub app_since: Option<String>,
+    /// Why passkeys are not offered (an IP-address host), or `None` when they are.
+    pub passkeys_unavailable: Option<&'static str>,
+    pub passkeys: Vec<PasskeyRow>,
     pub recovery_codes_left: i64,
-    /// Which form the error below belongs to: `app`, `rimuovi` or `codici`.
+    /// Which form the error below belongs to: `app`, `rimuovi`, `codici`, `passkey` or
+    /// `passkey-rimuovi`.
     pub failed_form: &'static str,
     pub errors: FormErrors,
+}
+
+/// A passkey as Sicurezza lists it.
+pub struct PasskeyRow {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+    pub last_used: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -86,6 +118,20 @@ async fn security_page(
         layout: layout_for(user, csrf),
         flash,
         app_since: enrolled.app_since.map(date_in_words),
+        passkeys_unavailable: state
+            .passkeys
+            .is_none()
+            .then_some(outcome::PASSKEYS_NEED_A_DOMAIN),
+        passkeys: enrolled
+            .passkeys
+            .iter()
+            .map(|p| PasskeyRow {
+                id: p.id.to_string(),
+                name: p.name.clone(),
+                added: date_in_words(p.created_at),
+                last_used: p.last_used_at.map(date_in_words),
+            })
+            .collect(),
         recovery_codes_left: enrolled.recovery_codes_left,
         failed_form: failed.0,
         errors: failed.1,
