@@ -13,6 +13,7 @@ pub mod lines;
 pub mod outbox;
 pub mod rate_limits;
 pub mod roster;
+pub mod sessions;
 pub mod staff;
 pub mod support;
 pub mod users;

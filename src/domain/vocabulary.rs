@@ -97,6 +97,9 @@ stored_as_text! {
         AppEnrolled => "app_autenticazione_attivata",
         AppRemoved => "app_autenticazione_rimossa",
         RecoveryCodesIssued => "codici_recupero_generati",
+        SessionEnded => "sessione_terminata",
+        OtherSessionsEnded => "altre_sessioni_terminate",
+        UserSessionsEnded => "sessioni_utente_terminate",
     }
 }
 
@@ -110,6 +113,7 @@ stored_as_text! {
         PasswordChanged => "password_cambiata",
         ContactsChanged => "contatti_modificati",
         SupportNotice => "avviso_assistenza",
+        NewLogin => "nuovo_accesso",
     }
 }
 
@@ -124,6 +128,7 @@ impl MessageKind {
             MessageKind::PasswordChanged => "Avviso: password cambiata",
             MessageKind::ContactsChanged => "Avviso: contatti modificati",
             MessageKind::SupportNotice => "Avviso: intervento del Servizio Clienti",
+            MessageKind::NewLogin => "Avviso: nuovo accesso",
         }
     }
 }

@@ -134,3 +134,21 @@ pub fn login_step_expired() -> &'static str {
 pub const APP_ENROLLED: &str =
     "App di autenticazione attivata: da ora all'accesso ti chiederemo anche il codice dell'app.";
 pub const APP_REMOVED: &str = "App di autenticazione rimossa, insieme ai codici di recupero.";
+
+pub const SESSION_ENDED: &str =
+    "Sessione terminata: chi la stava usando dovrà accedere di nuovo con username e password.";
+pub const SESSION_ALREADY_ENDED: &str = "Quella sessione era già terminata.";
+
+/// After "Termina tutte le altre sessioni".
+pub fn other_sessions_ended(count: u64) -> String {
+    match count {
+        0 => "Non c'erano altre sessioni attive: resta aperta solo questa.".to_owned(),
+        1 => "Hai terminato 1 altra sessione: resta aperta solo questa.".to_owned(),
+        n => format!("Hai terminato {n} altre sessioni: resta aperta solo questa."),
+    }
+}
+
+/// After "Termina sessioni" on a user of Gestione Utenze.
+pub fn user_sessions_ended(name: &str) -> String {
+    format!("Sessioni di {name} terminate: per continuare dovrà accedere di nuovo.")
+}
