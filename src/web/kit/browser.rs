@@ -96,3 +96,37 @@ impl IntoResponseParts for RememberBrowser {
         Ok(res)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookie(https: bool) -> String {
+        let browser = ThisBrowser {
+            user_agent: String::new(),
+            client_addr: None,
+            id: secret::new_link_token(),
+            https,
+        };
+        browser.remembered().0
+    }
+
+    #[test]
+    fn the_browser_cookie_is_http_only_lax_for_400_days_and_host_bound_over_https() {
+        let plain = cookie(false);
+        assert!(plain.starts_with("area_clienti_browser="), "{plain}");
+        assert!(!plain.contains("Secure"), "{plain}");
+        let https = cookie(true);
+        assert!(https.starts_with("__Host-area_clienti_browser="), "{https}");
+        for attribute in [
+            "Secure",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/",
+            "Max-Age=34560000",
+        ] {
+            assert!(https.contains(attribute), "{attribute} in {https}");
+        }
+        assert!(!https.contains("Domain"), "{https}");
+    }
+}
