@@ -26,7 +26,7 @@ pub enum Caller {
 }
 
 /// One route that takes input; `path` has at most one placeholder (`{user}`, `{line}`,
-/// `{company}` or `{token}`).
+/// `{company}`, or `{token}` and `{session}`, which get the link token when left empty).
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub key: &'static str,
@@ -115,6 +115,10 @@ pub const ROUTES: &[Route] = &[
         "POST /area-clienti/gestione-utenze/utenti/{user}/riabilita",
         Caller::Customer,
     ),
+    route(
+        "POST /area-clienti/gestione-utenze/utenti/{user}/termina-sessioni",
+        Caller::Customer,
+    ),
     route("POST /area-clienti/profilo/contatti", Caller::Customer),
     route("POST /area-clienti/profilo/password", Caller::Customer),
     route("POST /area-clienti/sicurezza/app", Caller::Customer),
@@ -125,6 +129,14 @@ pub const ROUTES: &[Route] = &[
     route("POST /area-clienti/sicurezza/app/rimuovi", Caller::Customer),
     route(
         "POST /area-clienti/sicurezza/codici-recupero",
+        Caller::Customer,
+    ),
+    route(
+        "POST /area-clienti/sicurezza/sessioni/{session}/termina",
+        Caller::Customer,
+    ),
+    route(
+        "POST /area-clienti/sicurezza/sessioni/termina-altre",
         Caller::Customer,
     ),
     route("POST /assistenza/accedi", Caller::Staff),

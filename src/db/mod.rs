@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod passkeys;
 pub mod rate_limits;
 pub mod roster;
+pub mod sessions;
 pub mod staff;
 pub mod support;
 pub mod users;

@@ -99,6 +99,9 @@ stored_as_text! {
         RecoveryCodesIssued => "codici_recupero_generati",
         PasskeyAdded => "passkey_aggiunta",
         PasskeyRemoved => "passkey_rimossa",
+        SessionEnded => "sessione_terminata",
+        OtherSessionsEnded => "altre_sessioni_terminate",
+        UserSessionsEnded => "sessioni_utente_terminate",
     }
 }
 
@@ -112,6 +115,7 @@ stored_as_text! {
         PasswordChanged => "password_cambiata",
         ContactsChanged => "contatti_modificati",
         SupportNotice => "avviso_assistenza",
+        NewLogin => "nuovo_accesso",
     }
 }
 
@@ -126,6 +130,7 @@ impl MessageKind {
             MessageKind::PasswordChanged => "Avviso: password cambiata",
             MessageKind::ContactsChanged => "Avviso: contatti modificati",
             MessageKind::SupportNotice => "Avviso: intervento del Servizio Clienti",
+            MessageKind::NewLogin => "Avviso: nuovo accesso",
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct Actions {
     pub enable: bool,
     /// Aggiorna on the user's line: only while the user is merely saved.
     pub update_line: bool,
+    /// "Termina sessioni": only an active user can have any.
+    pub end_sessions: bool,
 }
 
 /// The actions `manager` may take on `target`: none unless the manager manages users and
@@ -69,6 +71,7 @@ pub fn allowed_actions(manager: &User, target: Target) -> Actions {
         disable: state != RegistrationState::Disabled,
         enable: state == RegistrationState::Disabled,
         update_line: state == RegistrationState::ToRegister,
+        end_sessions: state == RegistrationState::Active,
     }
 }
 

@@ -147,3 +147,21 @@ pub const PASSKEY_ALREADY_REGISTERED: &str =
 pub const PASSKEY_CEREMONY_EXPIRED: &str = "La richiesta è scaduta. Ricarica la pagina e riprova.";
 /// Shown where passkeys would be, when `PUBLIC_BASE_URL` is an IP address.
 pub const PASSKEYS_NEED_A_DOMAIN: &str = "Le passkey non sono disponibili su questo indirizzo: i browser le accettano solo su un nome di dominio (ad esempio localhost), non su un indirizzo IP.";
+
+pub const SESSION_ENDED: &str =
+    "Sessione terminata: chi la stava usando dovrà accedere di nuovo con username e password.";
+pub const SESSION_ALREADY_ENDED: &str = "Quella sessione era già terminata.";
+
+/// After "Termina tutte le altre sessioni".
+pub fn other_sessions_ended(count: u64) -> String {
+    match count {
+        0 => "Non c'erano altre sessioni attive: resta aperta solo questa.".to_owned(),
+        1 => "Hai terminato 1 altra sessione: resta aperta solo questa.".to_owned(),
+        n => format!("Hai terminato {n} altre sessioni: resta aperta solo questa."),
+    }
+}
+
+/// After "Termina sessioni" on a user of Gestione Utenze.
+pub fn user_sessions_ended(name: &str) -> String {
+    format!("Sessioni di {name} terminate: per continuare dovrà accedere di nuovo.")
+}

@@ -26,7 +26,7 @@ use crate::db::factors::Owner;
 use crate::db::passkeys;
 use crate::db::users::User;
 use crate::web::error::AppError;
-use crate::web::kit::{ClientAddr, CsrfJson};
+use crate::web::kit::{CsrfJson, ThisBrowser};
 use crate::web::outcome;
 
 const CEREMONY_KEY: &str = "passkey_login";
@@ -92,7 +92,7 @@ async fn options(
 async fn confirm(
     State(state): State<AppState>,
     session: Session,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     CsrfJson(credential): CsrfJson<PublicKeyCredential>,
 ) -> Result<Response, AppError> {
     let relying_party = relying_party(&state)?;
@@ -102,7 +102,7 @@ async fn confirm(
             outcome::PASSKEY_CEREMONY_EXPIRED,
         ));
     };
-    let client = client.as_deref();
+    let client = browser.origin().client_addr;
     let user = match ceremony {
         Ceremony::Login(auth) => {
             let Some(user_id) = discovered(&state, relying_party, &credential, auth).await? else {
@@ -125,15 +125,21 @@ async fn confirm(
             second_step::passed_with_passkey(&state.pool, &session, &pending, client).await?
         }
     };
-    logged_in(&session, user).await
+    logged_in(&state, &session, &browser, user).await
 }
 
-async fn logged_in(session: &Session, user: Option<User>) -> Result<Response, AppError> {
+async fn logged_in(
+    state: &AppState,
+    session: &Session,
+    browser: &ThisBrowser,
+    user: Option<User>,
+) -> Result<Response, AppError> {
     let Some(user) = user else {
         return Ok(refusal(StatusCode::UNAUTHORIZED, outcome::PASSKEY_REFUSED));
     };
-    session::login(session, &user).await?;
-    Ok(Json(json!({ "redirect": HOME })).into_response())
+    session::login(&state.pool, &state.config, session, &user, &browser.origin()).await?;
+    let answer = Json(json!({ "redirect": HOME }));
+    Ok((browser.remembered(), answer).into_response())
 }
 
 /// The account whose passkey answered a usernameless login, its use recorded.

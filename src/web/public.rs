@@ -13,8 +13,7 @@ use super::pages::{Layout, LoginPage};
 use crate::auth::login::{self, Credentials, LoginOutcome, PasswordVerified};
 use crate::auth::session;
 use crate::web::error::AppError;
-use crate::web::kit::ClientAddr;
-use crate::web::kit::{CsrfForm, CsrfToken};
+use crate::web::kit::{CsrfForm, CsrfToken, ThisBrowser};
 use crate::web::second_step::after_password;
 
 /// The one message for every failed login: it must not tell which part was wrong.
@@ -65,19 +64,18 @@ pub struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     session: Session,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let typed_in = Credentials {
         username: &form.username,
         password: &form.password,
-        client: client.as_deref(),
+        client: browser.client_addr.as_deref(),
     };
     let required = &state.config.mfa_required_for;
     match login::customer(&state.pool, &state.hasher, &typed_in, required).await? {
         LoginOutcome::LoggedIn(PasswordVerified { user, next }) => {
-            let next = after_password(&session, &user, &form.username, next).await?;
-            Ok(next.into_response())
+            after_password(&state, &session, &browser, &user, &form.username, next).await
         }
         LoginOutcome::Refused => {
             let message = LOGIN_FAILED.to_owned();
@@ -125,7 +123,11 @@ async fn login_refused(
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn logout(session: Session, CsrfForm(_): CsrfForm<Empty>) -> Result<Redirect, AppError> {
-    session::logout(&session).await?;
+async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Redirect, AppError> {
+    session::logout(&state.pool, &session).await?;
     Ok(Redirect::to("/accedi"))
 }

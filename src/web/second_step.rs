@@ -21,7 +21,7 @@ use crate::db::passkeys;
 use crate::db::users::User;
 use crate::web::error::AppError;
 use crate::web::kit::current::ENROL;
-use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, flash};
+use crate::web::kit::{CsrfForm, CsrfToken, ThisBrowser, flash};
 use crate::web::outcome;
 
 pub const VERIFY: &str = "/accedi/verifica";
@@ -33,28 +33,35 @@ pub fn router() -> Router<AppState> {
 }
 
 /// After a password that was right (login, or a new password from Recupera Password): in
-/// at once, or on to the second step when the account has a factor.
+/// at once, or on to the second step when the account has a factor. A password step ends
+/// whatever login the browser had.
 pub async fn after_password(
+    state: &AppState,
     session: &Session,
+    browser: &ThisBrowser,
     user: &User,
     username: &str,
     next: Next,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
+    let (pool, config, origin) = (&state.pool, &state.config, browser.origin());
     match next {
         Next::SecondStep { strong } => {
+            session::end_login(pool, session).await?;
             second_step::begin(session, user, username, strong).await?;
-            Ok(Redirect::to(VERIFY))
+            Ok(Redirect::to(VERIFY).into_response())
         }
         Next::MustEnrol => {
-            session::login_to_enrol(session, user).await?;
-            Ok(Redirect::to(ENROL))
+            session::login_to_enrol(pool, config, session, user, &origin).await?;
+            Ok((browser.remembered(), Redirect::to(ENROL)).into_response())
         }
         Next::LoggedIn => {
-            session::login(session, user).await?;
-            Ok(Redirect::to("/area-clienti"))
+            session::login(pool, config, session, user, &origin).await?;
+            Ok((browser.remembered(), Redirect::to(HOME)).into_response())
         }
     }
 }
+
+const HOME: &str = "/area-clienti";
 
 /// After a password set from an activation or recovery link (link + code): an enrolled app
 /// is still asked (Recupera Password changes the password only), while the code just typed
@@ -62,15 +69,16 @@ pub async fn after_password(
 pub async fn after_new_password(
     state: &AppState,
     session: &Session,
+    browser: &ThisBrowser,
     user: &User,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
     let strong = factors::has_strong_factor(&mut conn, Owner::User(user.id)).await?;
     drop(conn);
     let required = state.config.mfa_required(user.profile);
     let mobile = user.mobile.is_some();
     let next = factors::next_after_password(strong, required, mobile, mobile);
-    after_password(session, user, &user.username, next).await
+    after_password(state, session, browser, user, &user.username, next).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -168,7 +176,7 @@ struct CodeForm {
 async fn verify(
     State(state): State<AppState>,
     session: Session,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some(pending) = second_step::pending(&session).await? else {
@@ -176,11 +184,11 @@ async fn verify(
         return Ok(Redirect::to("/accedi").into_response());
     };
     let now = state.clock.now();
-    let (pool, code) = (&state.pool, form.code.trim());
-    match second_step::verify(pool, &session, pending, code, client.as_deref(), now).await? {
+    let (pool, code, client) = (&state.pool, form.code.trim(), browser.origin().client_addr);
+    match second_step::verify(pool, &session, pending, code, client, now).await? {
         StepOutcome::Passed(user, _) => {
-            session::login(&session, &user).await?;
-            Ok(Redirect::to("/area-clienti").into_response())
+            session::login(pool, &state.config, &session, &user, &browser.origin()).await?;
+            Ok((browser.remembered(), Redirect::to(HOME)).into_response())
         }
         StepOutcome::Wrong { tries_left } => {
             let csrf = crate::web::kit::csrf::token_of(&session).await?;

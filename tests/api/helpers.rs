@@ -298,6 +298,17 @@ impl TestApp {
             })
     }
 
+    /// Runs the pending work, then returns every "Nuovo accesso al tuo account" e-mail sent to
+    /// `email` so far (a login from a browser the user never logged in from), oldest first.
+    pub async fn new_login_notices_to(&self, email: &str) -> Vec<ReceivedEmail> {
+        self.run_pending_work().await;
+        let received = self.smtp.messages().await;
+        received
+            .into_iter()
+            .filter(|m| is_to(m, email) && m.subject.contains("nuovo accesso"))
+            .collect()
+    }
+
     /// Runs the pending work, then returns the newest SMS to `number`; panics listing what
     /// was sent when there is none.
     pub async fn sms_to(&self, number: &str) -> SentSms {
@@ -388,13 +399,19 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(address: &str) -> Browser {
-        let client = reqwest::Client::builder()
+        Browser::with_user_agent(address, "")
+    }
+
+    /// A browser that names itself `user_agent` (none when empty, as `new`).
+    pub fn with_user_agent(address: &str, user_agent: &str) -> Browser {
+        let mut client = reqwest::Client::builder()
             .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+            .redirect(reqwest::redirect::Policy::none());
+        if !user_agent.is_empty() {
+            client = client.user_agent(user_agent);
+        }
         Browser {
-            client,
+            client: client.build().unwrap(),
             address: address.to_owned(),
         }
     }
@@ -522,9 +539,15 @@ impl TestApp {
                 .fetch_one(&self.pool)
                 .await
                 .expect("the SMS second step is for users with a mobile");
+        let already = self.sms.count_to(&mobile).await;
         let sent = browser.post_form("/accedi/verifica/sms", &[]).await;
         assert_eq!(location(&sent), "/accedi/verifica", "SMS code asked");
-        let code = code_in(&self.sms_to(&mobile).await.text);
+        let code = if self.config.background_worker {
+            // Not the code of an earlier SMS (e.g. the activation's) already received.
+            code_in(&self.sms.wait_for_more_to(&mobile, already).await.text)
+        } else {
+            code_in(&self.sms_to(&mobile).await.text)
+        };
         browser
             .post_form("/accedi/verifica", &[("code", &code)])
             .await
@@ -663,7 +686,7 @@ impl TestApp {
     }
 
     /// Everything a Gestione Utenze action could change, as one comparable text: users,
-    /// line assignments, and how many messages, links and audit events exist.
+    /// line assignments, and how many messages, links, audit events and ended sessions exist.
     pub async fn state_snapshot(&self) -> String {
         sqlx::query_scalar(
             "SELECT concat_ws(E'\\n',
@@ -673,7 +696,8 @@ impl TestApp {
                 'outbox ' || (SELECT count(*) FROM outbox),
                 'tokens ' || (SELECT count(*) FROM credential_tokens),
                 'superseded ' || (SELECT count(*) FROM credential_tokens WHERE superseded_at IS NOT NULL),
-                'audit ' || (SELECT count(*) FROM audit_events))",
+                'audit ' || (SELECT count(*) FROM audit_events),
+                'sessions ended ' || (SELECT count(*) FROM user_sessions WHERE ended_at IS NOT NULL))",
         )
         .fetch_one(&self.pool)
         .await

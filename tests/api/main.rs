@@ -24,6 +24,7 @@ mod second_factor;
 mod security;
 mod seeds;
 mod servizio_clienti;
+mod sessions;
 mod staff_cli;
 mod support;
 mod user_management;

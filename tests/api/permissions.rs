@@ -30,12 +30,13 @@ enum Action {
     Resend,
     ModifyForm,
     Modify,
+    EndSessions,
     Disable,
     Enable,
     Registro,
 }
 
-const ACTIONS: [Action; 13] = [
+const ACTIONS: [Action; 14] = [
     Action::List,
     Action::AddForm,
     Action::Add,
@@ -46,6 +47,7 @@ const ACTIONS: [Action; 13] = [
     Action::Resend,
     Action::ModifyForm,
     Action::Modify,
+    Action::EndSessions,
     Action::Disable,
     Action::Enable,
     Action::Registro,
@@ -250,6 +252,11 @@ async fn perform(browser: &Browser, action: Action, t: &Targets, n: usize) -> (S
                 .post_form(&format!("{GU}/utenti/{}/modifica", t.active), &form)
                 .await
         }
+        Action::EndSessions => {
+            browser
+                .post_form(&format!("{GU}/utenti/{}/termina-sessioni", t.active), &[])
+                .await
+        }
         Action::Disable => {
             browser
                 .post_form(&format!("{GU}/utenti/{}/disabilita", t.active), &[])
@@ -346,7 +353,7 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
     }
     assert_eq!(
         checked,
-        2 * (4 * (4 + 9 * 2) - 13),
+        2 * (4 * (4 + 10 * 2) - 14),
         "every cell of the matrix but the allowed ones"
     );
 
@@ -406,6 +413,14 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
                             .await
                             .unwrap();
                     assert_eq!(profile, "amministratore_full");
+                }
+                Action::EndSessions => {
+                    let employee = company.browser(Profile::User);
+                    assert_eq!(
+                        location(&employee.get("/area-clienti").await),
+                        "/accedi",
+                        "their session ended"
+                    );
                 }
                 Action::Disable => {
                     assert_eq!(state_of(&app, t.active).await, "disabilitato");
@@ -499,6 +514,12 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
                     .post_form(&format!("{GU}/utenti/{id}/reinvia"), &[])
                     .await,
             ),
+            (
+                "termina-sessioni",
+                browser
+                    .post_form(&format!("{GU}/utenti/{id}/termina-sessioni"), &[])
+                    .await,
+            ),
         ];
         for (what, response) in attempts {
             assert_eq!(
@@ -548,6 +569,14 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
             disabled.status(),
             StatusCode::NOT_FOUND,
             "the legal representative row cannot be disabled"
+        );
+        let ended = browser
+            .post_form(&format!("{GU}/utenti/{lr_id}/termina-sessioni"), &[])
+            .await;
+        assert_eq!(
+            ended.status(),
+            StatusCode::NOT_FOUND,
+            "the legal representative's sessions cannot be ended from Gestione Utenze"
         );
     }
     assert_eq!(app.state_snapshot().await, before);

@@ -1,6 +1,6 @@
 //! Who is logged in: `CurrentUser` for customer pages, `CurrentStaff` for the console.
-//! Each request reloads the account, so a disabled account or a bumped session epoch ends
-//! the session at once (rules in `auth::session` and `auth::staff`).
+//! Each request reloads the account (with its session's row, in the same query), so a
+//! disabled account, a bumped session epoch or a session ended elsewhere ends it at once (rules in `auth::session` and `auth::staff`).
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -11,8 +11,9 @@ use tower_sessions::Session;
 
 use crate::auth::session::{self, SessionAuth};
 use crate::auth::staff;
+use crate::db::sessions as db_sessions;
 use crate::db::staff::{self as staff_db, StaffUser};
-use crate::db::users::{self, User};
+use crate::db::users::User;
 use crate::web::error::AppError;
 
 /// The logged-in, active user of this request. Without one, pages redirect to `/accedi`.
@@ -66,14 +67,18 @@ where
     let Some(auth) = auth else {
         return Err(NotLoggedIn::Redirect(LOGIN));
     };
+    // A session from before `user_sessions` has no key: refused (see `SessionAuth::key`).
+    let key = auth.key.unwrap_or_default();
     let mut conn = PgPool::from_ref(state).acquire().await?;
-    match users::find(&mut conn, auth.user_id).await? {
-        Some(user) if session::still_valid(&auth, &user, OffsetDateTime::now_utc()) => {
-            session::keep_alive(&session).await?;
+    match db_sessions::user_with_session(&mut conn, auth.user_id, key).await? {
+        Some((user, open)) if session::still_valid(&auth, &user, open, session::now()) => {
+            if session::keep_alive(&session).await? {
+                db_sessions::touch(&mut conn, key, session::now()).await?;
+            }
             Ok((user, auth))
         }
         _ => {
-            tracing::info!(user_id = %auth.user_id, "session ended: expired, disabled or credentials changed");
+            tracing::info!(user_id = %auth.user_id, "session ended: expired, ended, disabled or credentials changed");
             let _ = session.flush().await;
             Err(NotLoggedIn::Redirect(LOGIN))
         }

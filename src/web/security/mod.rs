@@ -1,6 +1,7 @@
-//! "Sicurezza" (`/area-clienti/sicurezza…`): the user's second factors. The authenticator
-//! app is enrolled in two steps (password, then a code from the app proving it was set
-//! up); recovery codes are shown once, when issued. Use cases in `auth::factors`.
+//! "Sicurezza" (`/area-clienti/sicurezza…`): the user's second factors, sessions and last
+//! accesses. The authenticator app is enrolled in two steps (password, then a code from the
+//! app proving it was set up); recovery codes are shown once, when issued. Use cases in
+//! `auth::factors`; sessions in `sessions.rs` (`auth::session_list`).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -22,13 +23,14 @@ use crate::auth::login::{self, LoginOutcome};
 use crate::db::factors::Owner;
 use crate::db::users::User;
 use crate::web::error::AppError;
-use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, flash};
+use crate::web::kit::{ClientAddr, CsrfForm, CurrentUser, flash};
 use crate::web::outcome;
 
 mod enrol;
 mod passkey;
 
 pub(crate) use passkey::refusal as passkey_refusal;
+mod sessions;
 
 pub(super) const SECURITY: &str = "/area-clienti/sicurezza";
 /// Session key of the secret being enrolled (until a code from the app confirms it).
@@ -65,6 +67,14 @@ pub fn router() -> Router<AppState> {
             "/area-clienti/sicurezza/passkey/rimuovi",
             post(passkey::remove),
         )
+        .route(
+            "/area-clienti/sicurezza/sessioni/{id}/termina",
+            post(sessions::end_one),
+        )
+        .route(
+            "/area-clienti/sicurezza/sessioni/termina-altre",
+            post(sessions::end_others),
+        )
 }
 
 #[derive(Template, WebTemplate)]
@@ -81,6 +91,7 @@ pub struct SecurityPage {
     /// `passkey-rimuovi`.
     pub failed_form: &'static str,
     pub errors: FormErrors,
+    pub activity: sessions::Activity,
 }
 
 /// A passkey as Sicurezza lists it.
@@ -108,13 +119,17 @@ pub(super) struct PasswordForm {
 async fn security_page(
     state: &AppState,
     user: &User,
-    csrf: String,
+    session: &Session,
     flash: Option<String>,
     failed: (&'static str, FormErrors),
 ) -> Result<SecurityPage, AppError> {
+    let csrf = crate::web::kit::csrf::token_of(session).await?;
+    let current = crate::auth::session::key_of(session).await?;
     let mut conn = state.pool.acquire().await?;
     let enrolled = factors::enrolled(&mut conn, Owner::User(user.id)).await?;
+    let activity = sessions::activity(&mut conn, user, current).await?;
     Ok(SecurityPage {
+        activity,
         layout: layout_for(user, csrf),
         flash,
         app_since: enrolled.app_since.map(date_in_words),
@@ -151,11 +166,10 @@ fn date_in_words(at: OffsetDateTime) -> String {
 async fn overview(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
     session: Session,
 ) -> Result<SecurityPage, AppError> {
     let flash = flash::take(&session).await?;
-    security_page(&state, &user, csrf, flash, ("", FormErrors::default())).await
+    security_page(&state, &user, &session, flash, ("", FormErrors::default())).await
 }
 
 /// The current password again, or the Sicurezza page with the reason next to `form`'s field.
@@ -175,8 +189,7 @@ pub(super) async fn password_checked(
         };
     let mut errors = FormErrors::default();
     errors.add("password", message);
-    let csrf = crate::web::kit::csrf::token_of(session).await?;
-    let page = security_page(state, user, csrf, None, (form, errors)).await?;
+    let page = security_page(state, user, session, None, (form, errors)).await?;
     Ok(Some(
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
     ))

@@ -250,6 +250,7 @@ async fn customer_queries_and_path_ids_refuse_generated_hostile_values() {
         (Method::POST, "utenti/{}/reinvia"),
         (Method::POST, "utenti/{}/disabilita"),
         (Method::POST, "utenti/{}/riabilita"),
+        (Method::POST, "utenti/{}/termina-sessioni"),
         (Method::GET, "linee/{}/aggiorna"),
         (Method::POST, "linee/{}/aggiorna"),
     ]
