@@ -2,12 +2,14 @@
 //! throttling. Nothing here knows HTTP: the extractors that apply these rules to a request
 //! are in `web::kit`.
 
+pub mod factor_step;
 pub mod factors;
 pub mod login;
 pub mod password;
 pub mod second_step;
 pub mod session;
 pub mod staff;
+pub mod staff_step;
 pub mod throttle;
 
 pub use password::{HashError, PasswordHasher};

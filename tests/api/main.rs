@@ -24,6 +24,7 @@ mod security;
 mod seeds;
 mod servizio_clienti;
 mod staff_cli;
+mod staff_second_factor;
 mod support;
 mod user_management;
 mod user_management_edges;

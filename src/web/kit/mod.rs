@@ -11,6 +11,6 @@ pub mod path;
 
 pub use client::ClientAddr;
 pub use csrf::{CsrfForm, CsrfToken};
-pub use current::{CurrentStaff, CurrentUser, EnrollingUser};
+pub use current::{CurrentStaff, CurrentUser, EnrollingStaff, EnrollingUser};
 pub use paging::{Page, PageLinks};
 pub use path::{CompanyId, LineId, UserId};
