@@ -243,7 +243,9 @@ const STAFF_SECRET: &[u8; 20] = b"fuzz-operator-secret";
 
 async fn enrol_staff_app(app: &Application) {
     let mut conn = app.pool().acquire().await.expect("a connection");
-    let id = area_clienti::db::staff::id_of(&mut conn, STAFF).await.unwrap();
+    let id = area_clienti::db::staff::id_of(&mut conn, STAFF)
+        .await
+        .unwrap();
     let staff = area_clienti::db::staff::find(&mut conn, id.expect("operator"))
         .await
         .unwrap()
@@ -252,9 +254,16 @@ async fn enrol_staff_app(app: &Application) {
     let now = app.clock().now();
     let code = totp::code_at(STAFF_SECRET, now.unix_timestamp());
     let holder = Holder::Staff(&staff);
-    factors::enrol_app(app.pool(), holder, &Actor::system(), STAFF_SECRET, &code, now)
-        .await
-        .expect("app enrolled");
+    factors::enrol_app(
+        app.pool(),
+        holder,
+        &Actor::system(),
+        STAFF_SECRET,
+        &code,
+        now,
+    )
+    .await
+    .expect("app enrolled");
 }
 
 /// The operator's password, then the app's code of the next step (the current one
