@@ -19,7 +19,7 @@ pub enum Caller {
     Anonymous,
     /// The logged-in legal representative of the seeded company.
     Customer,
-    /// A logged-in Servizio Clienti operator.
+    /// A logged-in Servizio Clienti operator (password and app code).
     Staff,
     /// A sales channel with the internal API's bearer token.
     Api,
@@ -140,6 +140,8 @@ pub const ROUTES: &[Route] = &[
         Caller::Customer,
     ),
     route("POST /assistenza/accedi", Caller::Staff),
+    route("POST /assistenza/accedi/verifica", Caller::Staff),
+    route("POST /assistenza/sicurezza/attiva", Caller::Staff),
     route("GET /assistenza", Caller::Staff),
     route("GET /assistenza/aziende/{company}", Caller::Staff),
     route("POST /assistenza/utenti/{user}/reinvia", Caller::Staff),

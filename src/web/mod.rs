@@ -17,6 +17,7 @@ pub mod recovery;
 pub mod second_step;
 pub mod security;
 pub mod support;
+pub mod support_access;
 pub mod support_views;
 pub mod user_management;
 

@@ -108,17 +108,41 @@ pub fn current_password_throttled(wait_secs: u64) -> String {
 
 pub const LOGIN_SMS_TOO_SOON: &str = "Ti abbiamo appena inviato alcuni codici: attendi un minuto prima di chiederne un altro (al massimo 10 in un'ora). Usa l'ultimo che hai ricevuto.";
 
-/// Next to the code of `/accedi/verifica` after a wrong one.
-pub fn wrong_second_factor(tries_left: u8) -> String {
-    let tries = if tries_left == 1 {
+fn tries_left_in_words(tries_left: u8) -> String {
+    if tries_left == 1 {
         "Ti resta 1 tentativo".to_owned()
     } else {
         format!("Ti restano {tries_left} tentativi")
-    };
+    }
+}
+
+/// Next to the code of `/accedi/verifica` after a wrong one.
+pub fn wrong_second_factor(tries_left: u8) -> String {
+    let tries = tries_left_in_words(tries_left);
     format!(
         "Codice non corretto o già usato. Inserisci il codice che vedi ora nell'app o l'ultimo ricevuto via SMS, oppure un codice di recupero. {tries}."
     )
 }
+
+/// Next to the code of `/assistenza/accedi/verifica` after a wrong one (no SMS for staff).
+pub fn wrong_staff_code(tries_left: u8) -> String {
+    let tries = tries_left_in_words(tries_left);
+    format!(
+        "Codice non corretto o già usato. Inserisci il codice che vedi ora nell'app di autenticazione, oppure un codice di recupero. {tries}."
+    )
+}
+
+/// A staff login refused by the throttle at the second step (staff have no Recupera Password).
+pub fn staff_login_throttled(wait_secs: u64) -> String {
+    format!(
+        "Troppi tentativi di accesso non riusciti. Riprova tra {}.",
+        wait_in_words(wait_secs)
+    )
+}
+
+/// An operator's enrolment found an app enrolled meanwhile (from another browser): this
+/// session proved only the password, so it ends.
+pub const STAFF_APP_ALREADY_ENROLLED: &str = "L'app di autenticazione risulta già attivata: accedi di nuovo e inserisci il codice che l'app mostra.";
 
 pub const LOGIN_STEP_ENDED: &str = "Troppi codici non corretti: per sicurezza l'accesso è stato annullato. Accedi di nuovo con username e password.";
 static LOGIN_STEP_EXPIRED: LazyLock<String> = LazyLock::new(|| {

@@ -26,6 +26,7 @@ mod seeds;
 mod servizio_clienti;
 mod sessions;
 mod staff_cli;
+mod staff_second_factor;
 mod support;
 mod user_management;
 mod user_management_edges;

@@ -1,6 +1,7 @@
 //! Second factors of an account (CONTRACT.md §4b): the authenticator app and recovery
-//! codes. Enrolment, removal and checking a typed code live here; the login step that
-//! asks for the code is `auth::second_step`.
+//! codes, of a customer user or of a Servizio Clienti operator ([`Holder`]). Enrolment,
+//! removal and checking a typed code live here; the login steps that ask for the code are
+//! `auth::second_step` (customers) and `auth::staff_step` (operators).
 
 pub mod passkey;
 pub mod passkey_enrolment;
@@ -15,8 +16,34 @@ use crate::actor::Actor;
 use crate::db::audit;
 use crate::db::factors::{self as db, Owner};
 use crate::db::passkeys::{self, StoredPasskey};
+use crate::db::staff::{self as staff_db, StaffUser};
 use crate::db::users::User;
 use crate::domain::AuditAction;
+
+/// Whose factors change, and so where the change is audited: a customer's in their
+/// company's trail (`audit_events`), an operator's in `staff_events`.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    User(&'a User),
+    Staff(&'a StaffUser),
+}
+
+impl Holder<'_> {
+    pub fn owner(self) -> Owner {
+        match self {
+            Holder::User(user) => Owner::User(user.id),
+            Holder::Staff(staff) => Owner::Staff(staff.id),
+        }
+    }
+
+    /// The name the authenticator app shows next to the account.
+    pub fn username(&self) -> &str {
+        match self {
+            Holder::User(user) => &user.username,
+            Holder::Staff(staff) => &staff.username,
+        }
+    }
+}
 
 /// Which factor proved the login (named in the audit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +159,7 @@ pub enum EnrolError {
 /// account also issues its recovery codes, returned to be shown once.
 pub async fn enrol_app(
     pool: &PgPool,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     secret: &[u8],
     typed: &str,
@@ -140,32 +167,32 @@ pub async fn enrol_app(
 ) -> Result<Option<Vec<String>>, EnrolError> {
     let step = totp::accepted_step(secret, typed, now.unix_timestamp(), None)
         .ok_or(EnrolError::WrongCode)?;
-    let owner = Owner::User(user.id);
+    let owner = holder.owner();
     let mut tx = pool.begin().await?;
     if db::has_app(&mut tx, owner).await? {
         return Err(EnrolError::AlreadyEnrolled);
     }
     db::insert_app(&mut tx, owner, secret, step, now).await?;
     let codes = if db::recovery_codes_left(&mut tx, owner).await? == 0 {
-        Some(issue_recovery_codes(&mut tx, user, actor, now).await?)
+        Some(issue_recovery_codes(&mut tx, holder, actor, now).await?)
     } else {
         None
     };
-    audit_event(&mut tx, user, actor, AuditAction::AppEnrolled).await?;
+    audit_event(&mut tx, holder, actor, AuditAction::AppEnrolled).await?;
     tx.commit().await?;
     Ok(codes)
 }
 
 /// Removes the app; with no app or passkey left the recovery codes go too.
-pub async fn remove_app(pool: &PgPool, user: &User, actor: &Actor) -> sqlx::Result<bool> {
-    let owner = Owner::User(user.id);
+pub async fn remove_app(pool: &PgPool, holder: Holder<'_>, actor: &Actor) -> sqlx::Result<bool> {
+    let owner = holder.owner();
     let mut tx = pool.begin().await?;
     let removed = db::delete_app(&mut tx, owner).await?;
     if removed {
         if !db::has_strong_factor(&mut tx, owner).await? {
             db::delete_recovery_codes(&mut tx, owner).await?;
         }
-        audit_event(&mut tx, user, actor, AuditAction::AppRemoved).await?;
+        audit_event(&mut tx, holder, actor, AuditAction::AppRemoved).await?;
     }
     tx.commit().await?;
     Ok(removed)
@@ -175,44 +202,53 @@ pub async fn remove_app(pool: &PgPool, user: &User, actor: &Actor) -> sqlx::Resu
 /// without an app or a passkey, since recovery codes stand in for them.
 pub async fn regenerate_recovery_codes(
     pool: &PgPool,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<Vec<String>>> {
     let mut tx = pool.begin().await?;
-    if !db::has_strong_factor(&mut tx, Owner::User(user.id)).await? {
+    if !db::has_strong_factor(&mut tx, holder.owner()).await? {
         return Ok(None);
     }
-    let codes = issue_recovery_codes(&mut tx, user, actor, now).await?;
+    let codes = issue_recovery_codes(&mut tx, holder, actor, now).await?;
     tx.commit().await?;
     Ok(Some(codes))
 }
 
 pub(crate) async fn issue_recovery_codes(
     conn: &mut PgConnection,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<String>> {
+    let owner = holder.owner();
     let codes = recovery_codes::generate();
     let hashes: Vec<[u8; 32]> = codes
         .iter()
         .filter_map(|c| recovery_codes::normalise(c))
-        .map(|c| recovery_codes::hash(user.id, &c))
+        .map(|c| recovery_codes::hash(owner.id(), &c))
         .collect();
-    db::replace_recovery_codes(conn, Owner::User(user.id), &hashes, now).await?;
-    audit_event(conn, user, actor, AuditAction::RecoveryCodesIssued).await?;
+    db::replace_recovery_codes(conn, owner, &hashes, now).await?;
+    audit_event(conn, holder, actor, AuditAction::RecoveryCodesIssued).await?;
     Ok(codes)
 }
 
 pub(crate) async fn audit_event(
     conn: &mut PgConnection,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     action: AuditAction,
 ) -> sqlx::Result<()> {
-    let event = actor.event(user.company_id, Some(user.id), action, json!({}));
-    audit::append(conn, &event).await
+    match holder {
+        Holder::User(user) => {
+            let event = actor.event(user.company_id, Some(user.id), action, json!({}));
+            audit::append(conn, &event).await
+        }
+        Holder::Staff(staff) => {
+            let client = actor.client_addr.as_deref();
+            staff_db::append_event(conn, staff.id, action, client).await
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::passkey::RelyingParty;
-use super::{audit_event, issue_recovery_codes};
+use super::{Holder, audit_event, issue_recovery_codes};
 use crate::actor::Actor;
 use crate::db::factors::{self as db, Owner};
 use crate::db::passkeys;
@@ -44,11 +44,11 @@ pub async fn enrol_passkey(
         return Err(PasskeyEnrolError::AlreadyRegistered);
     }
     let codes = if db::recovery_codes_left(&mut tx, owner).await? == 0 {
-        Some(issue_recovery_codes(&mut tx, user, actor, now).await?)
+        Some(issue_recovery_codes(&mut tx, Holder::User(user), actor, now).await?)
     } else {
         None
     };
-    audit_event(&mut tx, user, actor, AuditAction::PasskeyAdded).await?;
+    audit_event(&mut tx, Holder::User(user), actor, AuditAction::PasskeyAdded).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -68,7 +68,7 @@ pub async fn remove_passkey(
         if !db::has_strong_factor(&mut tx, owner).await? {
             db::delete_recovery_codes(&mut tx, owner).await?;
         }
-        audit_event(&mut tx, user, actor, AuditAction::PasskeyRemoved).await?;
+        audit_event(&mut tx, Holder::User(user), actor, AuditAction::PasskeyRemoved).await?;
     }
     tx.commit().await?;
     Ok(removed)

@@ -13,6 +13,6 @@ pub mod path;
 pub use browser::ThisBrowser;
 pub use client::ClientAddr;
 pub use csrf::{CsrfForm, CsrfJson, CsrfToken};
-pub use current::{CurrentStaff, CurrentUser, EnrollingUser};
+pub use current::{CurrentStaff, CurrentUser, EnrollingStaff, EnrollingUser};
 pub use paging::{Page, PageLinks};
 pub use path::{CompanyId, LineId, SessionId, UserId};

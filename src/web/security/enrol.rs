@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use super::{ENROLMENT_KEY, PasswordForm, SECURITY, codes_page, password_checked};
 use crate::actor::Actor;
-use crate::auth::factors::{self, EnrolError, totp};
+use crate::auth::factors::{self, EnrolError, Holder, totp};
 use crate::auth::session;
 use crate::db::users::User;
 use crate::web::AppState;
@@ -27,8 +27,11 @@ use crate::web::pages::{FormErrors, Layout};
 #[template(path = "account/app_enrol.html")]
 pub struct AppEnrolPage {
     pub layout: Layout,
-    /// Enrolment the profile requires before anything else (no way out but "Esci").
+    /// Enrolment the profile requires before anything else (no way out but "Esci"). The
+    /// texts are an operator's when `layout.staff` is set.
     pub required: bool,
+    /// Where the form with the app's code goes.
+    pub confirm_action: &'static str,
     pub qr_svg: String,
     pub secret: String,
     /// A passkey may be enrolled instead (not on an IP-address host).
@@ -37,9 +40,9 @@ pub struct AppEnrolPage {
 }
 
 #[derive(Deserialize)]
-pub(super) struct CodeForm {
+pub(crate) struct CodeForm {
     #[serde(default)]
-    code: String,
+    pub code: String,
 }
 
 fn enrol_page(
@@ -53,6 +56,7 @@ fn enrol_page(
     AppEnrolPage {
         layout: layout_for(user, csrf),
         required: enrolling.must_enrol,
+        confirm_action: "/area-clienti/sicurezza/app/conferma",
         qr_svg: totp::qr_svg(secret, &user.username).unwrap_or_default(),
         secret: totp::secret_text(secret),
         passkeys: state.passkeys.is_some(),
@@ -118,7 +122,7 @@ pub(super) async fn confirm_app(
     let user: &User = &enrolling.user;
     let actor = Actor::user(user.id, &user.username, client);
     let (now, code) = (state.clock.now(), form.code.trim());
-    match factors::enrol_app(&state.pool, user, &actor, &secret, code, now).await {
+    match factors::enrol_app(&state.pool, Holder::User(user), &actor, &secret, code, now).await {
         Ok(codes) => {
             session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
             session::enrolled(&session).await?;
@@ -127,7 +131,7 @@ pub(super) async fn confirm_app(
                 return Ok(Redirect::to(SECURITY).into_response());
             };
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            Ok(codes_page(user, csrf, true, codes))
+            Ok(codes_page(layout_for(user, csrf), true, codes))
         }
         Err(EnrolError::WrongCode) => {
             let mut errors = FormErrors::default();
@@ -145,4 +149,4 @@ pub(super) async fn confirm_app(
     }
 }
 
-const WRONG_ENROLMENT_CODE: &str = "Il codice non corrisponde. Controlla di aver aggiunto l'account nell'app e inserisci il codice a 6 cifre che vedi ora.";
+pub(crate) const WRONG_ENROLMENT_CODE: &str = "Il codice non corrisponde. Controlla di aver aggiunto l'account nell'app e inserisci il codice a 6 cifre che vedi ora.";

@@ -18,7 +18,7 @@ use super::AppState;
 use super::account::layout_for;
 use super::pages::{FormErrors, Layout};
 use crate::actor::Actor;
-use crate::auth::factors;
+use crate::auth::factors::{self, Holder};
 use crate::auth::login::{self, LoginOutcome};
 use crate::db::factors::Owner;
 use crate::db::users::User;
@@ -32,9 +32,11 @@ mod passkey;
 pub(crate) use passkey::refusal as passkey_refusal;
 mod sessions;
 
+pub(crate) use enrol::{AppEnrolPage, CodeForm, WRONG_ENROLMENT_CODE};
+
 pub(super) const SECURITY: &str = "/area-clienti/sicurezza";
 /// Session key of the secret being enrolled (until a code from the app confirms it).
-pub(super) const ENROLMENT_KEY: &str = "totp_enrolment";
+pub(crate) const ENROLMENT_KEY: &str = "totp_enrolment";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -195,14 +197,11 @@ pub(super) async fn password_checked(
     ))
 }
 
-pub(super) fn codes_page(
-    user: &User,
-    csrf: String,
-    app_enrolled: bool,
-    codes: Vec<String>,
-) -> Response {
+/// The recovery codes, shown once; `layout` says whose (a customer's or an operator's),
+/// and so where the page leads on.
+pub(crate) fn codes_page(layout: Layout, app_enrolled: bool, codes: Vec<String>) -> Response {
     let page = RecoveryCodesPage {
-        layout: layout_for(user, csrf),
+        layout,
         app_enrolled,
         codes,
     };
@@ -224,7 +223,7 @@ async fn remove_app(
         return Ok(refused);
     }
     let actor = Actor::user(user.id, &user.username, client);
-    if factors::remove_app(&state.pool, &user, &actor).await? {
+    if factors::remove_app(&state.pool, Holder::User(&user), &actor).await? {
         flash::set(&session, outcome::APP_REMOVED.to_owned()).await?;
     }
     Ok(Redirect::to(SECURITY).into_response())
@@ -245,10 +244,11 @@ async fn regenerate_codes(
     }
     let actor = Actor::user(user.id, &user.username, client);
     let now = state.clock.now();
-    let regenerated = factors::regenerate_recovery_codes(&state.pool, &user, &actor, now).await?;
+    let holder = Holder::User(&user);
+    let regenerated = factors::regenerate_recovery_codes(&state.pool, holder, &actor, now).await?;
     let Some(codes) = regenerated else {
         return Ok(Redirect::to(SECURITY).into_response());
     };
     let csrf = crate::web::kit::csrf::token_of(&session).await?;
-    Ok(codes_page(&user, csrf, false, codes))
+    Ok(codes_page(layout_for(&user, csrf), false, codes))
 }

@@ -205,7 +205,7 @@ pub(super) async fn codes(
 ) -> Result<Response, AppError> {
     let codes: Option<Vec<String>> = session.remove(CODES_KEY).await?;
     match codes {
-        Some(codes) => Ok(codes_page(&user, csrf, true, codes)),
+        Some(codes) => Ok(codes_page(layout_for(&user, csrf), true, codes)),
         None => Ok(Redirect::to(SECURITY).into_response()),
     }
 }
