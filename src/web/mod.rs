@@ -16,6 +16,7 @@ pub mod public;
 pub mod recovery;
 pub mod second_step;
 pub mod security;
+pub mod step_up;
 pub mod support;
 pub mod support_access;
 pub mod support_views;
@@ -54,16 +55,23 @@ impl FromRef<AppState> for PgPool {
 
 /// All routes of the portal (layers are added by `app`).
 pub fn router(state: &AppState) -> Router<AppState> {
+    // Changing factors, own contacts or password, and every Gestione Utenze action need a
+    // recent login or confirmation (step-up, CONTRACT.md §4b).
+    let recent = || axum::middleware::from_fn_with_state(state.clone(), step_up::require_recent);
+    let sensitive = Router::new()
+        .merge(own_account::router())
+        .merge(security::router())
+        .merge(user_management::router())
+        .route_layer(recent());
     let mut router = Router::new()
         .merge(public::router())
         .merge(activation::router())
         .merge(recovery::router())
         .merge(account::router())
-        .merge(own_account::router())
         .merge(second_step::router())
         .merge(passkey_login::router())
-        .merge(security::router())
-        .merge(user_management::router())
+        .merge(step_up::router())
+        .merge(sensitive)
         .merge(health::router())
         .nest("/api/v1", api::router());
     // The dev mailbox shows links and codes: only for a portal reachable from this machine.

@@ -30,7 +30,6 @@ use crate::web::kit::{CsrfJson, ThisBrowser};
 use crate::web::outcome;
 
 const CEREMONY_KEY: &str = "passkey_login";
-const HOME: &str = "/area-clienti";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -137,8 +136,16 @@ async fn logged_in(
     let Some(user) = user else {
         return Ok(refusal(StatusCode::UNAUTHORIZED, outcome::PASSKEY_REFUSED));
     };
-    session::login(&state.pool, &state.config, session, &user, &browser.origin()).await?;
-    let answer = Json(json!({ "redirect": HOME }));
+    session::login(
+        &state.pool,
+        &state.config,
+        session,
+        &user,
+        &browser.origin(),
+    )
+    .await?;
+    let to = super::step_up::landing(state, session, &user).await?;
+    let answer = Json(json!({ "redirect": to }));
     Ok((browser.remembered(), answer).into_response())
 }
 

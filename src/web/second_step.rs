@@ -23,6 +23,7 @@ use crate::web::error::AppError;
 use crate::web::kit::current::ENROL;
 use crate::web::kit::{CsrfForm, CsrfToken, ThisBrowser, flash};
 use crate::web::outcome;
+use crate::web::step_up;
 
 pub const VERIFY: &str = "/accedi/verifica";
 
@@ -52,16 +53,16 @@ pub async fn after_password(
         }
         Next::MustEnrol => {
             session::login_to_enrol(pool, config, session, user, &origin).await?;
+            step_up::landing(state, session, user).await?;
             Ok((browser.remembered(), Redirect::to(ENROL)).into_response())
         }
         Next::LoggedIn => {
             session::login(pool, config, session, user, &origin).await?;
-            Ok((browser.remembered(), Redirect::to(HOME)).into_response())
+            let to = step_up::landing(state, session, user).await?;
+            Ok((browser.remembered(), Redirect::to(to)).into_response())
         }
     }
 }
-
-const HOME: &str = "/area-clienti";
 
 /// After a password set from an activation or recovery link (link + code): an enrolled app
 /// is still asked (Recupera Password changes the password only), while the code just typed
@@ -188,7 +189,8 @@ async fn verify(
     match second_step::verify(pool, &session, pending, code, client, now).await? {
         StepOutcome::Passed(user, _) => {
             session::login(pool, &state.config, &session, &user, &browser.origin()).await?;
-            Ok((browser.remembered(), Redirect::to(HOME)).into_response())
+            let to = step_up::landing(&state, &session, &user).await?;
+            Ok((browser.remembered(), Redirect::to(to)).into_response())
         }
         StepOutcome::Wrong { tries_left } => {
             let csrf = crate::web::kit::csrf::token_of(&session).await?;

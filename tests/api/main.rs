@@ -27,6 +27,7 @@ mod servizio_clienti;
 mod sessions;
 mod staff_cli;
 mod staff_second_factor;
+mod step_up;
 mod support;
 mod user_management;
 mod user_management_edges;

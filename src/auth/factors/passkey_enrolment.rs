@@ -48,7 +48,13 @@ pub async fn enrol_passkey(
     } else {
         None
     };
-    audit_event(&mut tx, Holder::User(user), actor, AuditAction::PasskeyAdded).await?;
+    audit_event(
+        &mut tx,
+        Holder::User(user),
+        actor,
+        AuditAction::PasskeyAdded,
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -68,7 +74,13 @@ pub async fn remove_passkey(
         if !db::has_strong_factor(&mut tx, owner).await? {
             db::delete_recovery_codes(&mut tx, owner).await?;
         }
-        audit_event(&mut tx, Holder::User(user), actor, AuditAction::PasskeyRemoved).await?;
+        audit_event(
+            &mut tx,
+            Holder::User(user),
+            actor,
+            AuditAction::PasskeyRemoved,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(removed)
