@@ -12,11 +12,19 @@ request; the GET is a cheap page). Each worker thread keeps one keep-alive conne
                a start is "late" when no worker was free at its slot, so queueing in the
                generator is visible instead of hidden (coordinated omission).
 
+With --totp-secret HEX every user has that authenticator app (bench/run.sh seeds it):
+the login is the password POST, then POST /accedi/verifica with the app's current code
+(RFC 6238, computed here), and the latency covers both. Each user's browser cookie is
+kept, as a browser keeps it, so only a user's first login is from a new browser.
+
 Prints one line of key=value pairs.
 """
 import argparse
+import hashlib
+import hmac
 import http.client
 import re
+import struct
 import threading
 import time
 import urllib.parse
@@ -24,33 +32,58 @@ import urllib.parse
 CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 
 
-def cookies_of(resp):
-    jar = []
+def cookies_of(resp, jar=None):
+    """The cookies a response sets, over those of `jar` (name -> "name=value")."""
+    jar = dict(jar or {})
     for name, value in resp.getheaders():
         if name.lower() == "set-cookie":
-            jar.append(value.split(";", 1)[0])
-    return "; ".join(jar)
+            pair = value.split(";", 1)[0]
+            jar[pair.split("=", 1)[0]] = pair
+    return jar
 
 
-def one_login(conn, username, password):
-    """Returns (status of the POST, POST latency in seconds)."""
-    conn.request("GET", "/accedi")
-    resp = conn.getresponse()
-    body = resp.read()
-    cookie = cookies_of(resp)
-    token = CSRF.search(body)
-    if resp.status != 200 or not token or not cookie:
-        return ("get-%d" % resp.status, 0.0)
-    form = urllib.parse.urlencode(
-        {"username": username, "password": password, "csrf_token": token.group(1).decode()}
-    )
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-    start = time.perf_counter()
-    conn.request("POST", "/accedi", body=form, headers=headers)
+def header_of(jar):
+    return "; ".join(jar.values())
+
+
+def totp(secret, at):
+    """RFC 6238: SHA-1, 6 digits, 30-second steps."""
+    mac = hmac.new(secret, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def post(conn, path, fields, jar):
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": header_of(jar)}
+    conn.request("POST", path, body=urllib.parse.urlencode(fields), headers=headers)
     resp = conn.getresponse()
     resp.read()
+    return resp
+
+
+def one_login(conn, username, password, secret, browsers):
+    """Returns (status, latency in seconds of the POSTs)."""
+    conn.request("GET", "/accedi", headers={"Cookie": header_of(browsers.get(username, {}))})
+    resp = conn.getresponse()
+    body = resp.read()
+    jar = cookies_of(resp, browsers.get(username))
+    token = CSRF.search(body)
+    if resp.status != 200 or not token or not jar:
+        return ("get-%d" % resp.status, 0.0)
+    token = token.group(1).decode()
+    start = time.perf_counter()
+    fields = {"username": username, "password": password, "csrf_token": token}
+    resp = post(conn, "/accedi", fields, jar)
+    if secret and resp.status == 303 and resp.getheader("Location") == "/accedi/verifica":
+        jar = cookies_of(resp, jar)
+        fields = {"code": totp(secret, time.time()), "csrf_token": token}
+        resp = post(conn, "/accedi/verifica", fields, jar)
     latency = time.perf_counter() - start
     ok = resp.status == 303 and resp.getheader("Location") == "/area-clienti"
+    if ok:
+        # The browser id cookie, as the browser keeps it; never the session.
+        kept = {k: v for k, v in cookies_of(resp, jar).items() if "browser" in k}
+        browsers[username] = kept
     if resp.status == 503 and resp.getheader("Retry-After"):
         return ("refused", latency)
     return ("ok" if ok else str(resp.status), latency)
@@ -65,7 +98,10 @@ def main():
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--workers", type=int, default=8)
     p.add_argument("--rate", type=float, help="paced mode: logins per second")
+    p.add_argument("--totp-secret", help="hex secret of every user's app: log in with its code")
     a = p.parse_args()
+    secret = bytes.fromhex(a.totp_secret) if a.totp_secret else None
+    browsers = {}
 
     lock = threading.Lock()
     results = []  # (status, latency)
@@ -97,7 +133,7 @@ def main():
             elif time.perf_counter() >= deadline:
                 return
             try:
-                r = one_login(conn, "bench%d" % (i % a.users + 1), a.password)
+                r = one_login(conn, "bench%d" % (i % a.users + 1), a.password, secret, browsers)
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
                 conn = http.client.HTTPConnection(a.host, a.port, timeout=30)

@@ -13,7 +13,7 @@
 #   BENCH_COMPANIES [100000]  companies of the data set (about 10 lines each, one of 20,000)
 #   BENCH_SECONDS   [15]      duration of each load run
 #   BENCH_PORT      [18080]   port of the portal under test (127.0.0.1)
-#   LOGIN_USERS [1000] LOGIN_WORKERS [8] ARGON2_SECONDS [10] OUTBOX_EMAILS [10000]
+#   LOGIN_USERS [10000] LOGIN_WORKERS [8] ARGON2_SECONDS [10] OUTBOX_EMAILS [10000]
 #   PGHOST [127.0.0.1] PGUSER [postgres]
 # Needs: cargo, psql/createdb/dropdb/pgbench (a PostgreSQL trusting role postgres), wrk,
 # python3, curl.
@@ -24,7 +24,10 @@ export PGHOST="${PGHOST:-127.0.0.1}" PGUSER="${PGUSER:-postgres}"
 BENCH_COMPANIES="${BENCH_COMPANIES:-100000}"
 BENCH_SECONDS="${BENCH_SECONDS:-15}"
 BENCH_PORT="${BENCH_PORT:-18080}"
-LOGIN_USERS="${LOGIN_USERS:-1000}"
+# An app code is accepted once per 30-second step: enough users that none logs in twice
+# within a step at twice the capacity.
+LOGIN_USERS="${LOGIN_USERS:-10000}"
+TOTP_SECRET=3132333435363738393031323334353637383930
 LOGIN_WORKERS="${LOGIN_WORKERS:-8}"
 ARGON2_SECONDS="${ARGON2_SECONDS:-10}"
 OUTBOX_EMAILS="${OUTBOX_EMAILS:-10000}"
@@ -382,15 +385,19 @@ bench_login() {
     DATABASE_URL=$(url_of "$db") "$BIN" migrate >/dev/null
     local phc
     phc=$("$EXAMPLES/argon2_rate" --print-hash "$PASSWORD")
-    sql "$db" -v phc="$phc" -v n="$LOGIN_USERS" <<'SQL' >/dev/null
+    sql "$db" -v phc="$phc" -v n="$LOGIN_USERS" -v totp="$TOTP_SECRET" <<'SQL' >/dev/null
 INSERT INTO companies (id, name, vat_number) VALUES (gen_random_uuid(), 'Bench S.r.l.', '01234567897');
 INSERT INTO users (id, company_id, username, email, profile, state, password_hash, activated_at)
 SELECT gen_random_uuid(), c.id, 'bench' || g, 'bench' || g || '@example.it',
        'utilizzatore', 'attivo', :'phc', now()
 FROM generate_series(1, :n) g, companies c;
+-- Every user has the authenticator app: the login includes its second step.
+INSERT INTO authenticator_apps (id, user_id, secret, created_at)
+SELECT gen_random_uuid(), id, decode(:'totp', 'hex'), now() FROM users;
 SQL
     start_portal "$db"
-    local load=(python3 bench/login_load.py --port "$BENCH_PORT" --users "$LOGIN_USERS" --password "$PASSWORD" --seconds "$BENCH_SECONDS")
+    local load=(python3 bench/login_load.py --port "$BENCH_PORT" --users "$LOGIN_USERS" --password "$PASSWORD"
+                --seconds "$BENCH_SECONDS" --totp-secret "$TOTP_SECRET")
     "${load[@]}" --seconds 3 --workers "$LOGIN_WORKERS" >/dev/null # warm-up
     say "login: capacity, $LOGIN_WORKERS logins in flight"
     local closed paced over
