@@ -86,7 +86,12 @@ def one_login(conn, username, password, secret, browsers):
         browsers[username] = kept
     if resp.status == 503 and resp.getheader("Retry-After"):
         return ("refused", latency)
-    return ("ok" if ok else str(resp.status), latency)
+    if ok:
+        return ("ok", latency)
+    if resp.status == 303:
+        # Where a failed login was sent says why (e.g. /accedi: the second step ended).
+        return ("303>%s" % resp.getheader("Location"), latency)
+    return (str(resp.status), latency)
 
 
 def main():
@@ -99,6 +104,8 @@ def main():
     p.add_argument("--workers", type=int, default=8)
     p.add_argument("--rate", type=float, help="paced mode: logins per second")
     p.add_argument("--totp-secret", help="hex secret of every user's app: log in with its code")
+    p.add_argument("--offset", type=int, default=0,
+                   help="first user: runs within 30 s of each other must not reuse a user's code")
     a = p.parse_args()
     secret = bytes.fromhex(a.totp_secret) if a.totp_secret else None
     browsers = {}
@@ -133,7 +140,7 @@ def main():
             elif time.perf_counter() >= deadline:
                 return
             try:
-                r = one_login(conn, "bench%d" % (i % a.users + 1), a.password, secret, browsers)
+                r = one_login(conn, "bench%d" % ((a.offset + i) % a.users + 1), a.password, secret, browsers)
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
                 conn = http.client.HTTPConnection(a.host, a.port, timeout=30)
