@@ -38,7 +38,8 @@ pub fn router() -> Router<AppState> {
     routes(ACTIVATION)
 }
 
-/// The four routes of a journey under its prefix.
+/// The four routes of a journey under its prefix (a re-enrolment link never reaches the
+/// password step: its code uses it up).
 pub fn routes(j: Journey) -> Router<AppState> {
     Router::new()
         .route(
@@ -193,7 +194,10 @@ async fn check_code(
         )
         .await
         {
-            Ok(()) => {
+            Ok(user) if j.purpose == Purpose::Reenrolment => {
+                return super::reenrolment::enter(&session, &user).await;
+            }
+            Ok(_) => {
                 return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response());
             }
             Err(CodeError::Link(e)) => return Err(e.into()),

@@ -5,17 +5,21 @@ pub mod account;
 pub mod activation;
 pub mod api;
 pub mod dev_mailbox;
+pub mod email_confirmation;
 pub mod error;
 pub mod health;
 pub mod kit;
 pub mod outcome;
 pub mod own_account;
+pub mod own_contacts;
 pub mod pages;
 pub mod public;
 pub mod recovery;
+pub mod reenrolment;
 pub mod second_step;
 pub mod security;
 pub mod support;
+pub mod support_factors;
 pub mod support_views;
 pub mod user_management;
 
@@ -52,6 +56,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public::router())
         .merge(activation::router())
         .merge(recovery::router())
+        .merge(reenrolment::router())
+        .merge(email_confirmation::router())
         .merge(account::router())
         .merge(own_account::router())
         .merge(second_step::router())

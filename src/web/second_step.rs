@@ -52,6 +52,10 @@ pub async fn after_password(
             session::login(session, user).await?;
             Ok(Redirect::to("/area-clienti"))
         }
+        Next::ReenrolByLink => {
+            flash::set(session, outcome::REENROL_BY_LINK.to_owned()).await?;
+            Ok(Redirect::to("/accedi"))
+        }
     }
 }
 

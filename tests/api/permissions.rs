@@ -30,12 +30,13 @@ enum Action {
     Resend,
     ModifyForm,
     Modify,
+    ResetFactors,
     Disable,
     Enable,
     Registro,
 }
 
-const ACTIONS: [Action; 13] = [
+const ACTIONS: [Action; 14] = [
     Action::List,
     Action::AddForm,
     Action::Add,
@@ -46,6 +47,7 @@ const ACTIONS: [Action; 13] = [
     Action::Resend,
     Action::ModifyForm,
     Action::Modify,
+    Action::ResetFactors,
     Action::Disable,
     Action::Enable,
     Action::Registro,
@@ -92,7 +94,8 @@ struct Targets {
     saved2: Uuid,
     /// A user waiting for activation (in_attesa), for Reinvia.
     pending: Uuid,
-    /// An active employee (the company's Utilizzatore), for Modifica and Disabilita.
+    /// An active employee (the company's Utilizzatore), for Modifica, Azzera i fattori and
+    /// Disabilita.
     active: Uuid,
     /// A disabled user, for Riabilita.
     disabled: Uuid,
@@ -250,6 +253,11 @@ async fn perform(browser: &Browser, action: Action, t: &Targets, n: usize) -> (S
                 .post_form(&format!("{GU}/utenti/{}/modifica", t.active), &form)
                 .await
         }
+        Action::ResetFactors => {
+            browser
+                .post_form(&format!("{GU}/utenti/{}/azzera-fattori", t.active), &[])
+                .await
+        }
         Action::Disable => {
             browser
                 .post_form(&format!("{GU}/utenti/{}/disabilita", t.active), &[])
@@ -346,7 +354,7 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
     }
     assert_eq!(
         checked,
-        2 * (4 * (4 + 9 * 2) - 13),
+        2 * (4 * (4 + 10 * 2) - 14),
         "every cell of the matrix but the allowed ones"
     );
 
@@ -406,6 +414,13 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
                             .await
                             .unwrap();
                     assert_eq!(profile, "amministratore_full");
+                }
+                Action::ResetFactors => {
+                    app.assert_holds(&format!(
+                        "SELECT factors_reset_at IS NOT NULL FROM users WHERE id = '{}'",
+                        t.active
+                    ))
+                    .await
                 }
                 Action::Disable => {
                     assert_eq!(state_of(&app, t.active).await, "disabilitato");
@@ -497,6 +512,12 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
                 "reinvia",
                 browser
                     .post_form(&format!("{GU}/utenti/{id}/reinvia"), &[])
+                    .await,
+            ),
+            (
+                "azzera-fattori",
+                browser
+                    .post_form(&format!("{GU}/utenti/{id}/azzera-fattori"), &[])
                     .await,
             ),
         ];

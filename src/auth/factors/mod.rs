@@ -10,9 +10,9 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use crate::actor::Actor;
-use crate::db::audit;
 use crate::db::factors::{self as db, Owner};
 use crate::db::users::User;
+use crate::db::{audit, factor_resets};
 use crate::domain::AuditAction;
 
 /// Which factor proved the login (named in the audit).
@@ -51,6 +51,9 @@ pub enum Next {
     },
     /// Logged in only to enrol a factor (`/area-clienti/sicurezza/attiva`).
     MustEnrol,
+    /// A factor is to be enrolled, but the account's factors were reset and link + code
+    /// are not done yet: not logged in, sent to the e-mailed link (`auth::login`).
+    ReenrolByLink,
 }
 
 /// `has_app`: an app is enrolled (see [`has_app`]). `required`: the profile is in
@@ -69,6 +72,12 @@ pub fn next_after_password(
         (false, true, false) => Next::MustEnrol,
         (false, false, _) => Next::LoggedIn,
     }
+}
+
+/// Whether the user's factors were reset and the e-mailed link + code are still to be done:
+/// until then the password alone enrols nothing.
+pub async fn reset_pending(conn: &mut PgConnection, user_id: uuid::Uuid) -> sqlx::Result<bool> {
+    factor_resets::pending(conn, user_id).await
 }
 
 /// Whether `owner` has an app: what a login needs to know (one indexed lookup).
@@ -115,6 +124,9 @@ pub enum EnrolError {
     WrongCode,
     #[error("an app is already enrolled")]
     AlreadyEnrolled,
+    /// The factors were reset: a new one is enrolled only after the e-mailed link + code.
+    #[error("factors reset: re-enrol through the e-mailed link")]
+    ReenrolByLink,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -135,6 +147,9 @@ pub async fn enrol_app(
     let mut tx = pool.begin().await?;
     if db::has_app(&mut tx, owner).await? {
         return Err(EnrolError::AlreadyEnrolled);
+    }
+    if factor_resets::pending(&mut tx, user.id).await? {
+        return Err(EnrolError::ReenrolByLink);
     }
     db::insert_app(&mut tx, owner, secret, step, now).await?;
     let codes = if db::recovery_codes_left(&mut tx, owner).await? == 0 {

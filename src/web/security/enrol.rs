@@ -85,6 +85,10 @@ pub(super) async fn start_app(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let client = client.as_deref();
+    if factors::reset_pending(&mut *state.pool.acquire().await?, user.id).await? {
+        flash::set(&session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
+        return Ok(Redirect::to(SECURITY).into_response());
+    }
     if let Some(refused) =
         password_checked(&state, &session, &user, &form.password, client, "app").await?
     {
@@ -134,6 +138,11 @@ pub(super) async fn confirm_app(
         Err(EnrolError::AlreadyEnrolled) => {
             session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
             session::enrolled(&session).await?;
+            Ok(Redirect::to(SECURITY).into_response())
+        }
+        Err(EnrolError::ReenrolByLink) => {
+            session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
+            flash::set(&session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
             Ok(Redirect::to(SECURITY).into_response())
         }
         Err(EnrolError::Database(e)) => Err(e.into()),

@@ -1,4 +1,5 @@
-//! The buttons of Gestione Utenze: Registra, Reinvia, Disabilita, Riabilita on one user,
+//! The buttons of Gestione Utenze: Registra, Reinvia, Disabilita, Riabilita, Azzera i fattori
+//! di accesso on one user,
 //! and "Registra i selezionati" on several rows.
 
 use super::{done, manager};
@@ -26,6 +27,7 @@ pub(super) enum UserAction {
     Resend,
     Disable,
     Enable,
+    ResetFactors,
 }
 
 async fn user_action(
@@ -55,6 +57,10 @@ async fn user_action(
         UserAction::Enable => {
             um::enable(pool, &m, id).await?;
             outcome::USER_REENABLED
+        }
+        UserAction::ResetFactors => {
+            um::reset_factors(pool, config, &m, id).await?;
+            outcome::FACTORS_RESET
         }
     };
     done(&session, message).await

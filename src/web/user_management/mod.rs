@@ -61,6 +61,10 @@ pub fn router() -> Router<AppState> {
             &format!("{BASE}/utenti/{{user_id}}/riabilita"),
             user_action_route(UserAction::Enable),
         )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/azzera-fattori"),
+            user_action_route(UserAction::ResetFactors),
+        )
 }
 
 impl From<ManageError> for AppError {
