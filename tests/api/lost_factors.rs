@@ -99,6 +99,8 @@ async fn the_legal_representative_resets_an_employee_s_factors_and_link_and_code
     assert!(mail.text.contains("Recupera Password"), "{}", mail.text);
 
     let browser = link_and_code(&app, &mail, Some(EMPLOYEE_MOBILE)).await;
+    let (_, page) = browser.get_html(ENROL).await;
+    assert!(page.contains("sostituisce i fattori di accesso"), "{page}");
     let secret = app.enrol_required_app(&browser).await;
     assert_ne!(secret, old_secret);
     assert_eq!(browser.get("/area-clienti").await.status(), StatusCode::OK);

@@ -29,6 +29,9 @@ pub struct AppEnrolPage {
     pub layout: Layout,
     /// Enrolment the profile requires before anything else (no way out but "Esci").
     pub required: bool,
+    /// Why it is required: without a mobile no SMS code can stand in (otherwise the user
+    /// came from the link sent after a reset of the factors).
+    pub no_mobile: bool,
     pub qr_svg: String,
     pub secret: String,
     pub errors: FormErrors,
@@ -50,6 +53,7 @@ fn enrol_page(
     AppEnrolPage {
         layout: layout_for(user, csrf),
         required: enrolling.must_enrol,
+        no_mobile: user.mobile.is_none(),
         qr_svg: totp::qr_svg(secret, &user.username).unwrap_or_default(),
         secret: totp::secret_text(secret),
         errors,
