@@ -20,6 +20,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::PasswordHasher;
+use crate::auth::factors::passkey::RelyingParty;
 use crate::auth::session::IDLE_LIFETIME;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -28,6 +29,7 @@ use crate::web::{self, AppState};
 
 /// Strict CSP: no inline script or style, nothing from elsewhere, never framed.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// A bound, ready-to-run portal.
@@ -48,7 +50,15 @@ impl Application {
     pub async fn build_with_pool(config: Config, pool: PgPool) -> anyhow::Result<Application> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         crate::metrics::handle();
+        let passkeys = RelyingParty::of(&config.public_base_url)
+            .context("PUBLIC_BASE_URL non valido come relying party WebAuthn")?;
+        if passkeys.is_none() {
+            tracing::warn!(
+                "PUBLIC_BASE_URL has an IP-address host: browsers refuse passkeys there, so they are not offered"
+            );
+        }
         let state = AppState {
+            passkeys: passkeys.map(Arc::new),
             transports: Transports::from_settings(&config.notify, pool.clone())?,
             hasher: PasswordHasher::new(cores)?,
             config: Arc::new(config),

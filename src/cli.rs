@@ -62,15 +62,21 @@ async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<()> {
         StaffCommand::Add { username } => {
             let password = read_password()?;
             support::add_staff(&pool, &PasswordHasher::new(1)?, &username, &password).await?;
-            println!("Operatore {username} creato: accede da /assistenza/accedi");
+            println!(
+                "Operatore {username} creato: accede da /assistenza/accedi e al primo accesso attiva l'app di autenticazione"
+            );
         }
         StaffCommand::Disable { username } => {
             support::disable_staff(&pool, &username).await?;
-            println!("Operatore {username} disabilitato: non può più accedere");
+            println!(
+                "Operatore {username} disabilitato: non può più accedere e le sue sessioni aperte sono terminate"
+            );
         }
         StaffCommand::ResetFactors { username } => {
             support::reset_staff_factors(&pool, &username).await?;
-            println!("Fattori di accesso di {username} azzerati: li attiverà al prossimo accesso");
+            println!(
+                "Fattori di accesso di {username} azzerati: le sue sessioni aperte sono terminate e al prossimo accesso attiverà una nuova app"
+            );
         }
     }
     Ok(())

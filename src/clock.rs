@@ -50,6 +50,19 @@ pub fn in_rome(at: OffsetDateTime) -> OffsetDateTime {
     utc.to_offset(time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC))
 }
 
+/// `at` as Italians read it, in Europe/Rome: "02/12/2026 alle 14:05".
+pub fn in_rome_words(at: OffsetDateTime) -> String {
+    let rome = in_rome(at);
+    format!(
+        "{:02}/{:02}/{} alle {:02}:{:02}",
+        rome.day(),
+        u8::from(rome.month()),
+        rome.year(),
+        rome.hour(),
+        rome.minute()
+    )
+}
+
 /// A lifetime as the pages and e-mails quote it: "10 minuti", "1 ora", "7 giorni".
 pub fn in_words(lifetime: Duration) -> String {
     let (count, one, many) = if lifetime.whole_days() >= 1 && lifetime.whole_hours() % 24 == 0 {
@@ -82,6 +95,19 @@ mod tests {
                 .offset()
                 .whole_hours(),
             1
+        );
+    }
+
+    #[test]
+    fn a_moment_reads_in_rome_time_with_date_and_minutes() {
+        use time::macros::datetime;
+        assert_eq!(
+            in_rome_words(datetime!(2026-07-05 22:07 UTC)),
+            "06/07/2026 alle 00:07"
+        );
+        assert_eq!(
+            in_rome_words(datetime!(2026-12-02 13:05 UTC)),
+            "02/12/2026 alle 14:05"
         );
     }
 

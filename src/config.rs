@@ -107,7 +107,7 @@ pub struct Settings {
         long,
         env = "PUBLIC_BASE_URL",
         global = true,
-        default_value = "http://127.0.0.1:8080"
+        default_value = "http://localhost:8080"
     )]
     pub public_base_url: String,
     #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
@@ -279,7 +279,7 @@ mod tests {
             config.background_worker,
             "the binary always runs the worker"
         );
-        assert_eq!(config.link("/accedi"), "http://127.0.0.1:8080/accedi");
+        assert_eq!(config.link("/accedi"), "http://localhost:8080/accedi");
         assert_eq!(
             config.mfa_required_for,
             [Profile::LegalRepresentative, Profile::AdminFull]

@@ -19,14 +19,14 @@ pub enum Caller {
     Anonymous,
     /// The logged-in legal representative of the seeded company.
     Customer,
-    /// A logged-in Servizio Clienti operator.
+    /// A logged-in Servizio Clienti operator (password and app code).
     Staff,
     /// A sales channel with the internal API's bearer token.
     Api,
 }
 
 /// One route that takes input; `path` has at most one placeholder (`{user}`, `{line}`,
-/// `{company}` or `{token}`).
+/// `{company}`, or `{token}` and `{session}`, which get the link token when left empty).
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub key: &'static str,
@@ -124,6 +124,10 @@ pub const ROUTES: &[Route] = &[
         "POST /area-clienti/gestione-utenze/utenti/{user}/azzera-fattori",
         Caller::Customer,
     ),
+    route(
+        "POST /area-clienti/gestione-utenze/utenti/{user}/termina-sessioni",
+        Caller::Customer,
+    ),
     route("POST /area-clienti/profilo/contatti", Caller::Customer),
     route(
         "POST /area-clienti/profilo/contatti/cellulare",
@@ -144,7 +148,17 @@ pub const ROUTES: &[Route] = &[
         "POST /area-clienti/sicurezza/codici-recupero",
         Caller::Customer,
     ),
+    route(
+        "POST /area-clienti/sicurezza/sessioni/{session}/termina",
+        Caller::Customer,
+    ),
+    route(
+        "POST /area-clienti/sicurezza/sessioni/termina-altre",
+        Caller::Customer,
+    ),
     route("POST /assistenza/accedi", Caller::Staff),
+    route("POST /assistenza/accedi/verifica", Caller::Staff),
+    route("POST /assistenza/sicurezza/attiva", Caller::Staff),
     route("GET /assistenza", Caller::Staff),
     route("GET /assistenza/aziende/{company}", Caller::Staff),
     route("POST /assistenza/utenti/{user}/reinvia", Caller::Staff),

@@ -8,8 +8,10 @@
 
 use std::sync::OnceLock;
 
+use area_clienti::actor::Actor;
 use area_clienti::app::Application;
 use area_clienti::auth::PasswordHasher;
+use area_clienti::auth::factors::{self, Holder, totp};
 use area_clienti::config::{Config, Settings};
 use area_clienti::domain::password::Password;
 use area_clienti::fuzzing::{self, Session, World};
@@ -88,14 +90,9 @@ async fn build() -> (Router, World) {
     let router = app.router();
     let mut world = seed(&app).await;
     world.anonymous = anonymous_session(&router).await;
-    world.customer = login(
-        &router,
-        "/accedi",
-        LR_EMAIL,
-        "/area-clienti/gestione-utenze/aggiungi",
-    )
-    .await;
-    world.staff = login(&router, "/assistenza/accedi", STAFF, "/assistenza").await;
+    let (cookie, _) = login(&router, "/accedi", LR_EMAIL).await;
+    world.customer = session_on(&router, cookie, "/area-clienti/gestione-utenze/aggiungi").await;
+    world.staff = staff_session(&app, &router).await;
     (router, world)
 }
 
@@ -184,6 +181,7 @@ async fn seed(app: &Application) -> World {
     area_clienti::support::add_staff(pool, &hasher, STAFF, PASSWORD)
         .await
         .expect("operator");
+    enrol_staff_app(app).await;
     World {
         user_id: user_id.to_string(),
         line_id: line_id.to_string(),
@@ -239,8 +237,62 @@ async fn anonymous_session(router: &Router) -> Session {
     }
 }
 
-/// Logs `username` in at `form` and reads the CSRF token of the session on `page`.
-async fn login(router: &Router, form: &str, username: &str, page: &str) -> Session {
+/// The secret of the operator's app, enrolled as its first login would (staff never get
+/// in with a password alone).
+const STAFF_SECRET: &[u8; 20] = b"fuzz-operator-secret";
+
+async fn enrol_staff_app(app: &Application) {
+    let mut conn = app.pool().acquire().await.expect("a connection");
+    let id = area_clienti::db::staff::id_of(&mut conn, STAFF)
+        .await
+        .unwrap();
+    let staff = area_clienti::db::staff::find(&mut conn, id.expect("operator"))
+        .await
+        .unwrap()
+        .expect("enabled operator");
+    drop(conn);
+    let now = app.clock().now();
+    let code = totp::code_at(STAFF_SECRET, now.unix_timestamp());
+    let holder = Holder::Staff(&staff);
+    factors::enrol_app(
+        app.pool(),
+        holder,
+        &Actor::system(),
+        STAFF_SECRET,
+        &code,
+        now,
+    )
+    .await
+    .expect("app enrolled");
+}
+
+/// The operator's password, then the app's code of the next step (the current one
+/// confirmed the enrolment; one step of drift is accepted).
+async fn staff_session(app: &Application, router: &Router) -> Session {
+    let (cookie, html) = login(router, "/assistenza/accedi", STAFF).await;
+    let next_step = app.clock().now().unix_timestamp() + 30;
+    let body = format!(
+        "csrf_token={}&code={}",
+        csrf_in(&html),
+        totp::code_at(STAFF_SECRET, next_step)
+    );
+    let (response, _) = send(router, post("/assistenza/accedi/verifica", &cookie, body)).await;
+    assert_eq!(response.status(), 303, "the operator's code");
+    let cookie = set_cookie(&response).unwrap_or(cookie);
+    session_on(router, cookie, "/assistenza").await
+}
+
+fn post(path: &str, cookie: &str, body: String) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// Logs `username` in at `form` with the password; the session cookie after it and the
+/// login page (its CSRF token holds for the session).
+async fn login(router: &Router, form: &str, username: &str) -> (String, String) {
     let (response, html) = send(router, get(form, None)).await;
     let cookie = set_cookie(&response).expect("a session cookie");
     let body = format!(
@@ -248,14 +300,13 @@ async fn login(router: &Router, form: &str, username: &str, page: &str) -> Sessi
         csrf_in(&html),
         PASSWORD.replace(' ', "+")
     );
-    let request = Request::post(form)
-        .header(header::COOKIE, &cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    let (response, _) = send(router, request).await;
+    let (response, _) = send(router, post(form, &cookie, body)).await;
     assert_eq!(response.status(), 303, "{username} logs in");
-    let cookie = set_cookie(&response).unwrap_or(cookie);
+    (set_cookie(&response).unwrap_or(cookie), html)
+}
+
+/// The session `cookie` and the CSRF token it shows on `page`.
+async fn session_on(router: &Router, cookie: String, page: &str) -> Session {
     let (_, html) = send(router, get(page, Some(&cookie))).await;
     Session {
         cookie: Some(cookie),

@@ -5,12 +5,15 @@
 //! profile requires a factor proves it with a code sent by SMS to its mobile.
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
-use time::{Duration, OffsetDateTime};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
 use tower_sessions::Session;
 use tower_sessions::session::Error as SessionError;
 use uuid::Uuid;
 
+pub use super::factor_step::{MAX_WRONG_CODES, PENDING_LIFETIME, StepOutcome};
+use super::factor_step::{Pending, Proof, could_be_code, verify_code};
 use super::factors::{self, FactorUsed};
 use super::login::{LoginError, typed};
 use super::throttle::{self, Keys};
@@ -21,15 +24,10 @@ use crate::db::factors::Owner;
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::rate_limits::{self, Limit};
 use crate::db::users::{self, User};
-use crate::domain::text::{self, Lines};
 use crate::domain::{AuditAction, MessageKind, RegistrationState};
 use crate::notify::messages;
 
 const PENDING_KEY: &str = "login_pending";
-/// Wrong codes that end the attempt.
-pub const MAX_WRONG_CODES: u8 = 5;
-/// The password step is good for this long.
-pub const PENDING_LIFETIME: Duration = Duration::minutes(10);
 
 /// A password that was right, waiting for the second factor.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,8 +39,10 @@ pub struct PendingLogin {
     #[serde(with = "time::serde::timestamp")]
     password_at: OffsetDateTime,
     wrong_codes: u8,
-    /// The app is the factor; otherwise an SMS code is offered.
-    pub has_app: bool,
+    /// An app or a passkey is the factor (with recovery codes); otherwise an SMS code is
+    /// offered.
+    #[serde(alias = "has_app")]
+    pub strong: bool,
     /// The last code sent by SMS for this attempt.
     pub sms: Option<SmsChallenge>,
 }
@@ -70,7 +70,7 @@ pub async fn begin(
     session: &Session,
     user: &User,
     username: &str,
-    has_app: bool,
+    strong: bool,
 ) -> Result<(), SessionError> {
     session.cycle_id().await?;
     // Whoever was logged in on this browser is not any more: a password is a new login.
@@ -83,7 +83,7 @@ pub async fn begin(
         username: typed(username),
         password_at: OffsetDateTime::now_utc(),
         wrong_codes: 0,
-        has_app,
+        strong,
         sms: None,
     };
     session.insert(PENDING_KEY, pending).await
@@ -99,88 +99,100 @@ pub async fn abandon(session: &Session) -> Result<(), SessionError> {
     session.remove::<PendingLogin>(PENDING_KEY).await.map(drop)
 }
 
-/// What a typed code came to.
-#[derive(Debug)]
-pub enum StepOutcome {
-    Passed(User, FactorUsed),
-    Wrong {
-        tries_left: u8,
-    },
-    /// The fifth wrong code, the throttle, or an account changed meanwhile: log in again.
-    Ended,
-    Throttled {
-        wait_secs: u64,
-    },
-}
-
 /// Checks the code typed at `/accedi/verifica` and updates the pending login.
 pub async fn verify(
     pool: &PgPool,
     session: &Session,
-    mut pending: PendingLogin,
+    pending: PendingLogin,
     code: &str,
     client: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<StepOutcome, LoginError> {
     let keys = Keys::new("", &pending.username, client);
-    if let Some(wait_secs) = throttle::reserve(pool, &keys).await? {
-        abandon(session).await.map_err(anyhow::Error::from)?;
-        return Ok(StepOutcome::Throttled { wait_secs });
+    let actor = Actor::visitor(client.map(str::to_owned));
+    let check = async |conn: &mut PgConnection, pending: &PendingLogin| {
+        let user = users::find(conn, pending.user_id).await?;
+        let Some(user) = user
+            .filter(|u| u.state == RegistrationState::Active && u.session_epoch == pending.epoch)
+        else {
+            return Ok(Proof::Gone);
+        };
+        let factor = factor_proved(conn, pending, &user, code, now).await?;
+        let (action, details) = match factor {
+            Some(factor) => (AuditAction::Login, json!({ "fattore": factor.as_str() })),
+            None => (AuditAction::SecondFactorWrong, json!({})),
+        };
+        let event = actor.event(user.company_id, Some(user.id), action, details);
+        audit::append(conn, &event).await?;
+        Ok(match factor {
+            Some(factor) => {
+                tracing::info!(user_id = %user.id, factor = factor.as_str(), "login");
+                Proof::Passed(user, factor)
+            }
+            None => Proof::Wrong,
+        })
+    };
+    verify_code(pool, session, pending, &keys, check).await
+}
+
+impl Pending for PendingLogin {
+    const KEY: &'static str = PENDING_KEY;
+    fn wrong_codes(&mut self) -> &mut u8 {
+        &mut self.wrong_codes
     }
+}
+
+/// The login is complete: the account's failures are forgotten and the factor audited.
+async fn passed(
+    conn: &mut sqlx::PgConnection,
+    keys: &Keys,
+    actor: &Actor,
+    user: &User,
+    factor: FactorUsed,
+) -> sqlx::Result<()> {
+    throttle::succeeded(conn, keys).await?;
+    let details = serde_json::json!({ "fattore": factor.as_str() });
+    let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, details);
+    audit::append(conn, &event).await?;
+    tracing::info!(user_id = %user.id, factor = factor.as_str(), "login");
+    Ok(())
+}
+
+/// A passkey of the pending login's account answered (checked by the caller): the login
+/// is complete unless the account changed meanwhile (`None`: log in again).
+pub async fn passed_with_passkey(
+    pool: &PgPool,
+    session: &Session,
+    pending: &PendingLogin,
+    client: Option<&str>,
+) -> Result<Option<User>, LoginError> {
+    abandon(session).await.map_err(anyhow::Error::from)?;
+    let keys = Keys::new("", &pending.username, client);
     let mut tx = pool.begin().await?;
     let user = users::find(&mut tx, pending.user_id).await?;
-    let Some(user) =
-        user.filter(|u| u.state == RegistrationState::Active && u.session_epoch == pending.epoch)
-    else {
-        abandon(session).await.map_err(anyhow::Error::from)?;
-        return Ok(StepOutcome::Ended);
-    };
-    let actor = Actor::visitor(client.map(str::to_owned));
-    let outcome = match factor_proved(&mut tx, &pending, &user, code, now).await? {
-        Some(factor) => {
-            throttle::succeeded(&mut tx, &keys).await?;
-            let details = serde_json::json!({ "fattore": factor.as_str() });
-            let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, details);
-            audit::append(&mut tx, &event).await?;
-            tracing::info!(user_id = %user.id, factor = factor.as_str(), "login");
-            StepOutcome::Passed(user, factor)
-        }
-        None => {
-            let (action, details) = (AuditAction::SecondFactorWrong, serde_json::json!({}));
-            let event = actor.event(user.company_id, Some(user.id), action, details);
-            audit::append(&mut tx, &event).await?;
-            pending.wrong_codes += 1;
-            StepOutcome::Wrong {
-                tries_left: MAX_WRONG_CODES.saturating_sub(pending.wrong_codes),
-            }
-        }
-    };
+    let user =
+        user.filter(|u| u.state == RegistrationState::Active && u.session_epoch == pending.epoch);
+    if let Some(user) = &user {
+        let actor = Actor::visitor(client.map(str::to_owned));
+        passed(&mut tx, &keys, &actor, user, FactorUsed::Passkey).await?;
+    }
     tx.commit().await?;
-    let session_result = match &outcome {
-        StepOutcome::Wrong { tries_left: 0 } => abandon(session).await,
-        StepOutcome::Wrong { .. } => session.insert(PENDING_KEY, pending).await,
-        _ => abandon(session).await,
-    };
-    session_result.map_err(anyhow::Error::from)?;
-    Ok(match outcome {
-        StepOutcome::Wrong { tries_left: 0 } => StepOutcome::Ended,
-        other => other,
-    })
+    Ok(user)
 }
 
 /// Which factor `code` proves: the SMS code of this attempt (only without an app), else the
 /// app's code or a recovery code. Text that cannot be a code never reaches SQL.
 async fn factor_proved(
-    conn: &mut sqlx::PgConnection,
+    conn: &mut PgConnection,
     pending: &PendingLogin,
     user: &User,
     code: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<FactorUsed>> {
-    if code.len() > 64 || !text::is_clean(code, Lines::Single) {
+    if !could_be_code(code) {
         return Ok(None);
     }
-    let sms = pending.sms.as_ref().filter(|_| !pending.has_app);
+    let sms = pending.sms.as_ref().filter(|_| !pending.strong);
     if sms.is_some_and(|sms| sms.matches(code, now)) {
         return Ok(Some(FactorUsed::Sms));
     }
@@ -212,7 +224,7 @@ pub async fn send_sms(
     mut pending: PendingLogin,
     now: OffsetDateTime,
 ) -> Result<SmsOutcome, LoginError> {
-    if pending.has_app {
+    if pending.strong {
         return Ok(SmsOutcome::NotOffered);
     }
     let mut tx = pool.begin().await?;

@@ -1,16 +1,22 @@
 //! Login sessions: what we keep in the server-side session and when it stops holding.
 //! The `CurrentUser` extractor that applies these rules to each request is in `web::kit`.
 //!
-//! A session stores the user id, the user's `session_epoch` at login and the login time.
-//! Each request reloads the user: a disabled account or a bumped epoch (password change,
-//! disable) ends the session at once, and sessions older than 12 hours end too.
+//! A session stores the user id, the user's `session_epoch` at login, the login time and
+//! the key of its `user_sessions` row (the list on Sicurezza, `auth::session_list`). Each
+//! request reloads the user with the row: a disabled account, a bumped epoch (password
+//! change, disable) or an ended row ends the session at once, and sessions older than 12
+//! hours end too.
 
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
 use tower_sessions::session::Error as SessionError;
 use uuid::Uuid;
 
+use super::{new_browser, session_list};
+use crate::config::Config;
+use crate::db::sessions as db;
 use crate::db::users::User;
 use crate::domain::RegistrationState;
 
@@ -22,9 +28,15 @@ pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
 pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
 /// Activity pushes the idle expiry forward at most this often: a session stays alive to
 /// within a minute of its last request without being written on every page view.
-const KEEP_ALIVE_EVERY: Duration = Duration::minutes(1);
+pub const KEEP_ALIVE_EVERY: Duration = Duration::minutes(1);
 /// Session key of the last keep-alive (Unix seconds).
 const SEEN_KEY: &str = "seen_at";
+
+/// Sessions live on the system clock, because the store's idle expiry does (tower-sessions
+/// reads it; the portal's test clock cannot move it): their rows' times come from here too.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
 
 /// What a logged-in session remembers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,27 +49,82 @@ pub struct SessionAuth {
     /// sends the user to `/area-clienti/sicurezza/attiva` until then.
     #[serde(default)]
     pub must_enrol: bool,
+    /// The id of the session's `user_sessions` row. Sessions opened before that table
+    /// existed have none and are refused (one more login, within 12 hours of the upgrade):
+    /// a session the user could neither see on Sicurezza nor end must not stay valid.
+    #[serde(default)]
+    pub key: Option<Uuid>,
 }
 
-/// Logs the user in: a new session id (no fixation), then the auth record.
-pub async fn login(session: &Session, user: &User) -> Result<(), SessionError> {
-    open(session, user, false).await
+/// Where a login comes from: the browser as it describes itself (already `stored`), its
+/// address, and the random id its long-lived cookie carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub user_agent: &'a str,
+    pub client_addr: Option<&'a str>,
+    pub browser_id: &'a str,
+}
+
+/// Logs the user in: a new session id (no fixation), its row, then the auth record. A
+/// browser the user never logged in from before gets "Nuovo accesso" by e-mail.
+pub async fn login(
+    pool: &PgPool,
+    config: &Config,
+    session: &Session,
+    user: &User,
+    origin: &Origin<'_>,
+) -> anyhow::Result<()> {
+    open(pool, config, session, user, origin, false).await
 }
 
 /// Logs the user in for the one thing left to do: enrolling a required second factor.
-pub async fn login_to_enrol(session: &Session, user: &User) -> Result<(), SessionError> {
-    open(session, user, true).await
+pub async fn login_to_enrol(
+    pool: &PgPool,
+    config: &Config,
+    session: &Session,
+    user: &User,
+    origin: &Origin<'_>,
+) -> anyhow::Result<()> {
+    open(pool, config, session, user, origin, true).await
 }
 
-async fn open(session: &Session, user: &User, must_enrol: bool) -> Result<(), SessionError> {
+async fn open(
+    pool: &PgPool,
+    config: &Config,
+    session: &Session,
+    user: &User,
+    origin: &Origin<'_>,
+    must_enrol: bool,
+) -> anyhow::Result<()> {
+    let previous = key_of(session).await?;
     session.cycle_id().await?;
+    let (key, at) = (Uuid::new_v4(), now());
+    let mut tx = pool.begin().await?;
+    session_list::opened(&mut tx, user, key, origin, previous, at).await?;
+    new_browser::recognise(&mut tx, config, user, origin, at).await?;
+    tx.commit().await?;
     let auth = SessionAuth {
         user_id: user.id,
         epoch: user.session_epoch,
-        logged_in_at: OffsetDateTime::now_utc(),
+        logged_in_at: at,
         must_enrol,
+        key: Some(key),
     };
-    session.insert(SESSION_KEY, auth).await
+    Ok(session.insert(SESSION_KEY, auth).await?)
+}
+
+/// After the user changed their own password: every other session ended with the new
+/// epoch; this one goes on under a new id, its row in the new epoch.
+pub async fn renew(pool: &PgPool, session: &Session, user: &User) -> anyhow::Result<()> {
+    let Some(mut auth) = session.get::<SessionAuth>(SESSION_KEY).await? else {
+        return Ok(());
+    };
+    session.cycle_id().await?;
+    if let Some(key) = auth.key {
+        db::move_to_epoch(&mut *pool.acquire().await?, key, user.session_epoch).await?;
+    }
+    auth.epoch = user.session_epoch;
+    Ok(session.insert(SESSION_KEY, auth).await?)
 }
 
 /// The required factor is enrolled: the whole Area Clienti opens.
@@ -70,19 +137,46 @@ pub async fn enrolled(session: &Session) -> Result<(), SessionError> {
 }
 
 /// Marks the session as used now, so the store pushes its idle expiry forward; writes at
-/// most once per [`KEEP_ALIVE_EVERY`].
-pub async fn keep_alive(session: &Session) -> Result<(), SessionError> {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+/// most once per [`KEEP_ALIVE_EVERY`], and says whether it did (the caller then pushes the
+/// session's row forward too).
+pub async fn keep_alive(session: &Session) -> Result<bool, SessionError> {
+    let now = now().unix_timestamp();
     let seen: Option<i64> = session.get(SEEN_KEY).await?;
-    if seen.is_none_or(|seen| now - seen >= KEEP_ALIVE_EVERY.whole_seconds()) {
+    let due = seen.is_none_or(|seen| now - seen >= KEEP_ALIVE_EVERY.whole_seconds());
+    if due {
         session.insert(SEEN_KEY, now).await?;
+    }
+    Ok(due)
+}
+
+/// The key of this session's row, when a user is logged in on it.
+pub async fn key_of(session: &Session) -> Result<Option<Uuid>, SessionError> {
+    let auth: Option<SessionAuth> = session.get(SESSION_KEY).await?;
+    Ok(auth.and_then(|a| a.key))
+}
+
+/// Ends the login of this browser (its row too), keeping the rest of the session: a new
+/// password step begins on it.
+pub async fn end_login(pool: &PgPool, session: &Session) -> anyhow::Result<()> {
+    if let Some(auth) = session.remove::<SessionAuth>(SESSION_KEY).await? {
+        end_row(pool, &auth).await?;
     }
     Ok(())
 }
 
-/// Destroys the session server-side.
-pub async fn logout(session: &Session) -> Result<(), SessionError> {
-    session.flush().await
+/// Destroys the session server-side, and ends its row.
+pub async fn logout(pool: &PgPool, session: &Session) -> anyhow::Result<()> {
+    if let Some(auth) = session.get::<SessionAuth>(SESSION_KEY).await? {
+        end_row(pool, &auth).await?;
+    }
+    Ok(session.flush().await?)
+}
+
+async fn end_row(pool: &PgPool, auth: &SessionAuth) -> sqlx::Result<()> {
+    if let Some(key) = auth.key {
+        db::end(&mut *pool.acquire().await?, auth.user_id, key, now()).await?;
+    }
+    Ok(())
 }
 
 /// Whether this session belongs to a logged-in user (not checked against the database).
@@ -90,9 +184,11 @@ pub async fn is_logged_in(session: &Session) -> Result<bool, SessionError> {
     Ok(session.get::<SessionAuth>(SESSION_KEY).await?.is_some())
 }
 
-/// Whether a session opened as `auth` still holds for `user` at `now`.
-pub fn still_valid(auth: &SessionAuth, user: &User, now: OffsetDateTime) -> bool {
-    user.state == RegistrationState::Active
+/// Whether a session opened as `auth` still holds for `user` at `now`, its row being
+/// `open` (not ended).
+pub fn still_valid(auth: &SessionAuth, user: &User, open: bool, now: OffsetDateTime) -> bool {
+    open && auth.key.is_some()
+        && user.state == RegistrationState::Active
         && user.session_epoch == auth.epoch
         && now - auth.logged_in_at < ABSOLUTE_LIFETIME
 }
@@ -120,33 +216,43 @@ mod tests {
     }
 
     #[test]
-    fn a_session_lives_twelve_hours_at_most_and_dies_with_a_new_epoch_or_a_disabled_account() {
+    fn a_session_lives_twelve_hours_at_most_and_dies_with_a_new_epoch_a_disabled_account_or_its_row()
+     {
         let now = OffsetDateTime::now_utc();
         let auth = |hours: i64| SessionAuth {
             user_id: Uuid::nil(),
             epoch: 3,
             logged_in_at: now - Duration::hours(hours),
             must_enrol: false,
+            key: Some(Uuid::nil()),
         };
-        assert!(still_valid(
-            &auth(11),
-            &user(RegistrationState::Active, 3),
-            now
-        ));
-        assert!(!still_valid(
-            &auth(12),
-            &user(RegistrationState::Active, 3),
-            now
-        ));
+        let active = user(RegistrationState::Active, 3);
+        assert!(still_valid(&auth(11), &active, true, now));
+        assert!(!still_valid(&auth(12), &active, true, now));
         assert!(!still_valid(
             &auth(1),
             &user(RegistrationState::Active, 4),
+            true,
             now
         ));
         assert!(!still_valid(
             &auth(1),
             &user(RegistrationState::Disabled, 3),
+            true,
             now
         ));
+        assert!(!still_valid(&auth(1), &active, false, now), "row ended");
+        let before_rows = SessionAuth {
+            key: None,
+            ..auth(1)
+        };
+        assert!(!still_valid(&before_rows, &active, true, now), "no row");
+    }
+
+    #[test]
+    fn a_record_written_before_session_rows_reads_back_without_a_key() {
+        let old = serde_json::json!({ "user_id": Uuid::nil(), "epoch": 1, "logged_in_at": 0 });
+        let auth: SessionAuth = serde_json::from_value(old).unwrap();
+        assert_eq!(auth.key, None);
     }
 }

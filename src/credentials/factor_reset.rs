@@ -10,11 +10,12 @@ use time::OffsetDateTime;
 
 use super::{REENROLMENT_LINK_LIFETIME, secret};
 use crate::actor::Actor;
+use crate::auth::{session, session_list};
 use crate::config::Config;
 use crate::db::credentials::{self as db, NewToken, Purpose, TokenRow};
 use crate::db::factors::{self as factors_db, Owner};
 use crate::db::users::User;
-use crate::db::{audit, factor_resets};
+use crate::db::{audit, factor_resets, sessions};
 use crate::domain::{AuditAction, MessageKind};
 use crate::notify::messages;
 
@@ -43,21 +44,23 @@ impl ResetBy<'_> {
         }
     }
 
-    fn details(self, had_factors: bool) -> serde_json::Value {
-        match self {
-            ResetBy::LegalRepresentative { .. } => {
-                json!({ "da": "rappresentante_legale", "fattori_presenti": had_factors })
-            }
-            ResetBy::Support { reason } => {
-                json!({ "da": "assistenza", "motivo": reason, "fattori_presenti": had_factors })
-            }
+    fn details(self, had_factors: bool, sessions_ended: u64) -> serde_json::Value {
+        let (by, reason) = match self {
+            ResetBy::LegalRepresentative { .. } => ("rappresentante_legale", None),
+            ResetBy::Support { reason } => ("assistenza", Some(reason)),
+        };
+        let mut details =
+            json!({ "da": by, "fattori_presenti": had_factors, "sessioni": sessions_ended });
+        if let Some(reason) = reason {
+            details["motivo"] = json!(reason);
         }
+        details
     }
 }
 
-/// Removes every factor of `user`, ends their sessions, kills their older links and sends
-/// the e-mail with the re-enrolment link; audited. In the caller's transaction, which has
-/// locked the user and checked the caller may do this.
+/// Removes every factor of `user`, ends their sessions (rows and epoch), kills their older
+/// links and sends the e-mail with the re-enrolment link; audited. In the caller's
+/// transaction, which has locked the user and checked the caller may do this.
 pub async fn reset(
     conn: &mut PgConnection,
     config: &Config,
@@ -67,6 +70,10 @@ pub async fn reset(
     by: ResetBy<'_>,
 ) -> sqlx::Result<()> {
     let had_factors = factors_db::delete_all(conn, Owner::User(user.id)).await?;
+    // The session rows end first, while still of the epoch `end_all_but` matches (`mark`
+    // moves it on); the rows on the system clock, as sessions live (`session::now`).
+    let at = session::now();
+    let ended = sessions::end_all_but(conn, user.id, None, session_list::live_at(at), at).await?;
     factor_resets::mark(conn, user.id, now).await?;
     let link = new_link(conn, config, now, user).await?;
     let email =
@@ -76,7 +83,7 @@ pub async fn reset(
         user.company_id,
         Some(user.id),
         AuditAction::FactorsReset,
-        by.details(had_factors),
+        by.details(had_factors, ended),
     );
     audit::append(conn, &event).await?;
     tracing::info!(user_id = %user.id, "factors reset");

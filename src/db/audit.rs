@@ -93,3 +93,40 @@ pub async fn company_page(
     .fetch_all(conn)
     .await
 }
+
+/// One login attempt of a user, for "Ultimi accessi".
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccessRow {
+    pub action: AuditAction,
+    pub details: serde_json::Value,
+    pub client_addr: Option<String>,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// The user's last `limit` logins and failed attempts (wrong password, wrong second
+/// factor), newest first.
+pub async fn accesses_of(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    user_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<AccessRow>> {
+    // Literal names, as in the partial index `audit_events_accesses` (migration
+    // 20261202000003), so the planner can use it.
+    let (ok, failed, wrong) = (
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::SecondFactorWrong,
+    );
+    sqlx::query_as(&format!(
+        "SELECT action, details, client_addr, created_at FROM audit_events
+         WHERE subject_user_id = $2 AND company_id = $1
+           AND action IN ('{ok}', '{failed}', '{wrong}')
+         ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(company_id)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -13,7 +13,7 @@ pub enum Owner {
 }
 
 impl Owner {
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             Owner::User(_) => "user_id",
             Owner::Staff(_) => "staff_id",
@@ -50,6 +50,18 @@ pub async fn has_app(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool
     let column = owner.column();
     sqlx::query_scalar(&format!(
         "SELECT EXISTS (SELECT 1 FROM authenticator_apps WHERE {column} = $1)"
+    ))
+    .bind(owner.id())
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether `owner` has an app or a passkey.
+pub async fn has_strong_factor(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
+    let column = owner.column();
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM authenticator_apps WHERE {column} = $1)
+             OR EXISTS (SELECT 1 FROM passkeys WHERE {column} = $1)"
     ))
     .bind(owner.id())
     .fetch_one(conn)
@@ -168,9 +180,9 @@ pub async fn recovery_codes_left(conn: &mut PgConnection, owner: Owner) -> sqlx:
 }
 
 /// Every table that holds a second factor (or what stands in for one), each with the owner
-/// columns `user_id` / `staff_id`. A new kind of factor (passkeys) adds its table here, and
+/// columns `user_id` / `staff_id`. A new kind of factor adds its table here, and
 /// [`delete_all`] — what a reset of the factors runs — removes it with the others.
-const FACTOR_TABLES: &[&str] = &["authenticator_apps", "recovery_codes"];
+const FACTOR_TABLES: &[&str] = &["authenticator_apps", "passkeys", "recovery_codes"];
 
 /// Removes every factor of `owner`; true when there was any.
 pub async fn delete_all(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {

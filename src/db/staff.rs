@@ -1,4 +1,4 @@
-//! Queries on `staff_users` (Servizio Clienti 191).
+//! Queries on `staff_users` and `staff_events` (Servizio Clienti 191).
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -9,6 +9,8 @@ pub const USERNAME_UNIQUE: &str = "staff_users_username_lower_key";
 pub struct StaffUser {
     pub id: Uuid,
     pub username: String,
+    /// Bumped by `staff disable` and `staff reset-factors`: sessions opened before end.
+    pub session_epoch: i32,
 }
 
 pub async fn insert(
@@ -31,27 +33,38 @@ pub async fn find_credentials(
     conn: &mut PgConnection,
     username: &str,
 ) -> sqlx::Result<Option<(StaffUser, String)>> {
-    let row: Option<(Uuid, String, String)> = sqlx::query_as(
-        "SELECT id, username, password_hash FROM staff_users
+    let row: Option<(Uuid, String, i32, String)> = sqlx::query_as(
+        "SELECT id, username, session_epoch, password_hash FROM staff_users
          WHERE lower(username) = lower($1) AND disabled_at IS NULL",
     )
     .bind(username)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(id, username, hash)| (StaffUser { id, username }, hash)))
+    Ok(row.map(|(id, username, session_epoch, hash)| {
+        let staff = StaffUser {
+            id,
+            username,
+            session_epoch,
+        };
+        (staff, hash)
+    }))
 }
 
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<StaffUser>> {
-    sqlx::query_as("SELECT id, username FROM staff_users WHERE id = $1 AND disabled_at IS NULL")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(
+        "SELECT id, username, session_epoch FROM staff_users
+         WHERE id = $1 AND disabled_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
-/// Disables the operator by username; false when there is no such enabled operator.
+/// Disables the operator by username and ends their sessions; `None` when there is no
+/// such enabled operator.
 pub async fn disable(conn: &mut PgConnection, username: &str) -> sqlx::Result<Option<Uuid>> {
     sqlx::query_scalar(
-        "UPDATE staff_users SET disabled_at = now()
+        "UPDATE staff_users SET disabled_at = now(), session_epoch = session_epoch + 1
          WHERE lower(username) = lower($1) AND disabled_at IS NULL RETURNING id",
     )
     .bind(username)
@@ -67,6 +80,15 @@ pub async fn id_of(conn: &mut PgConnection, username: &str) -> sqlx::Result<Opti
         .await
 }
 
+/// Ends every open session and pending login of the operator (at their next request).
+pub async fn end_sessions(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE staff_users SET session_epoch = session_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Appends to the staff trail (`staff_events`, append-only): staff logins and their failures.
 pub async fn append_event(
     conn: &mut PgConnection,
@@ -74,12 +96,26 @@ pub async fn append_event(
     action: crate::domain::AuditAction,
     client_addr: Option<&str>,
 ) -> sqlx::Result<()> {
+    let details = serde_json::json!({});
+    append_detailed_event(conn, staff_user_id, action, client_addr, &details).await
+}
+
+/// An event of the staff trail with details (e.g. `{"fattore": "app"}` on a login).
+pub async fn append_detailed_event(
+    conn: &mut PgConnection,
+    staff_user_id: Uuid,
+    action: crate::domain::AuditAction,
+    client_addr: Option<&str>,
+    details: &serde_json::Value,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO staff_events (staff_user_id, action, client_addr) VALUES ($1, $2, $3)",
+        "INSERT INTO staff_events (staff_user_id, action, client_addr, details)
+         VALUES ($1, $2, $3, $4)",
     )
     .bind(staff_user_id)
     .bind(action)
     .bind(client_addr)
+    .bind(details)
     .execute(conn)
     .await?;
     Ok(())

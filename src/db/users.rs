@@ -33,7 +33,8 @@ impl User {
     }
 }
 
-const COLUMNS: &str = "id, company_id, username, email, mobile, first_name, last_name, profile, \
+/// The columns of [`User`], for queries of other modules that return users.
+pub(super) const COLUMNS: &str = "id, company_id, username, email, mobile, first_name, last_name, profile, \
                        state, session_epoch, created_at, activated_at";
 
 pub struct NewUser<'a> {

@@ -10,6 +10,7 @@ pub mod password;
 pub mod phone;
 pub mod profile;
 pub mod text;
+pub mod user_agent;
 pub mod username;
 pub mod vat;
 pub mod vocabulary;

@@ -104,6 +104,11 @@ stored_as_text! {
         ContactChangeCodeWrong => "modifica_contatto_codice_errato",
         /// Cancelled by the user, or burnt by wrong codes (`details.motivo`).
         ContactChangeCancelled => "modifica_contatto_annullata",
+        PasskeyAdded => "passkey_aggiunta",
+        PasskeyRemoved => "passkey_rimossa",
+        SessionEnded => "sessione_terminata",
+        OtherSessionsEnded => "altre_sessioni_terminate",
+        UserSessionsEnded => "sessioni_utente_terminate",
     }
 }
 
@@ -119,6 +124,7 @@ stored_as_text! {
         SupportNotice => "avviso_assistenza",
         FactorsReset => "fattori_azzerati",
         EmailConfirmation => "conferma_email",
+        NewLogin => "nuovo_accesso",
     }
 }
 
@@ -135,6 +141,7 @@ impl MessageKind {
             MessageKind::SupportNotice => "Avviso: intervento del Servizio Clienti",
             MessageKind::FactorsReset => "Avviso: fattori di accesso azzerati",
             MessageKind::EmailConfirmation => "Conferma del nuovo indirizzo e-mail",
+            MessageKind::NewLogin => "Avviso: nuovo accesso",
         }
     }
 }

@@ -1,6 +1,6 @@
-//! Aggiungi, Aggiorna (a line), Modifica, Disabilita, Riabilita. Each opens one transaction,
-//! locks its target, asks the permission source, changes rows and writes the audit event
-//! with what changed.
+//! Aggiungi, Aggiorna (a line), Modifica, Disabilita, Riabilita, Termina sessioni. Each
+//! opens one transaction, locks its target, asks the permission source, changes rows and
+//! writes the audit event with what changed.
 
 use serde_json::json;
 use sqlx::PgPool;
@@ -13,8 +13,8 @@ use super::permissions::allowed_line_actions;
 use super::{ManageError, Manager, UserDetails};
 use crate::config::Config;
 use crate::credentials::send_username_email;
-use crate::db::users::{self, NewUser};
-use crate::db::{credentials, lines};
+use crate::db::users::{self, NewUser, User};
+use crate::db::{self, credentials, lines};
 use crate::domain::{AuditAction, MessageKind};
 use crate::domain::{EmailAddress, PhoneNumber, Profile, RegistrationState};
 use crate::notify::messages;
@@ -182,4 +182,23 @@ pub async fn enable(pool: &PgPool, m: &Manager<'_>, user_id: Uuid) -> Result<(),
     audit_event(&mut tx, m, user.id, AuditAction::UserReenabled, details).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// "Termina sessioni": every live session of the user ends; their next request asks them to
+/// log in again. Returns the user, for the message.
+pub async fn end_sessions(
+    pool: &PgPool,
+    m: &Manager<'_>,
+    user_id: Uuid,
+) -> Result<User, ManageError> {
+    let mut tx = pool.begin().await?;
+    let (user, allowed) = target(&mut tx, m, user_id).await?;
+    require(allowed.end_sessions)?;
+    let now = crate::auth::session::now();
+    let live = crate::auth::session_list::live_at(now);
+    let ended = db::sessions::end_all_but(&mut tx, user.id, None, live, now).await?;
+    let details = json!({ "sessioni": ended });
+    audit_event(&mut tx, m, user.id, AuditAction::UserSessionsEnded, details).await?;
+    tx.commit().await?;
+    Ok(user)
 }

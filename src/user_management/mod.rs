@@ -1,6 +1,7 @@
 //! Gestione Utenze: the legal representative adds, registers, modifies, disables the
-//! company's users and ties them to its lines. Each action is one transaction that checks
-//! permission, changes rows, and writes its audit event (and outbox message) together.
+//! company's users (and ends their sessions) and ties them to its lines. Each action is one
+//! transaction that checks permission, changes rows, and writes its audit event (and outbox
+//! message) together.
 //!
 //! What may be done on which row is decided once, in `permissions`, for the page and the
 //! use cases alike. Anything a user may not do, or any id of another company, is `NotFound`: the web layer
@@ -13,7 +14,7 @@ mod input;
 mod permissions;
 mod register;
 
-pub use edit::{add, disable, enable, modify, save_line_user};
+pub use edit::{add, disable, enable, end_sessions, modify, save_line_user};
 pub use factors::reset_factors;
 pub use input::{DetailsInput, NewUserInput, UserDetails};
 pub use permissions::{

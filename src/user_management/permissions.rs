@@ -53,6 +53,8 @@ pub struct Actions {
     /// «Azzera i fattori di accesso»: only an active user has factors. Never on oneself:
     /// the legal representative's own factors are reset by Servizio Clienti 191.
     pub reset_factors: bool,
+    /// "Termina sessioni": only an active user can have any.
+    pub end_sessions: bool,
 }
 
 /// The actions `manager` may take on `target`: none unless the manager manages users and
@@ -73,6 +75,7 @@ pub fn allowed_actions(manager: &User, target: Target) -> Actions {
         enable: state == RegistrationState::Disabled,
         update_line: state == RegistrationState::ToRegister,
         reset_factors: state == RegistrationState::Active,
+        end_sessions: state == RegistrationState::Active,
     }
 }
 

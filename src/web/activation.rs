@@ -16,7 +16,7 @@ use crate::credentials::{self, CodeError, LinkView, SendCodeError, Step};
 use crate::db::credentials::Purpose;
 use crate::domain::Password;
 use crate::web::error::AppError;
-use crate::web::kit::ClientAddr;
+use crate::web::kit::{ClientAddr, ThisBrowser};
 use crate::web::kit::{CsrfForm, CsrfToken};
 use crate::web::second_step::after_new_password;
 
@@ -47,9 +47,9 @@ pub fn routes(j: Journey) -> Router<AppState> {
             get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| show(j, s, t, c)).post(
                 move |s: State<AppState>,
                       t: Path<String>,
-                      a: ClientAddr,
+                      b: ThisBrowser,
                       session: Session,
-                      f: CsrfForm<CodeForm>| { check_code(j, s, t, a, session, f) },
+                      f: CsrfForm<CodeForm>| { check_code(j, s, t, b, session, f) },
             ),
         )
         .route(
@@ -68,10 +68,10 @@ pub fn routes(j: Journey) -> Router<AppState> {
                 .post(
                     move |s: State<AppState>,
                           t: Path<String>,
-                          a: ClientAddr,
+                          b: ThisBrowser,
                           session: Session,
                           f: CsrfForm<PasswordForm>| {
-                        set_password(j, s, t, a, session, f)
+                        set_password(j, s, t, b, session, f)
                     },
                 ),
         )
@@ -176,7 +176,7 @@ async fn check_code(
     j: Journey,
     State(state): State<AppState>,
     Path(token): Path<String>,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     session: Session,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
@@ -190,12 +190,12 @@ async fn check_code(
             &token,
             j.purpose,
             &typed,
-            &Actor::visitor(client),
+            &Actor::visitor(browser.client_addr.clone()),
         )
         .await
         {
             Ok(user) if j.purpose == Purpose::Reenrolment => {
-                return super::reenrolment::enter(&session, &user).await;
+                return super::reenrolment::enter(&state, &session, &browser, &user).await;
             }
             Ok(_) => {
                 return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response());
@@ -250,7 +250,7 @@ async fn set_password(
     j: Journey,
     State(state): State<AppState>,
     Path(token): Path<String>,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     session: Session,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
@@ -282,7 +282,7 @@ async fn set_password(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let actor = Actor::visitor(client);
+    let actor = Actor::visitor(browser.client_addr.clone());
     let user = credentials::link::set_password(
         &state.pool,
         state.clock.now(),
@@ -294,6 +294,5 @@ async fn set_password(
     )
     .await?;
     tracing::info!(user_id = %user.id, "password set");
-    let next = after_new_password(&state, &session, &user).await?;
-    Ok(next.into_response())
+    after_new_password(&state, &session, &browser, &user).await
 }

@@ -13,12 +13,14 @@ pub mod outcome;
 pub mod own_account;
 pub mod own_contacts;
 pub mod pages;
+pub mod passkey_login;
 pub mod public;
 pub mod recovery;
 pub mod reenrolment;
 pub mod second_step;
 pub mod security;
 pub mod support;
+pub mod support_access;
 pub mod support_factors;
 pub mod support_views;
 pub mod user_management;
@@ -30,6 +32,7 @@ use axum::extract::FromRef;
 use sqlx::PgPool;
 
 use crate::auth::PasswordHasher;
+use crate::auth::factors::passkey::RelyingParty;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::notify::Transports;
@@ -42,6 +45,9 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub transports: Transports,
     pub clock: Clock,
+    /// The portal as a WebAuthn relying party; `None` on an IP-address host, where browsers
+    /// refuse passkeys (the pages then say why).
+    pub passkeys: Option<Arc<RelyingParty>>,
 }
 
 impl FromRef<AppState> for PgPool {
@@ -61,6 +67,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(account::router())
         .merge(own_account::router())
         .merge(second_step::router())
+        .merge(passkey_login::router())
         .merge(security::router())
         .merge(user_management::router())
         .merge(health::router())

@@ -108,17 +108,41 @@ pub fn current_password_throttled(wait_secs: u64) -> String {
 
 pub const LOGIN_SMS_TOO_SOON: &str = "Ti abbiamo appena inviato alcuni codici: attendi un minuto prima di chiederne un altro (al massimo 10 in un'ora). Usa l'ultimo che hai ricevuto.";
 
-/// Next to the code of `/accedi/verifica` after a wrong one.
-pub fn wrong_second_factor(tries_left: u8) -> String {
-    let tries = if tries_left == 1 {
+fn tries_left_in_words(tries_left: u8) -> String {
+    if tries_left == 1 {
         "Ti resta 1 tentativo".to_owned()
     } else {
         format!("Ti restano {tries_left} tentativi")
-    };
+    }
+}
+
+/// Next to the code of `/accedi/verifica` after a wrong one.
+pub fn wrong_second_factor(tries_left: u8) -> String {
+    let tries = tries_left_in_words(tries_left);
     format!(
         "Codice non corretto o già usato. Inserisci il codice che vedi ora nell'app o l'ultimo ricevuto via SMS, oppure un codice di recupero. {tries}."
     )
 }
+
+/// Next to the code of `/assistenza/accedi/verifica` after a wrong one (no SMS for staff).
+pub fn wrong_staff_code(tries_left: u8) -> String {
+    let tries = tries_left_in_words(tries_left);
+    format!(
+        "Codice non corretto o già usato. Inserisci il codice che vedi ora nell'app di autenticazione, oppure un codice di recupero. {tries}."
+    )
+}
+
+/// A staff login refused by the throttle at the second step (staff have no Recupera Password).
+pub fn staff_login_throttled(wait_secs: u64) -> String {
+    format!(
+        "Troppi tentativi di accesso non riusciti. Riprova tra {}.",
+        wait_in_words(wait_secs)
+    )
+}
+
+/// An operator's enrolment found an app enrolled meanwhile (from another browser): this
+/// session proved only the password, so it ends.
+pub const STAFF_APP_ALREADY_ENROLLED: &str = "L'app di autenticazione risulta già attivata: accedi di nuovo e inserisci il codice che l'app mostra.";
 
 pub const LOGIN_STEP_ENDED: &str = "Troppi codici non corretti: per sicurezza l'accesso è stato annullato. Accedi di nuovo con username e password.";
 static LOGIN_STEP_EXPIRED: LazyLock<String> = LazyLock::new(|| {
@@ -189,4 +213,34 @@ pub fn wrong_mobile_code(remaining: i32) -> String {
     } else {
         format!("Codice errato. Hai ancora {remaining} tentativi.")
     }
+}
+pub const PASSKEY_ADDED: &str =
+    "Passkey aggiunta: da ora puoi accedere con la passkey, senza scrivere username e password.";
+pub const PASSKEY_REMOVED: &str = "Passkey rimossa.";
+/// The browser's answer did not prove a passkey (an unknown one, a failed check).
+pub const PASSKEY_REFUSED: &str =
+    "Non è stato possibile verificare la passkey. Riprova, oppure accedi con username e password.";
+pub const PASSKEY_ALREADY_REGISTERED: &str =
+    "Questa passkey è già registrata. Se vuoi, aggiungine una su un altro dispositivo.";
+/// The page waited too long, or was opened in another tab meanwhile.
+pub const PASSKEY_CEREMONY_EXPIRED: &str = "La richiesta è scaduta. Ricarica la pagina e riprova.";
+/// Shown where passkeys would be, when `PUBLIC_BASE_URL` is an IP address.
+pub const PASSKEYS_NEED_A_DOMAIN: &str = "Le passkey non sono disponibili su questo indirizzo: i browser le accettano solo su un nome di dominio (ad esempio localhost), non su un indirizzo IP.";
+
+pub const SESSION_ENDED: &str =
+    "Sessione terminata: chi la stava usando dovrà accedere di nuovo con username e password.";
+pub const SESSION_ALREADY_ENDED: &str = "Quella sessione era già terminata.";
+
+/// After "Termina tutte le altre sessioni".
+pub fn other_sessions_ended(count: u64) -> String {
+    match count {
+        0 => "Non c'erano altre sessioni attive: resta aperta solo questa.".to_owned(),
+        1 => "Hai terminato 1 altra sessione: resta aperta solo questa.".to_owned(),
+        n => format!("Hai terminato {n} altre sessioni: resta aperta solo questa."),
+    }
+}
+
+/// After "Termina sessioni" on a user of Gestione Utenze.
+pub fn user_sessions_ended(name: &str) -> String {
+    format!("Sessioni di {name} terminate: per continuare dovrà accedere di nuovo.")
 }

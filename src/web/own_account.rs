@@ -94,7 +94,7 @@ async fn change_password(
             {
                 Ok(updated) => {
                     // Every other session ended with the new epoch; this one continues under a new id.
-                    session::login(&session, &updated).await?;
+                    session::renew(&state.pool, &session, &updated).await?;
                     return Ok(Redirect::to("/area-clienti/profilo").into_response());
                 }
                 Err(e) => errors.add("current_password", refusal(e)?),

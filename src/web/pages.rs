@@ -60,6 +60,8 @@ pub struct LoginPage {
     pub layout: Layout,
     pub username: String,
     pub error: Option<String>,
+    /// "Accedi con una passkey" is offered (not on an IP-address host).
+    pub passkeys: bool,
 }
 
 /// The page of an emailed link: send the code, or type it.

@@ -13,8 +13,7 @@ use super::pages::{Layout, LoginPage};
 use crate::auth::login::{self, Credentials, LoginOutcome, PasswordVerified};
 use crate::auth::session;
 use crate::web::error::AppError;
-use crate::web::kit::ClientAddr;
-use crate::web::kit::{CsrfForm, CsrfToken};
+use crate::web::kit::{CsrfForm, CsrfToken, ThisBrowser};
 use crate::web::second_step::after_password;
 
 /// The one message for every failed login: it must not tell which part was wrong.
@@ -40,11 +39,16 @@ async fn root(session: Session) -> Result<Redirect, AppError> {
     }))
 }
 
-async fn login_form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<LoginPage, AppError> {
+async fn login_form(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<LoginPage, AppError> {
     Ok(LoginPage {
         layout: Layout::anonymous(csrf),
         username: String::new(),
         error: crate::web::kit::flash::take(&session).await?,
+        passkeys: state.passkeys.is_some(),
     })
 }
 
@@ -60,27 +64,34 @@ pub struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     session: Session,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let typed_in = Credentials {
         username: &form.username,
         password: &form.password,
-        client: client.as_deref(),
+        client: browser.client_addr.as_deref(),
     };
     let required = &state.config.mfa_required_for;
     match login::customer(&state.pool, &state.hasher, &typed_in, required).await? {
         LoginOutcome::LoggedIn(PasswordVerified { user, next }) => {
-            let next = after_password(&session, &user, &form.username, next).await?;
-            Ok(next.into_response())
+            after_password(&state, &session, &browser, &user, &form.username, next).await
         }
         LoginOutcome::Refused => {
             let message = LOGIN_FAILED.to_owned();
-            login_refused(&session, &form.username, StatusCode::UNAUTHORIZED, message).await
+            login_refused(
+                &state,
+                &session,
+                &form.username,
+                StatusCode::UNAUTHORIZED,
+                message,
+            )
+            .await
         }
         LoginOutcome::Throttled { wait_secs } => {
             let message = crate::web::outcome::login_throttled(wait_secs);
             login_refused(
+                &state,
                 &session,
                 &form.username,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -93,6 +104,7 @@ async fn login(
 
 /// The login form again, with what was typed (never the password) and why it failed.
 async fn login_refused(
+    state: &AppState,
     session: &Session,
     username: &str,
     status: StatusCode,
@@ -103,6 +115,7 @@ async fn login_refused(
         layout: Layout::anonymous(csrf),
         username: login::typed(username),
         error: Some(message),
+        passkeys: state.passkeys.is_some(),
     };
     Ok((status, page).into_response())
 }
@@ -110,7 +123,11 @@ async fn login_refused(
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn logout(session: Session, CsrfForm(_): CsrfForm<Empty>) -> Result<Redirect, AppError> {
-    session::logout(&session).await?;
+async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Redirect, AppError> {
+    session::logout(&state.pool, &session).await?;
     Ok(Redirect::to("/accedi"))
 }

@@ -14,6 +14,7 @@ use crate::credentials::factor_reset::REENROLMENT_PREFIX;
 use crate::db::credentials::Purpose;
 use crate::db::users::User;
 use crate::web::error::AppError;
+use crate::web::kit::ThisBrowser;
 use crate::web::kit::current::ENROL;
 
 pub const REENROLMENT: Journey = Journey {
@@ -27,8 +28,15 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The right code on the link: link + code, as at activation, so the user is in — but only
-/// to enrol a new factor.
-pub(super) async fn enter(session: &Session, user: &User) -> Result<Response, AppError> {
-    session::login_to_enrol(session, user).await?;
-    Ok(Redirect::to(ENROL).into_response())
+/// to enrol a new factor. A login like the others: its session row, and the browser
+/// remembered (`web::second_step::after_password`).
+pub(super) async fn enter(
+    state: &AppState,
+    session: &Session,
+    browser: &ThisBrowser,
+    user: &User,
+) -> Result<Response, AppError> {
+    let origin = browser.origin();
+    session::login_to_enrol(&state.pool, &state.config, session, user, &origin).await?;
+    Ok((browser.remembered(), Redirect::to(ENROL)).into_response())
 }

@@ -17,10 +17,11 @@ use crate::auth::factors::{self, Next};
 use crate::auth::second_step::{self, PendingLogin, SmsOutcome, StepOutcome};
 use crate::auth::session;
 use crate::db::factors::Owner;
+use crate::db::passkeys;
 use crate::db::users::User;
 use crate::web::error::AppError;
 use crate::web::kit::current::ENROL;
-use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, flash};
+use crate::web::kit::{CsrfForm, CsrfToken, ThisBrowser, flash};
 use crate::web::outcome;
 
 pub const VERIFY: &str = "/accedi/verifica";
@@ -32,32 +33,40 @@ pub fn router() -> Router<AppState> {
 }
 
 /// After a password that was right (login, or a new password from Recupera Password): in
-/// at once, or on to the second step when the account has a factor.
+/// at once, or on to the second step when the account has a factor. A password step ends
+/// whatever login the browser had.
 pub async fn after_password(
+    state: &AppState,
     session: &Session,
+    browser: &ThisBrowser,
     user: &User,
     username: &str,
     next: Next,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
+    let (pool, config, origin) = (&state.pool, &state.config, browser.origin());
     match next {
-        Next::SecondStep { app } => {
-            second_step::begin(session, user, username, app).await?;
-            Ok(Redirect::to(VERIFY))
+        Next::SecondStep { strong } => {
+            session::end_login(pool, session).await?;
+            second_step::begin(session, user, username, strong).await?;
+            Ok(Redirect::to(VERIFY).into_response())
         }
         Next::MustEnrol => {
-            session::login_to_enrol(session, user).await?;
-            Ok(Redirect::to(ENROL))
+            session::login_to_enrol(pool, config, session, user, &origin).await?;
+            Ok((browser.remembered(), Redirect::to(ENROL)).into_response())
         }
         Next::LoggedIn => {
-            session::login(session, user).await?;
-            Ok(Redirect::to("/area-clienti"))
+            session::login(pool, config, session, user, &origin).await?;
+            Ok((browser.remembered(), Redirect::to(HOME)).into_response())
         }
         Next::ReenrolByLink => {
+            session::end_login(pool, session).await?;
             flash::set(session, outcome::REENROL_BY_LINK.to_owned()).await?;
-            Ok(Redirect::to("/accedi"))
+            Ok(Redirect::to("/accedi").into_response())
         }
     }
 }
+
+const HOME: &str = "/area-clienti";
 
 /// After a password set from an activation or recovery link (link + code): an enrolled app
 /// is still asked (Recupera Password changes the password only), while the code just typed
@@ -65,39 +74,60 @@ pub async fn after_password(
 pub async fn after_new_password(
     state: &AppState,
     session: &Session,
+    browser: &ThisBrowser,
     user: &User,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
     let mut conn = state.pool.acquire().await?;
-    let has_app = factors::has_app(&mut conn, Owner::User(user.id)).await?;
+    let strong = factors::has_strong_factor(&mut conn, Owner::User(user.id)).await?;
     drop(conn);
     let required = state.config.mfa_required(user.profile);
     let mobile = user.mobile.is_some();
-    let next = factors::next_after_password(has_app, required, mobile, mobile);
-    after_password(session, user, &user.username, next).await
+    let next = factors::next_after_password(strong, required, mobile, mobile);
+    after_password(state, session, browser, user, &user.username, next).await
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/verify.html")]
 pub struct VerifyPage {
     pub layout: Layout,
-    /// The app is the factor; otherwise the code comes by SMS.
+    /// An app's code is asked (or a recovery code).
     pub has_app: bool,
+    /// "Usa la passkey" is offered. Without app and passkey the code comes by SMS.
+    pub has_passkey: bool,
     /// Where the last SMS code went ("+39 333 ••• 4567").
     pub sms_sent_to: Option<String>,
     pub notice: Option<String>,
     pub error: Option<String>,
 }
 
+/// Which strong factors the pending login's account has: what the page offers.
+async fn strong_factors(
+    state: &AppState,
+    pending: &PendingLogin,
+) -> Result<(bool, bool), AppError> {
+    if !pending.strong {
+        return Ok((false, false));
+    }
+    let owner = Owner::User(pending.user_id);
+    let mut conn = state.pool.acquire().await?;
+    let app = crate::db::factors::has_app(&mut conn, owner).await?;
+    let passkey = state.passkeys.is_some() && passkeys::has_any(&mut conn, owner).await?;
+    // Passkeys on a host where browsers refuse them: recovery codes still work.
+    Ok((app || !passkey, passkey))
+}
+
 impl VerifyPage {
     fn of(
         pending: &PendingLogin,
+        (has_app, has_passkey): (bool, bool),
         csrf: String,
         notice: Option<String>,
         error: Option<String>,
     ) -> Self {
         VerifyPage {
             layout: Layout::anonymous(csrf),
-            has_app: pending.has_app,
+            has_app,
+            has_passkey,
             sms_sent_to: pending.sms.as_ref().map(|s| s.masked_mobile.clone()),
             notice,
             error,
@@ -105,12 +135,17 @@ impl VerifyPage {
     }
 }
 
-async fn form(session: Session, CsrfToken(csrf): CsrfToken) -> Result<Response, AppError> {
+async fn form(
+    State(state): State<AppState>,
+    session: Session,
+    CsrfToken(csrf): CsrfToken,
+) -> Result<Response, AppError> {
     let Some(pending) = second_step::pending(&session).await? else {
         return Ok(Redirect::to("/accedi").into_response());
     };
     let notice = flash::take(&session).await?;
-    Ok(VerifyPage::of(&pending, csrf, notice, None).into_response())
+    let factors = strong_factors(&state, &pending).await?;
+    Ok(VerifyPage::of(&pending, factors, csrf, notice, None).into_response())
 }
 
 #[derive(Deserialize)]
@@ -146,7 +181,7 @@ struct CodeForm {
 async fn verify(
     State(state): State<AppState>,
     session: Session,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some(pending) = second_step::pending(&session).await? else {
@@ -154,11 +189,11 @@ async fn verify(
         return Ok(Redirect::to("/accedi").into_response());
     };
     let now = state.clock.now();
-    let (pool, code) = (&state.pool, form.code.trim());
-    match second_step::verify(pool, &session, pending, code, client.as_deref(), now).await? {
+    let (pool, code, client) = (&state.pool, form.code.trim(), browser.origin().client_addr);
+    match second_step::verify(pool, &session, pending, code, client, now).await? {
         StepOutcome::Passed(user, _) => {
-            session::login(&session, &user).await?;
-            Ok(Redirect::to("/area-clienti").into_response())
+            session::login(pool, &state.config, &session, &user, &browser.origin()).await?;
+            Ok((browser.remembered(), Redirect::to(HOME)).into_response())
         }
         StepOutcome::Wrong { tries_left } => {
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
@@ -167,7 +202,8 @@ async fn verify(
                 return Ok(Redirect::to("/accedi").into_response());
             };
             let error = Some(outcome::wrong_second_factor(tries_left));
-            let page = VerifyPage::of(&pending, csrf, None, error);
+            let factors = strong_factors(&state, &pending).await?;
+            let page = VerifyPage::of(&pending, factors, csrf, None, error);
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
         StepOutcome::Ended => {

@@ -10,9 +10,9 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::AppState;
+use super::support_access;
 use super::support_views::{self as views, CompanySheet, SearchPage, SheetErrors, StaffLoginPage};
 use crate::auth::login::{self, Credentials, LoginOutcome};
-use crate::auth::staff;
 use crate::db::{companies, support as queries};
 use crate::domain::text::{self, Lines};
 use crate::support::{self, ResendError};
@@ -32,10 +32,16 @@ pub fn router() -> Router<AppState> {
             "/assistenza/utenti/{user_id}/azzera-fattori",
             post(super::support_factors::reset_factors),
         )
+        .merge(super::support_access::router())
 }
 
-async fn login_form(CsrfToken(csrf): CsrfToken) -> StaffLoginPage {
-    views::login_page(csrf, String::new(), false, false)
+/// The login form, with the reason a second step ended if it just did.
+async fn login_form(
+    CsrfToken(csrf): CsrfToken,
+    session: Session,
+) -> Result<StaffLoginPage, AppError> {
+    let notice = flash::take(&session).await?;
+    Ok(views::login_page(csrf, String::new(), false, false).with_notice(notice))
 }
 
 #[derive(Deserialize)]
@@ -58,9 +64,9 @@ async fn login(
         client: client.as_deref(),
     };
     let status = match login::staff(&state.pool, &state.hasher, &typed_in).await? {
-        LoginOutcome::LoggedIn(staff_user) => {
-            staff::login(&session, &staff_user).await?;
-            return Ok(Redirect::to("/assistenza").into_response());
+        LoginOutcome::LoggedIn(verified) => {
+            let to = support_access::after_password(&session, &verified, &form.username).await?;
+            return Ok(to.into_response());
         }
         LoginOutcome::Refused => StatusCode::UNAUTHORIZED,
         LoginOutcome::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,

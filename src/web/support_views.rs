@@ -15,7 +15,7 @@ use crate::domain::RegistrationState;
 /// Lines listed on the company sheet (the count shows how many there are in all).
 pub const LINES_SHOWN: i64 = 200;
 
-fn staff_layout(csrf: String, staff: &str) -> Layout {
+pub(super) fn staff_layout(csrf: String, staff: &str) -> Layout {
     Layout {
         user: None,
         staff: Some(staff.to_owned()),
@@ -35,6 +35,8 @@ pub struct StaffLoginPage {
     pub username: String,
     pub failed: bool,
     pub throttled: bool,
+    /// Why the operator is back here (a second step that ended or expired).
+    pub notice: Option<String>,
 }
 
 pub fn login_page(csrf: String, username: String, failed: bool, throttled: bool) -> StaffLoginPage {
@@ -43,6 +45,13 @@ pub fn login_page(csrf: String, username: String, failed: bool, throttled: bool)
         username,
         failed,
         throttled,
+        notice: None,
+    }
+}
+
+impl StaffLoginPage {
+    pub fn with_notice(self, notice: Option<String>) -> StaffLoginPage {
+        StaffLoginPage { notice, ..self }
     }
 }
 

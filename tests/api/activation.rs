@@ -67,6 +67,12 @@ async fn legal_representative_activates_with_the_sms_code_and_is_logged_in() {
         "/area-clienti",
         "username is case-insensitive"
     );
+    let notices = app.new_login_notices_to(EMAIL).await;
+    assert_eq!(
+        notices.len(),
+        1,
+        "the activation's browser was the first; this one is new"
+    );
 }
 
 #[tokio::test]

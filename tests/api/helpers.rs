@@ -298,6 +298,17 @@ impl TestApp {
             })
     }
 
+    /// Runs the pending work, then returns every "Nuovo accesso al tuo account" e-mail sent to
+    /// `email` so far (a login from a browser the user never logged in from), oldest first.
+    pub async fn new_login_notices_to(&self, email: &str) -> Vec<ReceivedEmail> {
+        self.run_pending_work().await;
+        let received = self.smtp.messages().await;
+        received
+            .into_iter()
+            .filter(|m| is_to(m, email) && m.subject.contains("nuovo accesso"))
+            .collect()
+    }
+
     /// Runs the pending work, then returns the newest SMS to `number`; panics listing what
     /// was sent when there is none.
     pub async fn sms_to(&self, number: &str) -> SentSms {
@@ -388,13 +399,19 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(address: &str) -> Browser {
-        let client = reqwest::Client::builder()
+        Browser::with_user_agent(address, "")
+    }
+
+    /// A browser that names itself `user_agent` (none when empty, as `new`).
+    pub fn with_user_agent(address: &str, user_agent: &str) -> Browser {
+        let mut client = reqwest::Client::builder()
             .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+            .redirect(reqwest::redirect::Policy::none());
+        if !user_agent.is_empty() {
+            client = client.user_agent(user_agent);
+        }
         Browser {
-            client,
+            client: client.build().unwrap(),
             address: address.to_owned(),
         }
     }
@@ -522,9 +539,15 @@ impl TestApp {
                 .fetch_one(&self.pool)
                 .await
                 .expect("the SMS second step is for users with a mobile");
+        let already = self.sms.count_to(&mobile).await;
         let sent = browser.post_form("/accedi/verifica/sms", &[]).await;
         assert_eq!(location(&sent), "/accedi/verifica", "SMS code asked");
-        let code = code_in(&self.sms_to(&mobile).await.text);
+        let code = if self.config.background_worker {
+            // Not the code of an earlier SMS (e.g. the activation's) already received.
+            code_in(&self.sms.wait_for_more_to(&mobile, already).await.text)
+        } else {
+            code_in(&self.sms_to(&mobile).await.text)
+        };
         browser
             .post_form("/accedi/verifica", &[("code", &code)])
             .await
@@ -663,7 +686,7 @@ impl TestApp {
     }
 
     /// Everything a Gestione Utenze action could change, as one comparable text: users,
-    /// line assignments, and how many messages, links and audit events exist.
+    /// line assignments, and how many messages, links, audit events and ended sessions exist.
     pub async fn state_snapshot(&self) -> String {
         sqlx::query_scalar(
             "SELECT concat_ws(E'\\n',
@@ -673,7 +696,8 @@ impl TestApp {
                 'outbox ' || (SELECT count(*) FROM outbox),
                 'tokens ' || (SELECT count(*) FROM credential_tokens),
                 'superseded ' || (SELECT count(*) FROM credential_tokens WHERE superseded_at IS NOT NULL),
-                'audit ' || (SELECT count(*) FROM audit_events))",
+                'audit ' || (SELECT count(*) FROM audit_events),
+                'sessions ended ' || (SELECT count(*) FROM user_sessions WHERE ended_at IS NOT NULL))",
         )
         .fetch_one(&self.pool)
         .await
@@ -800,4 +824,120 @@ pub fn management_forms(html: &str) -> usize {
     let doc = Html::parse_document(html);
     let selector = Selector::parse(&format!(r#"form[action^="{GU}/"]"#)).unwrap();
     doc.select(&selector).count()
+}
+
+// ---------------------------------------------------------------------------------------
+// Servizio Clienti 191: operators log in with the password and then their authenticator
+// app, which they enrol at their first login (and after `staff reset-factors`).
+
+/// Where an operator's login goes after the password, with an app and without.
+pub const STAFF_VERIFY: &str = "/assistenza/accedi/verifica";
+pub const STAFF_ENROL: &str = "/assistenza/sicurezza/attiva";
+
+impl TestApp {
+    /// Creates the operator, as `area-clienti staff add` does.
+    pub async fn add_staff(&self, username: &str, password: &str) {
+        let hasher = area_clienti::auth::PasswordHasher::new(1).unwrap();
+        area_clienti::support::add_staff(&self.pool, &hasher, username, password)
+            .await
+            .expect("staff account");
+    }
+
+    /// Logs the operator in at `/assistenza/accedi` as a person does: the password, then
+    /// either the app's code at `/assistenza/accedi/verifica` (from the app's secret, as the
+    /// phone computes it) or, without an app yet, its enrolment at
+    /// `/assistenza/sicurezza/attiva` from the secret on the page. Returns the last answer:
+    /// 303 to `/assistenza`, or the recovery codes page (200) after an enrolment.
+    pub async fn log_staff_in(
+        &self,
+        browser: &Browser,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let csrf = browser.staff_csrf().await;
+        let form = [
+            ("username", username),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ];
+        let response = browser.post_raw("/assistenza/accedi", &form).await;
+        if response.status() != StatusCode::SEE_OTHER {
+            return response;
+        }
+        match location(&response).as_str() {
+            STAFF_VERIFY => {
+                let code = self.staff_app_code(username).await;
+                browser
+                    .post_staff_form(STAFF_VERIFY, &[("code", &code)])
+                    .await
+            }
+            STAFF_ENROL => {
+                let (status, page) = browser.get_html(STAFF_ENROL).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                let now = self.clock().now().unix_timestamp();
+                let code = area_clienti::auth::factors::totp::code_at(&totp_secret_on(&page), now);
+                browser
+                    .post_staff_form(STAFF_ENROL, &[("code", &code)])
+                    .await
+            }
+            _ => response,
+        }
+    }
+
+    /// A new operator with their app enrolled, logged in to the console in a browser of
+    /// their own.
+    pub async fn staff_logged_in(&self, username: &str, password: &str) -> Browser {
+        self.add_staff(username, password).await;
+        let browser = Browser::new(&self.address);
+        let done = self.log_staff_in(&browser, username, password).await;
+        assert_eq!(
+            done.status(),
+            StatusCode::OK,
+            "app enrolled at the first login"
+        );
+        assert_eq!(
+            browser.get("/assistenza").await.status(),
+            StatusCode::OK,
+            "the console opens"
+        );
+        browser
+    }
+
+    /// A code of the operator's app that it has not used yet: the current step's, or the
+    /// next one's (one step of drift is accepted) when the current one was just used; the
+    /// clock moves on when both were.
+    pub async fn staff_app_code(&self, username: &str) -> String {
+        let (secret, last_step): (Vec<u8>, Option<i64>) = sqlx::query_as(
+            "SELECT a.secret, a.last_step FROM authenticator_apps a
+             JOIN staff_users s ON s.id = a.staff_id WHERE lower(s.username) = lower($1)",
+        )
+        .bind(username)
+        .fetch_one(&self.pool)
+        .await
+        .expect("the operator has an app");
+        let last = last_step.unwrap_or(i64::MIN);
+        let step = self.clock().now().unix_timestamp() / 30;
+        let fresh = (step - 1..=step + 1).find(|s| *s > last);
+        let fresh = fresh.unwrap_or_else(|| {
+            self.advance_clock(time::Duration::seconds(30));
+            step + 2
+        });
+        area_clienti::auth::factors::totp::code_at(&secret, fresh * 30)
+    }
+}
+
+impl Browser {
+    /// The CSRF token of this browser's staff session (the console has a cookie of its own).
+    pub async fn staff_csrf(&self) -> String {
+        let (_, html) = self.get_html("/assistenza/accedi").await;
+        hidden_input(&html, "csrf_token").expect("csrf field on /assistenza/accedi")
+    }
+
+    /// Submits a console form with the staff session's CSRF field.
+    pub async fn post_staff_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.staff_csrf().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &csrf));
+        self.post_raw(path, &form).await
+    }
 }

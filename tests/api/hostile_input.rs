@@ -76,10 +76,14 @@ const CUSTOMER_QUERIES: &[(&str, &[&str])] = &[
     ("/area-clienti/gestione-utenze/registro", &["pagina"]),
 ];
 
-const STAFF_FORMS: &[(&str, &[(&str, &str)])] = &[(
-    "/assistenza/accedi",
-    &[("username", "operatore.luca"), ("password", "x")],
-)];
+const STAFF_FORMS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "/assistenza/accedi",
+        &[("username", "operatore.luca"), ("password", "x")],
+    ),
+    ("/assistenza/accedi/verifica", &[("code", "123456")]),
+    ("/assistenza/sicurezza/attiva", &[("code", "123456")]),
+];
 
 /// Rows that a refused value must leave untouched (the audit is left out: a refused
 /// current password is rightly audited as a failed re-authentication).
@@ -166,26 +170,15 @@ async fn sweep_queries(browser: &Browser) {
     }
 }
 
+/// The operator `operatore.luca`, created and logged in (app enrolled).
 pub(crate) async fn staff_browser(app: &TestApp) -> Browser {
-    let hasher = area_clienti::auth::PasswordHasher::new(1).unwrap();
-    area_clienti::support::add_staff(&app.pool, &hasher, "operatore.luca", STAFF_PASSWORD)
-        .await
-        .unwrap();
-    let staff = Browser::new(&app.address);
-    let csrf = staff_csrf(&staff).await;
-    let login = format!("csrf_token={csrf}&username=operatore.luca&password={STAFF_PASSWORD}");
-    assert_eq!(
-        post_raw_body(&staff, "/assistenza/accedi", login).await,
-        StatusCode::SEE_OTHER
-    );
-    staff
+    app.staff_logged_in("operatore.luca", STAFF_PASSWORD).await
 }
 
 const STAFF_PASSWORD: &str = "Cavallo-batteria-graffetta-7";
 
 pub(crate) async fn staff_csrf(staff: &Browser) -> String {
-    let (_, html) = staff.get_html("/assistenza/accedi").await;
-    crate::helpers::hidden_input(&html, "csrf_token").expect("csrf on the staff login")
+    staff.staff_csrf().await
 }
 
 #[tokio::test]

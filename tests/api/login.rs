@@ -53,7 +53,7 @@ async fn login_renews_the_session_id_and_logout_ends_the_session() {
 
     let login = app.log_in(&app.browser, EMAIL, PASSWORD).await;
     assert_eq!(location(&login), "/area-clienti");
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = session_cookie(&login);
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -75,6 +75,12 @@ async fn login_renews_the_session_id_and_logout_ends_the_session() {
     assert_eq!(location(&logout), "/accedi");
     let after_logout = app.browser.get("/area-clienti").await;
     assert_eq!(location(&after_logout), "/accedi");
+    app.assert_holds(
+        "SELECT ended_at IS NOT NULL FROM user_sessions ORDER BY created_at DESC LIMIT 1",
+    )
+    .await;
+    // `app.browser` is not the activation's browser.
+    assert_eq!(app.new_login_notices_to(EMAIL).await.len(), 1);
 }
 
 #[tokio::test]
@@ -121,15 +127,21 @@ async fn a_login_form_without_csrf_token_is_refused() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
+/// The session cookie a response sets (a login also sets the browser's own cookie).
+fn session_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("area_clienti="))
+        .expect("a session cookie")
+        .to_owned()
+}
+
 /// The session id a response sets in its cookie.
 fn session_id(response: &reqwest::Response) -> String {
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned()
+    let cookie = session_cookie(response);
+    let pair = cookie.split(';').next().unwrap();
+    pair.split_once('=').unwrap().1.to_owned()
 }

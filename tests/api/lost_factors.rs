@@ -36,12 +36,14 @@ pub(crate) async fn apps_of(app: &TestApp, user_id: uuid::Uuid) -> i64 {
 }
 
 /// Opens the re-enrolment link of `mail` at a new browser, asks for the code and types it:
-/// the browser ends up logged in only to enrol.
+/// the browser ends up logged in only to enrol, a login like the others (a browser new to
+/// the user: "Nuovo accesso al tuo account").
 pub(crate) async fn link_and_code(
     app: &TestApp,
     mail: &ReceivedEmail,
     mobile: Option<&str>,
 ) -> Browser {
+    let notices = app.new_login_notices_to(&mail.to[0]).await.len();
     let link = activation_path(mail);
     assert!(link.starts_with("/nuovo-fattore/"), "{link}");
     // One code a minute per user: the activation's code may have just gone.
@@ -58,6 +60,11 @@ pub(crate) async fn link_and_code(
     assert_eq!(location(&browser.get("/area-clienti").await), ENROL);
     let (again, _) = browser.get_html(&link).await;
     assert_eq!(again, StatusCode::GONE, "the link is used up");
+    assert_eq!(
+        app.new_login_notices_to(&mail.to[0]).await.len(),
+        notices + 1,
+        "the link's browser is new to the user"
+    );
     browser
 }
 
@@ -111,10 +118,16 @@ async fn the_legal_representative_resets_an_employee_s_factors_and_link_and_code
         location(&next.login(EMPLOYEE, PASSWORD).await),
         "/accedi/verifica"
     );
+    let notices = app.new_login_notices_to(EMPLOYEE).await.len();
     let done = next
         .post_form("/accedi/verifica", &[("code", &code_now(&app, &secret))])
         .await;
     assert_eq!(location(&done), "/area-clienti");
+    assert_eq!(
+        app.new_login_notices_to(EMPLOYEE).await.len(),
+        notices + 1,
+        "one more new browser"
+    );
 }
 
 #[tokio::test]
@@ -200,4 +213,85 @@ async fn after_a_reset_sicurezza_refuses_a_new_app_until_the_link_is_used() {
     let enrolling = link_and_code(&app, &mail, Some(EMPLOYEE_MOBILE)).await;
     app.enrol_required_app(&enrolling).await;
     assert_eq!(apps_of(&app, user.id).await, 11);
+}
+
+/// A passkey as `db::passkeys` stores it; a reset only counts and deletes the rows.
+async fn add_passkey(app: &TestApp, user_id: uuid::Uuid) {
+    sqlx::query(
+        "INSERT INTO passkeys (id, user_id, credential_id, passkey, name, created_at)
+         VALUES (gen_random_uuid(), $1, '\\x0102'::bytea, '{}'::jsonb, 'Telefono', now())",
+    )
+    .bind(user_id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_reset_removes_passkeys_ends_session_rows_and_adds_no_passkey_before_the_link() {
+    let app = spawn_app().await;
+    let company = app.seed_company(&COMPANY_A).await;
+    let lr = app.logged_in_as(&company.legal_rep).await;
+    let user = app
+        .seed_user(company.company_id, EMPLOYEE, None, "utilizzatore", "attivo")
+        .await;
+    let first = app.logged_in_as(&user).await;
+    let second = app.logged_in_as(&user).await;
+    add_passkey(&app, user.id).await;
+    let open_rows = format!(
+        "SELECT count(*) FROM user_sessions WHERE user_id = '{}' AND ended_at IS NULL",
+        user.id
+    );
+    let open: i64 = sqlx::query_scalar(&open_rows)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(open, 2);
+
+    let reset = lr
+        .post_form(&format!("{GU}/utenti/{}/azzera-fattori", user.id), &[])
+        .await;
+    assert_eq!(location(&reset), GU);
+
+    app.assert_holds(&format!(
+        "SELECT NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = '{}')",
+        user.id
+    ))
+    .await;
+    let open: i64 = sqlx::query_scalar(&open_rows)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(open, 0, "every session row ended");
+    app.assert_holds(
+        "SELECT details->>'sessioni' = '2' AND details->>'fattori_presenti' = 'true'
+         FROM audit_events WHERE action = 'fattori_azzerati'",
+    )
+    .await;
+    for browser in [&first, &second] {
+        assert_eq!(location(&browser.get("/area-clienti").await), "/accedi");
+    }
+
+    // The password alone logs an Utilizzatore in, but adds no passkey either.
+    let again = app.logged_in_as(&user).await;
+    let started = again
+        .post_form("/area-clienti/sicurezza/passkey", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(location(&started), "/area-clienti/sicurezza");
+    let (_, page) = again.get_html("/area-clienti/sicurezza").await;
+    assert!(
+        page.contains("apri il link che ti abbiamo inviato per e-mail"),
+        "{page}"
+    );
+    assert_eq!(
+        location(&again.get("/area-clienti/sicurezza/passkey").await),
+        "/area-clienti/sicurezza",
+        "the passkey page does not open"
+    );
+    reset_email(&app, EMPLOYEE).await;
+    assert_eq!(
+        app.new_login_notices_to(EMPLOYEE).await.len(),
+        2,
+        "the second and third browsers were new"
+    );
 }

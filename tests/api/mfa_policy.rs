@@ -92,6 +92,12 @@ async fn without_a_mobile_every_page_leads_to_enrolling_an_app_until_it_is_done(
         .post_form("/accedi/verifica", &[("code", &code)])
         .await;
     assert_eq!(location(&done), "/area-clienti");
+    let notices = app.new_login_notices_to(&company.legal_rep.email).await;
+    assert_eq!(
+        notices.len(),
+        1,
+        "a second browser, after the enrolling one"
+    );
 }
 
 #[tokio::test]

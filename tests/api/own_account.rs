@@ -166,6 +166,17 @@ async fn changing_the_password_ends_other_sessions_but_keeps_this_one() {
         location(&app.log_in(&fresh, EMAIL, NEW_PASSWORD).await),
         "/area-clienti"
     );
+    let (_, security) = app.browser.get_html("/area-clienti/sicurezza").await;
+    assert_eq!(
+        texts(&security, "tr[data-session][data-current]").len(),
+        1,
+        "this session is still listed, in the new epoch: {security}"
+    );
+    assert_eq!(
+        app.new_login_notices_to(EMAIL).await.len(),
+        2,
+        "`other` and `fresh` are browsers Maria had not used"
+    );
 }
 
 #[tokio::test]
@@ -206,6 +217,7 @@ async fn a_new_password_needs_the_current_one_and_the_policy() {
         ),
         "/area-clienti"
     );
+    assert_eq!(app.new_login_notices_to(EMAIL).await.len(), 1);
 }
 
 #[tokio::test]

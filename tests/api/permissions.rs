@@ -30,13 +30,14 @@ enum Action {
     Resend,
     ModifyForm,
     Modify,
+    EndSessions,
     ResetFactors,
     Disable,
     Enable,
     Registro,
 }
 
-const ACTIONS: [Action; 14] = [
+const ACTIONS: [Action; 15] = [
     Action::List,
     Action::AddForm,
     Action::Add,
@@ -47,6 +48,7 @@ const ACTIONS: [Action; 14] = [
     Action::Resend,
     Action::ModifyForm,
     Action::Modify,
+    Action::EndSessions,
     Action::ResetFactors,
     Action::Disable,
     Action::Enable,
@@ -253,6 +255,11 @@ async fn perform(browser: &Browser, action: Action, t: &Targets, n: usize) -> (S
                 .post_form(&format!("{GU}/utenti/{}/modifica", t.active), &form)
                 .await
         }
+        Action::EndSessions => {
+            browser
+                .post_form(&format!("{GU}/utenti/{}/termina-sessioni", t.active), &[])
+                .await
+        }
         Action::ResetFactors => {
             browser
                 .post_form(&format!("{GU}/utenti/{}/azzera-fattori", t.active), &[])
@@ -354,7 +361,7 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
     }
     assert_eq!(
         checked,
-        2 * (4 * (4 + 10 * 2) - 14),
+        2 * (4 * (4 + 11 * 2) - 15),
         "every cell of the matrix but the allowed ones"
     );
 
@@ -414,6 +421,14 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
                             .await
                             .unwrap();
                     assert_eq!(profile, "amministratore_full");
+                }
+                Action::EndSessions => {
+                    let employee = company.browser(Profile::User);
+                    assert_eq!(
+                        location(&employee.get("/area-clienti").await),
+                        "/accedi",
+                        "their session ended"
+                    );
                 }
                 Action::ResetFactors => {
                     app.assert_holds(&format!(
@@ -515,6 +530,12 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
                     .await,
             ),
             (
+                "termina-sessioni",
+                browser
+                    .post_form(&format!("{GU}/utenti/{id}/termina-sessioni"), &[])
+                    .await,
+            ),
+            (
                 "azzera-fattori",
                 browser
                     .post_form(&format!("{GU}/utenti/{id}/azzera-fattori"), &[])
@@ -569,6 +590,14 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
             disabled.status(),
             StatusCode::NOT_FOUND,
             "the legal representative row cannot be disabled"
+        );
+        let ended = browser
+            .post_form(&format!("{GU}/utenti/{lr_id}/termina-sessioni"), &[])
+            .await;
+        assert_eq!(
+            ended.status(),
+            StatusCode::NOT_FOUND,
+            "the legal representative's sessions cannot be ended from Gestione Utenze"
         );
     }
     assert_eq!(app.state_snapshot().await, before);

@@ -112,6 +112,11 @@ async fn recovery_by_sms_code_sets_a_new_password_ends_other_sessions_and_tells_
         StatusCode::GONE,
         "single use"
     );
+    assert_eq!(
+        app.new_login_notices_to(EMAIL).await.len(),
+        2,
+        "`other` and `fresh` are browsers Maria had not used"
+    );
 }
 
 #[tokio::test]

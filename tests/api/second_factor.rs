@@ -51,6 +51,12 @@ async fn password_step(app: &TestApp, user: &SeededUser) -> Browser {
     browser
 }
 
+/// Each browser `password_step` opens is one the user never logged in from: each completed
+/// login there is told by e-mail ("Nuovo accesso al tuo account").
+async fn told_of_new_browsers(app: &TestApp, user: &SeededUser, count: usize) {
+    assert_eq!(app.new_login_notices_to(&user.email).await.len(), count);
+}
+
 async fn second_step(browser: &Browser, code: &str) -> reqwest::Response {
     browser
         .post_form("/accedi/verifica", &[("code", code)])
@@ -147,6 +153,7 @@ async fn after_enrolment_the_password_alone_does_not_log_in_and_the_app_code_doe
          ORDER BY created_at DESC LIMIT 1",
     )
     .await;
+    told_of_new_browsers(&app, &user, 1).await;
 }
 
 #[tokio::test]
@@ -170,6 +177,7 @@ async fn an_app_code_is_accepted_once() {
         second_step(&other, &code).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    told_of_new_browsers(&app, &user, 1).await;
 }
 
 #[tokio::test]
@@ -196,6 +204,7 @@ async fn a_recovery_code_replaces_the_app_once_and_the_count_goes_down() {
          ORDER BY created_at DESC LIMIT 1",
     )
     .await;
+    told_of_new_browsers(&app, &user, 1).await;
 }
 
 #[tokio::test]
@@ -311,4 +320,5 @@ async fn removing_the_app_needs_the_password_and_takes_the_recovery_codes_with_i
     // Password-only again.
     let again = app.logged_in_as(&company.legal_rep).await;
     assert_eq!(again.get("/area-clienti").await.status(), StatusCode::OK);
+    told_of_new_browsers(&app, &company.legal_rep, 1).await;
 }

@@ -20,6 +20,12 @@ async fn active_user(app: &TestApp) {
     );
 }
 
+/// `app.browser` is not the browser `active_user` activated with: its first login is from
+/// a browser the owner never used, and they are told so by e-mail.
+async fn told_of_the_new_browser(app: &TestApp) {
+    assert_eq!(app.new_login_notices_to(EMAIL).await.len(), 1);
+}
+
 #[tokio::test]
 async fn after_five_failed_logins_an_account_must_wait_even_with_the_right_password() {
     let app = spawn_app().await;
@@ -94,6 +100,7 @@ async fn the_wait_ends_so_the_real_owner_is_never_locked_out_for_good() {
         0,
         "a successful login forgets the failures"
     );
+    told_of_the_new_browser(&app).await;
 }
 
 #[tokio::test]
@@ -240,6 +247,7 @@ async fn an_idle_session_expires_and_logins_are_audited() {
     .await
     .unwrap();
     assert_eq!(actions, vec!["accesso_fallito", "accesso"]);
+    told_of_the_new_browser(&app).await;
 }
 
 /// Moves every stored session's idle expiry 10 s back, so that a later rewrite (which sets
@@ -293,6 +301,7 @@ async fn activity_pushes_the_idle_expiry_forward_without_writing_the_session_on_
         after_first_page,
         "within a minute, pages only read the session"
     );
+    told_of_the_new_browser(&app).await;
 }
 
 #[tokio::test]
@@ -387,6 +396,7 @@ async fn session_ids_live_only_in_cookies_and_carry_at_least_128_random_bits() {
         "/area-clienti",
         "no session id in the redirect"
     );
+    told_of_the_new_browser(&app).await;
 }
 
 #[tokio::test]
@@ -405,6 +415,7 @@ async fn password_fields_work_with_password_managers() {
         change.contains(r#"autocomplete="new-password""#)
             && change.contains(r#"autocomplete="current-password""#)
     );
+    told_of_the_new_browser(&app).await;
 }
 
 #[tokio::test]

@@ -10,30 +10,13 @@ use crate::helpers::{
 };
 
 pub(crate) const STAFF: &str = "operatore.giulia";
-const STAFF_PASSWORD: &str = "Centralino di Torino 191 turno";
+pub(crate) const STAFF_PASSWORD: &str = "Centralino di Torino 191 turno";
 const EMAIL: &str = "maria.rossi@example.it";
 const MOBILE: &str = "+393331234567";
 
+/// The operator `STAFF`, created and logged in (app enrolled at this first login).
 pub(crate) async fn staff_browser(app: &TestApp) -> Browser {
-    let hasher = area_clienti::auth::PasswordHasher::new(1).unwrap();
-    area_clienti::support::add_staff(&app.pool, &hasher, STAFF, STAFF_PASSWORD)
-        .await
-        .unwrap();
-    let browser = Browser::new(&app.address);
-    let (_, page) = browser.get_html("/assistenza/accedi").await;
-    let csrf = crate::helpers::hidden_input(&page, "csrf_token").unwrap();
-    let response = browser
-        .post_raw(
-            "/assistenza/accedi",
-            &[
-                ("username", STAFF),
-                ("password", STAFF_PASSWORD),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
-    assert_eq!(location(&response), "/assistenza");
-    browser
+    app.staff_logged_in(STAFF, STAFF_PASSWORD).await
 }
 
 /// Submits a form of a staff page (the CSRF token comes from that page, as in a browser).

@@ -117,6 +117,12 @@ async fn adding_and_registering_an_employee_emails_the_username_and_they_activat
     );
     assert_eq!(app.user_state("luca.bianchi").await, "attivo");
     assert_eq!(row_of_user(&list(&lr).await, id).stato, "attivo");
+    let notices = app.new_login_notices_to(LUCA).await;
+    assert_eq!(
+        notices.len(),
+        1,
+        "`elsewhere` is not the browser Luca activated with"
+    );
 }
 
 #[tokio::test]

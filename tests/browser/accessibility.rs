@@ -4,7 +4,7 @@
 
 use crate::chrome::{Driver, Js};
 use crate::helpers::{GU, LR_EMAIL, LR_MOBILE, PASSWORD, activation_path, spawn_app};
-use crate::steps::{complete_link, sms_code_after};
+use crate::steps::{complete_link, secret_on, sms_code_after};
 
 /// The check itself: on a page with known faults axe-core, as the tests run it, reports
 /// them (so 0 violations elsewhere means something).
@@ -176,5 +176,63 @@ async fn the_other_logged_in_pages_and_their_errors_pass_axe() {
     page.click_link("Registro attività").await;
     page.wait_for_heading("Registro attività").await;
     page.check("utenze-registro").await;
+    page.close().await;
+}
+
+#[tokio::test]
+async fn the_consoles_second_factor_pages_and_their_errors_pass_axe() {
+    const STAFF: &str = "operatore.marco";
+    const STAFF_PASSWORD: &str = "Centralino di Napoli 191 turno";
+    let app = spawn_app().await;
+    let driver = Driver::start();
+    app.add_staff(STAFF, STAFF_PASSWORD).await;
+    let page = driver.open(&app.address, Js::Enabled).await;
+    let log_in = async || {
+        page.goto("/assistenza/accedi").await;
+        page.fill("#username", STAFF).await;
+        page.fill("#password", STAFF_PASSWORD).await;
+        page.click_button("Accedi").await;
+    };
+
+    log_in().await;
+    page.wait_for_heading("Attiva l'app di autenticazione")
+        .await;
+    let secret = secret_on(&page).await;
+    page.fill("#code", "12").await;
+    page.click_button("Conferma e attiva").await;
+    page.find("#code-error").await;
+    page.check("errori-assistenza-attiva").await;
+    let now = app.clock().now().unix_timestamp();
+    page.fill(
+        "#code",
+        &area_clienti::auth::factors::totp::code_at(&secret, now),
+    )
+    .await;
+    page.click_button("Conferma e attiva").await;
+    page.wait_for_heading("Codici di recupero").await;
+
+    page.click_button("Esci").await;
+    page.wait_for_path("the login page", |p| p == "/assistenza/accedi")
+        .await;
+    log_in().await;
+    page.wait_for_heading("Verifica l'accesso").await;
+    for left in [4, 3, 2, 1] {
+        page.fill("#code", "ZZZZZ-ZZZZZ").await;
+        page.click_button("Verifica e accedi").await;
+        let tries = format!("{left} tentativ");
+        page.wait_until(&tries, async || {
+            let script = "return document.querySelector('#code-error')?.textContent";
+            let error = page.js(script, vec![]).await;
+            error.as_str().filter(|e| e.contains(&tries)).map(drop)
+        })
+        .await;
+    }
+    page.check("errori-assistenza-verifica").await;
+    page.fill("#code", "ZZZZZ-ZZZZZ").await;
+    page.click_button("Verifica e accedi").await;
+    page.wait_for_path("the login page", |p| p == "/assistenza/accedi")
+        .await;
+    page.find(".notice").await;
+    page.check("errori-assistenza-verifica-annullata").await;
     page.close().await;
 }

@@ -3,11 +3,13 @@
 
 use serde_json::json;
 
+use area_clienti::auth::factors::totp;
+
 use crate::chrome::{Driver, Js, xpath_literal};
 use crate::helpers::{
     GU, LR_EMAIL, LR_MOBILE, PASSWORD, VAT_A, activation_path, contract_body, spawn_app,
 };
-use crate::steps::{complete_link, link_path, log_in, log_out};
+use crate::steps::{complete_link, link_path, log_in, log_out, secret_on};
 
 /// A new employee, added through "Aggiungi".
 const EMPLOYEE: &str = "giulia.verdi@example.it";
@@ -270,6 +272,22 @@ async fn servizio_clienti_finds_the_company_and_resends_the_username_email_with_
     page.fill("#username", STAFF).await;
     page.fill("#password", STAFF_PASSWORD).await;
     page.click_button("Accedi").await;
+    // The first login enrols the operator's app before the console opens.
+    page.wait_for_path("the enrolment", |p| p == "/assistenza/sicurezza/attiva")
+        .await;
+    page.find(".qr svg").await;
+    page.check("assistenza-1-attiva-app").await;
+    let secret = secret_on(&page).await;
+    page.fill(
+        "#code",
+        &totp::code_at(&secret, app.clock().now().unix_timestamp()),
+    )
+    .await;
+    page.click_button("Conferma e attiva").await;
+    page.wait_for_heading("Codici di recupero").await;
+    page.check("assistenza-1-codici-recupero").await;
+    page.click_link("Ho salvato i codici, vai alla console")
+        .await;
     page.wait_for_path("the search page", |p| p == "/assistenza")
         .await;
     page.wait_for_heading("Ricerca aziende").await;
@@ -306,5 +324,20 @@ async fn servizio_clienti_finds_the_company_and_resends_the_username_email_with_
         activation_path(&first),
         "a fresh link"
     );
+
+    // Every later login asks the app's code after the password (the next step's: the
+    // current one confirmed the enrolment).
+    page.click_button("Esci").await;
+    page.wait_for_path("the login page", |p| p == "/assistenza/accedi")
+        .await;
+    page.fill("#username", STAFF).await;
+    page.fill("#password", STAFF_PASSWORD).await;
+    page.click_button("Accedi").await;
+    page.wait_for_heading("Verifica l'accesso").await;
+    page.check("assistenza-6-verifica").await;
+    let next_step = app.clock().now().unix_timestamp() + 30;
+    page.fill("#code", &totp::code_at(&secret, next_step)).await;
+    page.click_button("Verifica e accedi").await;
+    page.wait_for_heading("Ricerca aziende").await;
     page.close().await;
 }

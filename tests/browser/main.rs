@@ -23,10 +23,12 @@ mod support;
 const BACKGROUND_WORKER: bool = true;
 
 mod accessibility;
+mod authenticator;
 mod chrome;
 mod journeys;
 mod keyboard;
 mod no_js;
+mod passkeys;
 mod password_toggle;
 mod security;
 mod steps;

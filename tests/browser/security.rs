@@ -1,11 +1,14 @@
-//! "Sicurezza" in a browser (issue 12): a legal representative enrols an authenticator
-//! app from the QR page's secret, keeps the recovery codes, and logs in again with the
-//! password and then a code. Every page, and its errors, passes axe.
+//! "Sicurezza" in a browser (issue 12): a legal representative sees the session of a
+//! second browser and ends it, enrols an authenticator app from the QR page's secret, keeps
+//! the recovery codes, and logs in again with the password and then a code. Every page,
+//! and its errors, passes axe.
 
 use area_clienti::auth::factors::totp;
 
 use crate::chrome::{Driver, Js};
-use crate::helpers::{LR_EMAIL, LR_MOBILE, PASSWORD, activation_path, spawn_app};
+use crate::helpers::{
+    Browser, LR_EMAIL, LR_MOBILE, PASSWORD, activation_path, location, spawn_app,
+};
 use crate::steps::{complete_link, log_out};
 
 #[tokio::test]
@@ -24,9 +27,24 @@ async fn an_app_is_enrolled_from_its_secret_and_a_recovery_code_logs_in_after_th
     )
     .await;
 
+    // The same person on another browser: Sicurezza lists both sessions and the accesses.
+    let other = Browser::with_user_agent(
+        &app.address,
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    );
+    let logged_in = app.log_in(&other, LR_EMAIL, PASSWORD).await;
+    assert_eq!(location(&logged_in), "/area-clienti");
+
     page.click_link("Sicurezza").await;
     page.wait_for_heading("Sicurezza").await;
+    page.find("tr[data-session]:not([data-current])").await;
+    page.find("tr[data-access]").await;
     page.check("sicurezza").await;
+    page.click_xpath(r#"//tr[@data-session][not(@data-current)]//button"#)
+        .await;
+    page.find("[role=status]").await;
+    page.check("sicurezza-sessione-terminata").await;
+    assert_eq!(location(&other.get("/area-clienti").await), "/accedi");
     page.fill("#app-password", "non è la password").await;
     page.click_button("Attiva l'app di autenticazione").await;
     page.find("#password-error").await;

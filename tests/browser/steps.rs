@@ -115,3 +115,12 @@ pub async fn log_out(page: &Page) {
         .await;
     page.wait_for_heading("Accedi").await;
 }
+
+/// The authenticator-app secret an enrolment page shows in `#totp-secret`, as bytes.
+pub async fn secret_on(page: &Page) -> Vec<u8> {
+    let shown = page.text("#totp-secret").await;
+    totp_rs::Secret::try_from_base32(shown.replace(' ', ""))
+        .expect("base32 secret on the page")
+        .as_bytes()
+        .to_vec()
+}

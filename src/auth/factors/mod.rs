@@ -1,7 +1,11 @@
 //! Second factors of an account (CONTRACT.md §4b): the authenticator app and recovery
-//! codes. Enrolment, removal and checking a typed code live here; the login step that
-//! asks for the code is `auth::second_step`.
+//! codes, of a customer user or of a Servizio Clienti operator ([`Holder`]). Enrolment,
+//! removal and checking a typed code live here; the login steps that ask for the code are
+//! `auth::second_step` (customers) and `auth::staff_step` (operators).
 
+mod holder;
+pub mod passkey;
+pub mod passkey_enrolment;
 pub mod recovery_codes;
 pub mod totp;
 
@@ -11,9 +15,12 @@ use time::OffsetDateTime;
 
 use crate::actor::Actor;
 use crate::db::factors::{self as db, Owner};
-use crate::db::users::User;
+use crate::db::passkeys::{self, StoredPasskey};
+use crate::db::staff as staff_db;
 use crate::db::{audit, factor_resets};
 use crate::domain::AuditAction;
+
+pub use holder::Holder;
 
 /// Which factor proved the login (named in the audit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +29,7 @@ pub enum FactorUsed {
     RecoveryCode,
     /// A code sent to the user's mobile: the weakest, offered only without an app.
     Sms,
+    Passkey,
 }
 
 impl FactorUsed {
@@ -30,6 +38,7 @@ impl FactorUsed {
             FactorUsed::App => "app",
             FactorUsed::RecoveryCode => "codice_recupero",
             FactorUsed::Sms => "sms",
+            FactorUsed::Passkey => "passkey",
         }
     }
 }
@@ -38,6 +47,7 @@ impl FactorUsed {
 #[derive(Debug, Clone, Default)]
 pub struct Enrolled {
     pub app_since: Option<OffsetDateTime>,
+    pub passkeys: Vec<StoredPasskey>,
     pub recovery_codes_left: i64,
 }
 
@@ -45,9 +55,10 @@ pub struct Enrolled {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
     LoggedIn,
-    /// `/accedi/verifica`: with `app`, its code or a recovery code; without, an SMS code.
+    /// `/accedi/verifica`: with `strong` (an app or a passkey), the app's code, a passkey or
+    /// a recovery code; without, an SMS code.
     SecondStep {
-        app: bool,
+        strong: bool,
     },
     /// Logged in only to enrol a factor (`/area-clienti/sicurezza/attiva`).
     MustEnrol,
@@ -56,19 +67,19 @@ pub enum Next {
     ReenrolByLink,
 }
 
-/// `has_app`: an app is enrolled (see [`has_app`]). `required`: the profile is in
-/// `MFA_REQUIRED_FOR`. `sms_proved`: the password was set after a code sent by SMS
-/// (activation, recovery), which is the SMS factor itself.
+/// `strong`: an app or a passkey is enrolled (see [`has_strong_factor`]). `required`: the
+/// profile is in `MFA_REQUIRED_FOR`. `sms_proved`: the password was set after a code sent
+/// by SMS (activation, recovery), which is the SMS factor itself.
 pub fn next_after_password(
-    has_app: bool,
+    strong: bool,
     required: bool,
     has_mobile: bool,
     sms_proved: bool,
 ) -> Next {
-    match (has_app, required, has_mobile) {
-        (true, _, _) => Next::SecondStep { app: true },
+    match (strong, required, has_mobile) {
+        (true, _, _) => Next::SecondStep { strong: true },
         (false, true, true) if sms_proved => Next::LoggedIn,
-        (false, true, true) => Next::SecondStep { app: false },
+        (false, true, true) => Next::SecondStep { strong: false },
         (false, true, false) => Next::MustEnrol,
         (false, false, _) => Next::LoggedIn,
     }
@@ -80,9 +91,10 @@ pub async fn reset_pending(conn: &mut PgConnection, user_id: uuid::Uuid) -> sqlx
     factor_resets::pending(conn, user_id).await
 }
 
-/// Whether `owner` has an app: what a login needs to know (one indexed lookup).
-pub async fn has_app(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
-    db::has_app(conn, owner).await
+/// Whether `owner` has an app or a passkey (the factors stronger than SMS): what a login
+/// needs to know (one indexed lookup each).
+pub async fn has_strong_factor(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
+    db::has_strong_factor(conn, owner).await
 }
 
 /// What the Sicurezza page shows.
@@ -90,6 +102,7 @@ pub async fn enrolled(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<Enr
     let app = db::app(conn, owner).await?;
     Ok(Enrolled {
         app_since: app.map(|a| a.created_at),
+        passkeys: passkeys::of_owner(conn, owner).await?,
         recovery_codes_left: db::recovery_codes_left(conn, owner).await?,
     })
 }
@@ -135,7 +148,7 @@ pub enum EnrolError {
 /// account also issues its recovery codes, returned to be shown once.
 pub async fn enrol_app(
     pool: &PgPool,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     secret: &[u8],
     typed: &str,
@@ -143,80 +156,93 @@ pub async fn enrol_app(
 ) -> Result<Option<Vec<String>>, EnrolError> {
     let step = totp::accepted_step(secret, typed, now.unix_timestamp(), None)
         .ok_or(EnrolError::WrongCode)?;
-    let owner = Owner::User(user.id);
+    let owner = holder.owner();
     let mut tx = pool.begin().await?;
     if db::has_app(&mut tx, owner).await? {
         return Err(EnrolError::AlreadyEnrolled);
     }
-    if factor_resets::pending(&mut tx, user.id).await? {
+    if let Holder::User(user) = holder
+        && factor_resets::pending(&mut tx, user.id).await?
+    {
         return Err(EnrolError::ReenrolByLink);
     }
     db::insert_app(&mut tx, owner, secret, step, now).await?;
     let codes = if db::recovery_codes_left(&mut tx, owner).await? == 0 {
-        Some(issue_recovery_codes(&mut tx, user, actor, now).await?)
+        Some(issue_recovery_codes(&mut tx, holder, actor, now).await?)
     } else {
         None
     };
-    audit_event(&mut tx, user, actor, AuditAction::AppEnrolled).await?;
+    audit_event(&mut tx, holder, actor, AuditAction::AppEnrolled).await?;
     tx.commit().await?;
     Ok(codes)
 }
 
-/// Removes the app; with no factor left the recovery codes go too.
-pub async fn remove_app(pool: &PgPool, user: &User, actor: &Actor) -> sqlx::Result<bool> {
-    let owner = Owner::User(user.id);
+/// Removes the app; with no app or passkey left the recovery codes go too.
+pub async fn remove_app(pool: &PgPool, holder: Holder<'_>, actor: &Actor) -> sqlx::Result<bool> {
+    let owner = holder.owner();
     let mut tx = pool.begin().await?;
     let removed = db::delete_app(&mut tx, owner).await?;
     if removed {
-        db::delete_recovery_codes(&mut tx, owner).await?;
-        audit_event(&mut tx, user, actor, AuditAction::AppRemoved).await?;
+        if !db::has_strong_factor(&mut tx, owner).await? {
+            db::delete_recovery_codes(&mut tx, owner).await?;
+        }
+        audit_event(&mut tx, holder, actor, AuditAction::AppRemoved).await?;
     }
     tx.commit().await?;
     Ok(removed)
 }
 
 /// Ten new recovery codes in place of the old ones (all of which stop working); `None`
-/// without an app, since recovery codes stand in for it.
+/// without an app or a passkey, since recovery codes stand in for them.
 pub async fn regenerate_recovery_codes(
     pool: &PgPool,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<Vec<String>>> {
     let mut tx = pool.begin().await?;
-    if !db::has_app(&mut tx, Owner::User(user.id)).await? {
+    if !db::has_strong_factor(&mut tx, holder.owner()).await? {
         return Ok(None);
     }
-    let codes = issue_recovery_codes(&mut tx, user, actor, now).await?;
+    let codes = issue_recovery_codes(&mut tx, holder, actor, now).await?;
     tx.commit().await?;
     Ok(Some(codes))
 }
 
-async fn issue_recovery_codes(
+pub(crate) async fn issue_recovery_codes(
     conn: &mut PgConnection,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<String>> {
+    let owner = holder.owner();
     let codes = recovery_codes::generate();
     let hashes: Vec<[u8; 32]> = codes
         .iter()
         .filter_map(|c| recovery_codes::normalise(c))
-        .map(|c| recovery_codes::hash(user.id, &c))
+        .map(|c| recovery_codes::hash(owner.id(), &c))
         .collect();
-    db::replace_recovery_codes(conn, Owner::User(user.id), &hashes, now).await?;
-    audit_event(conn, user, actor, AuditAction::RecoveryCodesIssued).await?;
+    db::replace_recovery_codes(conn, owner, &hashes, now).await?;
+    audit_event(conn, holder, actor, AuditAction::RecoveryCodesIssued).await?;
     Ok(codes)
 }
 
-async fn audit_event(
+pub(crate) async fn audit_event(
     conn: &mut PgConnection,
-    user: &User,
+    holder: Holder<'_>,
     actor: &Actor,
     action: AuditAction,
 ) -> sqlx::Result<()> {
-    let event = actor.event(user.company_id, Some(user.id), action, json!({}));
-    audit::append(conn, &event).await
+    match holder {
+        Holder::User(user) => {
+            let event = actor.event(user.company_id, Some(user.id), action, json!({}));
+            audit::append(conn, &event).await
+        }
+        Holder::Staff(staff) => {
+            let client = actor.client_addr.as_deref();
+            staff_db::append_event(conn, staff.id, action, client).await
+        }
+    }
 }
 
 #[cfg(test)]
@@ -232,13 +258,13 @@ mod tests {
             (true, false, false),
         ] {
             let next = next_after_password(app, required, mobile, sms);
-            assert_eq!(next, Next::SecondStep { app: true });
+            assert_eq!(next, Next::SecondStep { strong: true });
         }
         assert_eq!(
             next_after_password(none, false, true, false),
             Next::LoggedIn
         );
-        let sms_step = Next::SecondStep { app: false };
+        let sms_step = Next::SecondStep { strong: false };
         assert_eq!(next_after_password(none, true, true, false), sms_step);
         assert_eq!(next_after_password(none, true, true, true), Next::LoggedIn);
         assert_eq!(

@@ -4,7 +4,9 @@
 //! runs, audit and metrics live here once; handlers only map the outcome to a page.
 
 mod password_step;
+pub mod passwordless;
 
+use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use password_step::{Checked, check_password};
@@ -24,7 +26,7 @@ use crate::domain::{AuditAction, Profile, RegistrationState};
 pub const MAX_USERNAME: usize = 254;
 pub const MAX_PASSWORD: usize = 1024;
 /// Staff failures are counted apart from customers' (same rules, own namespace).
-const STAFF_NAMESPACE: &str = "assistenza:";
+pub(crate) const STAFF_NAMESPACE: &str = "assistenza:";
 const REAUTH_NAMESPACE: &str = "riautenticazione:";
 
 /// What a login attempt came to.
@@ -121,10 +123,10 @@ pub async fn customer(
     let mut tx = pool.begin().await?;
     let outcome = match user {
         Some(user) if ok => {
-            let has_app = factors::has_app(&mut tx, Owner::User(user.id)).await?;
+            let strong = factors::has_strong_factor(&mut tx, Owner::User(user.id)).await?;
             let required = mfa_required_for.contains(&user.profile);
             let mobile = user.mobile.is_some();
-            let next = match factors::next_after_password(has_app, required, mobile, false) {
+            let next = match factors::next_after_password(strong, required, mobile, false) {
                 // An account that never had a factor enrols its first one after the
                 // password: that password was chosen after link + code (activation,
                 // recovery), the onboarding every account goes through. An account whose
@@ -173,14 +175,23 @@ async fn logged_in(
     Ok(())
 }
 
+/// An operator whose password was right: never logged in by it alone (CONTRACT.md §4b).
+#[derive(Debug)]
+pub struct StaffPasswordVerified {
+    pub staff: StaffUser,
+    /// `SecondStep` (the app's code) or `MustEnrol` (no app yet): see `auth::factors::Next`.
+    pub next: Next,
+}
+
 /// A Servizio Clienti 191 operator logs in; both outcomes of a known account are audited in
-/// `staff_events`.
+/// `staff_events`. With an app the account's failures are kept until its code passes; an
+/// operator without one is logged in only to enrol it (audited as such).
 #[tracing::instrument(skip_all)]
 pub async fn staff(
     pool: &PgPool,
     hasher: &PasswordHasher,
     typed_in: &Credentials<'_>,
-) -> Result<LoginOutcome<StaffUser>, LoginError> {
+) -> Result<LoginOutcome<StaffPasswordVerified>, LoginError> {
     let keys = typed_in.keys(STAFF_NAMESPACE);
     let find = async |conn: &mut PgConnection, username: &str| {
         let found = staff_db::find_credentials(conn, username).await?;
@@ -192,12 +203,27 @@ pub async fn staff(
     };
     let mut tx = pool.begin().await?;
     let outcome = match found {
-        Some(staff_user) if ok => {
-            throttle::succeeded(&mut tx, &keys).await?;
-            let action = AuditAction::StaffLogin;
-            staff_db::append_event(&mut tx, staff_user.id, action, typed_in.client).await?;
-            tracing::info!(staff = %staff_user.username, "staff login");
-            LoginOutcome::LoggedIn(staff_user)
+        Some(staff) if ok => {
+            let has_app = factors::has_strong_factor(&mut tx, Owner::Staff(staff.id)).await?;
+            // Staff always need a factor and have no mobile: the app, or enrolling one.
+            let next = factors::next_after_password(has_app, true, false, false);
+            if next == Next::MustEnrol {
+                throttle::succeeded(&mut tx, &keys).await?;
+                let (action, details) =
+                    (AuditAction::StaffLogin, json!({"solo_attivazione": true}));
+                staff_db::append_detailed_event(
+                    &mut tx,
+                    staff.id,
+                    action,
+                    typed_in.client,
+                    &details,
+                )
+                .await?;
+                tracing::info!(staff = %staff.username, "staff login to enrol the app");
+            } else {
+                throttle::password_passed(&mut tx, &keys).await?;
+            }
+            LoginOutcome::LoggedIn(StaffPasswordVerified { staff, next })
         }
         found => {
             if let Some(staff_user) = found {
@@ -260,5 +286,5 @@ fn failed<T>(what: &'static str) -> LoginOutcome<T> {
 }
 
 fn json() -> serde_json::Value {
-    serde_json::json!({})
+    json!({})
 }

@@ -6,8 +6,8 @@ mod notices;
 mod proofs;
 
 pub use notices::{
-    contacts_changed_email, password_changed_email, recovery_email, reminder_email,
-    support_notice_email,
+    NewLogin, contacts_changed_email, new_login_email, password_changed_email, recovery_email,
+    reminder_email, support_notice_email,
 };
 pub use proofs::{email_confirmation_email, factors_reset_email};
 
@@ -148,6 +148,30 @@ mod tests {
                 .html
                 .starts_with("<!doctype html>\n<html lang=\"it\">")
         );
+    }
+
+    #[test]
+    fn the_new_login_notice_says_when_which_browser_where_and_links_to_sicurezza() {
+        let link = "https://area.example.it/area-clienti/sicurezza";
+        let login = NewLogin {
+            username: "maria.rossi@example.it",
+            when: "02/12/2026 alle 14:05",
+            browser: "Firefox su Windows",
+            client_addr: None,
+            security_link: link,
+        };
+        let email = new_login_email("Maria", &login);
+        assert_eq!(email.subject, "Area Clienti: nuovo accesso al tuo account");
+        for part in [&email.text, &email.html] {
+            for shown in [
+                "02/12/2026 alle 14:05",
+                "Firefox su Windows",
+                "non disponibile",
+                link,
+            ] {
+                assert!(part.contains(shown), "{shown} in {part}");
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The notice family: plain e-mails of a few paragraphs and at most one link, rendered
 //! from `templates/email/notice.{txt,html}` — recovery link, credentials reminder, and the
-//! warnings after a password, contacts or support change.
+//! warnings after a password, contacts or support change, or a login from a new browser.
 
 use askama::Template;
 
@@ -128,5 +128,39 @@ pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
         "Area Clienti: intervento del Servizio Clienti",
         &paragraphs,
         None,
+    )
+}
+
+/// What the "Nuovo accesso" e-mail tells about the login.
+pub struct NewLogin<'a> {
+    pub username: &'a str,
+    /// "02/12/2026 alle 14:05" (Europe/Rome).
+    pub when: &'a str,
+    /// "Firefox su Windows": a name from `domain::user_agent`'s lists, never the raw header.
+    pub browser: &'a str,
+    pub client_addr: Option<&'a str>,
+    /// `{PUBLIC_BASE_URL}/area-clienti/sicurezza`.
+    pub security_link: &'a str,
+}
+
+/// A login from a browser the user never logged in from before (CONTRACT.md §4b).
+pub fn new_login_email(first_name: &str, login: &NewLogin<'_>) -> RenderedEmail {
+    let address = login.client_addr.unwrap_or("non disponibile");
+    let paragraphs = [
+        format!(
+            "c'è stato un nuovo accesso all'Area Clienti con la username {}, da un browser che non avevi mai usato per accedere.",
+            login.username
+        ),
+        format!(
+            "Quando: {} (ora italiana). Browser: {}. Indirizzo IP: {address}.",
+            login.when, login.browser
+        ),
+        "Se sei stato tu, non devi fare altro. Se non riconosci questo accesso, apri la pagina Sicurezza dal link qui sotto e termina la sessione, poi cambia la password (o usa Recupera Password) e chiama il Servizio Clienti 191.".to_owned(),
+    ];
+    notice(
+        first_name,
+        "Area Clienti: nuovo accesso al tuo account",
+        &paragraphs,
+        Some(("Apri la pagina Sicurezza", login.security_link)),
     )
 }

@@ -70,10 +70,45 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     }
 }
 
+/// Header carrying the token on the JSON requests of the passkey script.
+pub const HEADER: &str = "x-csrf-token";
+/// The passkey ceremonies' answers are small.
+const MAX_JSON_BYTES: usize = 32 * 1024;
+
+/// A JSON body (a `fetch` of `static/js/passkey.js`) sent with the session's token in the
+/// `X-CSRF-Token` header; otherwise 403, nothing done.
+pub struct CsrfJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let session = Session::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
+        let sent = parts
+            .headers
+            .get(HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        matches(&session, sent).await?;
+        let bytes = axum::body::to_bytes(body, MAX_JSON_BYTES)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        let value = serde_json::from_slice(&bytes).map_err(|_| AppError::BadForm)?;
+        Ok(CsrfJson(value))
+    }
+}
+
 async fn verify(session: &Session, body: &Bytes) -> Result<(), AppError> {
     let sent = url::form_urlencoded::parse(body)
         .find(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned());
+    matches(session, sent).await
+}
+
+async fn matches(session: &Session, sent: Option<String>) -> Result<(), AppError> {
     let expected = session.get::<String>(SESSION_KEY).await.map_err(internal)?;
     match (sent, expected) {
         (Some(sent), Some(expected)) if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) => {

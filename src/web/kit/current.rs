@@ -1,6 +1,6 @@
 //! Who is logged in: `CurrentUser` for customer pages, `CurrentStaff` for the console.
-//! Each request reloads the account, so a disabled account or a bumped session epoch ends
-//! the session at once (rules in `auth::session` and `auth::staff`).
+//! Each request reloads the account (with its session's row, in the same query), so a
+//! disabled account, a bumped session epoch or a session ended elsewhere ends it at once (rules in `auth::session` and `auth::staff`).
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -11,14 +11,16 @@ use tower_sessions::Session;
 
 use crate::auth::session::{self, SessionAuth};
 use crate::auth::staff;
+use crate::db::sessions as db_sessions;
 use crate::db::staff::{self as staff_db, StaffUser};
-use crate::db::users::{self, User};
+use crate::db::users::User;
 use crate::web::error::AppError;
 
 /// The logged-in, active user of this request. Without one, pages redirect to `/accedi`.
 pub struct CurrentUser(pub User);
 
-/// The logged-in staff user; without one, pages redirect to `/assistenza/accedi`.
+/// The logged-in staff user; without one, pages redirect to `/assistenza/accedi`, and an
+/// operator who still has to enrol the app is sent to [`STAFF_ENROL`].
 pub struct CurrentStaff(pub StaffUser);
 
 /// Why a request has no current user or staff: go to `login`, or an error page.
@@ -66,14 +68,18 @@ where
     let Some(auth) = auth else {
         return Err(NotLoggedIn::Redirect(LOGIN));
     };
+    // A session from before `user_sessions` has no key: refused (see `SessionAuth::key`).
+    let key = auth.key.unwrap_or_default();
     let mut conn = PgPool::from_ref(state).acquire().await?;
-    match users::find(&mut conn, auth.user_id).await? {
-        Some(user) if session::still_valid(&auth, &user, OffsetDateTime::now_utc()) => {
-            session::keep_alive(&session).await?;
+    match db_sessions::user_with_session(&mut conn, auth.user_id, key).await? {
+        Some((user, open)) if session::still_valid(&auth, &user, open, session::now()) => {
+            if session::keep_alive(&session).await? {
+                db_sessions::touch(&mut conn, key, session::now()).await?;
+            }
             Ok((user, auth))
         }
         _ => {
-            tracing::info!(user_id = %auth.user_id, "session ended: expired, disabled or credentials changed");
+            tracing::info!(user_id = %auth.user_id, "session ended: expired, ended, disabled or credentials changed");
             let _ = session.flush().await;
             Err(NotLoggedIn::Redirect(LOGIN))
         }
@@ -122,6 +128,35 @@ where
     }
 }
 
+/// Where an operator without an app enrols one before any other console page opens.
+pub const STAFF_ENROL: &str = "/assistenza/sicurezza/attiva";
+const STAFF_LOGIN: &str = "/assistenza/accedi";
+
+/// The logged-in operator's session as it is, whether or not the app is still to be
+/// enrolled; a session of a disabled operator, of an older epoch or past its lifetime ends.
+async fn logged_in_staff<S>(parts: &mut Parts, state: &S) -> Result<(StaffUser, bool), NotLoggedIn>
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+{
+    let session = session_of(parts, state).await?;
+    let Some(auth) = staff::of(&session).await? else {
+        return Err(NotLoggedIn::Redirect(STAFF_LOGIN));
+    };
+    let mut conn = PgPool::from_ref(state).acquire().await?;
+    match staff_db::find(&mut conn, auth.staff_id).await? {
+        Some(staff) if auth.still_valid(&staff, OffsetDateTime::now_utc()) => {
+            session::keep_alive(&session).await?;
+            Ok((staff, auth.must_enrol))
+        }
+        _ => {
+            tracing::info!(staff_id = %auth.staff_id, "staff session ended: expired, disabled or factors reset");
+            let _ = session.flush().await;
+            Err(NotLoggedIn::Redirect(STAFF_LOGIN))
+        }
+    }
+}
+
 impl<S> FromRequestParts<S> for CurrentStaff
 where
     S: Send + Sync,
@@ -130,25 +165,29 @@ where
     type Rejection = NotLoggedIn;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        const LOGIN: &str = "/assistenza/accedi";
-        let session = session_of(parts, state).await?;
-        let Some(auth) = staff::of(&session).await? else {
-            return Err(NotLoggedIn::Redirect(LOGIN));
-        };
-        if !auth.still_valid(OffsetDateTime::now_utc()) {
-            let _ = session.flush().await;
-            return Err(NotLoggedIn::Redirect(LOGIN));
+        match logged_in_staff(parts, state).await? {
+            (_, true) => Err(NotLoggedIn::Redirect(STAFF_ENROL)),
+            (staff, false) => Ok(CurrentStaff(staff)),
         }
-        let mut conn = PgPool::from_ref(state).acquire().await?;
-        match staff_db::find(&mut conn, auth.staff_id).await? {
-            Some(staff) => {
-                session::keep_alive(&session).await?;
-                Ok(CurrentStaff(staff))
-            }
-            None => {
-                let _ = session.flush().await;
-                Err(NotLoggedIn::Redirect(LOGIN))
-            }
-        }
+    }
+}
+
+/// The logged-in operator on the page that enrols the app: also one logged in only to do
+/// that (`must_enrol`).
+pub struct EnrollingStaff {
+    pub staff: StaffUser,
+    pub must_enrol: bool,
+}
+
+impl<S> FromRequestParts<S> for EnrollingStaff
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+{
+    type Rejection = NotLoggedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let (staff, must_enrol) = logged_in_staff(parts, state).await?;
+        Ok(EnrollingStaff { staff, must_enrol })
     }
 }

@@ -44,6 +44,10 @@ id_segment!(
     /// `{company_id}` of `/assistenza/aziende/{company_id}`.
     CompanyId
 );
+id_segment!(
+    /// `{id}` of `/area-clienti/sicurezza/sessioni/{id}/termina`.
+    SessionId
+);
 
 /// Ids posted in a form (checkboxes of a list): all of them parse, or the request is 404.
 pub fn form_ids(raw: &[String]) -> Result<Vec<Uuid>, AppError> {

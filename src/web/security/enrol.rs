@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use super::{ENROLMENT_KEY, PasswordForm, SECURITY, codes_page, password_checked};
 use crate::actor::Actor;
-use crate::auth::factors::{self, EnrolError, totp};
+use crate::auth::factors::{self, EnrolError, Holder, totp};
 use crate::auth::session;
 use crate::db::users::User;
 use crate::web::AppState;
@@ -27,23 +27,29 @@ use crate::web::pages::{FormErrors, Layout};
 #[template(path = "account/app_enrol.html")]
 pub struct AppEnrolPage {
     pub layout: Layout,
-    /// Enrolment the profile requires before anything else (no way out but "Esci").
+    /// Enrolment the profile requires before anything else (no way out but "Esci"). The
+    /// texts are an operator's when `layout.staff` is set.
     pub required: bool,
-    /// Why it is required: without a mobile no SMS code can stand in (otherwise the user
-    /// came from the link sent after a reset of the factors).
+    /// Why a customer's is required: without a mobile no SMS code can stand in (otherwise
+    /// the user came from the link sent after a reset of the factors).
     pub no_mobile: bool,
+    /// Where the form with the app's code goes.
+    pub confirm_action: &'static str,
     pub qr_svg: String,
     pub secret: String,
+    /// A passkey may be enrolled instead (not on an IP-address host).
+    pub passkeys: bool,
     pub errors: FormErrors,
 }
 
 #[derive(Deserialize)]
-pub(super) struct CodeForm {
+pub(crate) struct CodeForm {
     #[serde(default)]
-    code: String,
+    pub code: String,
 }
 
 fn enrol_page(
+    state: &AppState,
     enrolling: &EnrollingUser,
     csrf: String,
     secret: &[u8],
@@ -54,8 +60,10 @@ fn enrol_page(
         layout: layout_for(user, csrf),
         required: enrolling.must_enrol,
         no_mobile: user.mobile.is_none(),
+        confirm_action: "/area-clienti/sicurezza/app/conferma",
         qr_svg: totp::qr_svg(secret, &user.username).unwrap_or_default(),
         secret: totp::secret_text(secret),
+        passkeys: state.passkeys.is_some(),
         errors,
     }
 }
@@ -63,6 +71,7 @@ fn enrol_page(
 /// `/area-clienti/sicurezza/attiva`: the password was just typed (or set), so the QR code
 /// is shown at once.
 pub(super) async fn required(
+    State(state): State<AppState>,
     enrolling: EnrollingUser,
     CsrfToken(csrf): CsrfToken,
     session: Session,
@@ -78,7 +87,7 @@ pub(super) async fn required(
             secret
         }
     };
-    Ok(enrol_page(&enrolling, csrf, &secret, FormErrors::default()).into_response())
+    Ok(enrol_page(&state, &enrolling, csrf, &secret, FormErrors::default()).into_response())
 }
 
 pub(super) async fn start_app(
@@ -105,7 +114,7 @@ pub(super) async fn start_app(
         user,
         must_enrol: false,
     };
-    Ok(enrol_page(&enrolling, csrf, &secret, FormErrors::default()).into_response())
+    Ok(enrol_page(&state, &enrolling, csrf, &secret, FormErrors::default()).into_response())
 }
 
 pub(super) async fn confirm_app(
@@ -121,7 +130,7 @@ pub(super) async fn confirm_app(
     let user: &User = &enrolling.user;
     let actor = Actor::user(user.id, &user.username, client);
     let (now, code) = (state.clock.now(), form.code.trim());
-    match factors::enrol_app(&state.pool, user, &actor, &secret, code, now).await {
+    match factors::enrol_app(&state.pool, Holder::User(user), &actor, &secret, code, now).await {
         Ok(codes) => {
             session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
             session::enrolled(&session).await?;
@@ -130,13 +139,13 @@ pub(super) async fn confirm_app(
                 return Ok(Redirect::to(SECURITY).into_response());
             };
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            Ok(codes_page(user, csrf, true, codes))
+            Ok(codes_page(layout_for(user, csrf), true, codes))
         }
         Err(EnrolError::WrongCode) => {
             let mut errors = FormErrors::default();
             errors.add("code", WRONG_ENROLMENT_CODE);
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
-            let page = enrol_page(&enrolling, csrf, &secret, errors);
+            let page = enrol_page(&state, &enrolling, csrf, &secret, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(EnrolError::AlreadyEnrolled) => {
@@ -153,4 +162,4 @@ pub(super) async fn confirm_app(
     }
 }
 
-const WRONG_ENROLMENT_CODE: &str = "Il codice non corrisponde. Controlla di aver aggiunto l'account nell'app e inserisci il codice a 6 cifre che vedi ora.";
+pub(crate) const WRONG_ENROLMENT_CODE: &str = "Il codice non corrisponde. Controlla di aver aggiunto l'account nell'app e inserisci il codice a 6 cifre che vedi ora.";

@@ -1,6 +1,7 @@
-//! "Sicurezza" (`/area-clienti/sicurezza…`): the user's second factors. The authenticator
-//! app is enrolled in two steps (password, then a code from the app proving it was set
-//! up); recovery codes are shown once, when issued. Use cases in `auth::factors`.
+//! "Sicurezza" (`/area-clienti/sicurezza…`): the user's second factors, sessions and last
+//! accesses. The authenticator app is enrolled in two steps (password, then a code from the
+//! app proving it was set up); recovery codes are shown once, when issued. Use cases in
+//! `auth::factors`; sessions in `sessions.rs` (`auth::session_list`).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,19 +18,25 @@ use super::AppState;
 use super::account::layout_for;
 use super::pages::{FormErrors, Layout};
 use crate::actor::Actor;
-use crate::auth::factors;
+use crate::auth::factors::{self, Holder};
 use crate::auth::login::{self, LoginOutcome};
 use crate::db::factors::Owner;
 use crate::db::users::User;
 use crate::web::error::AppError;
-use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, flash};
+use crate::web::kit::{ClientAddr, CsrfForm, CurrentUser, flash};
 use crate::web::outcome;
 
 mod enrol;
+mod passkey;
+
+pub(crate) use passkey::refusal as passkey_refusal;
+mod sessions;
+
+pub(crate) use enrol::{AppEnrolPage, CodeForm, WRONG_ENROLMENT_CODE};
 
 pub(super) const SECURITY: &str = "/area-clienti/sicurezza";
 /// Session key of the secret being enrolled (until a code from the app confirms it).
-pub(super) const ENROLMENT_KEY: &str = "totp_enrolment";
+pub(crate) const ENROLMENT_KEY: &str = "totp_enrolment";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,6 +52,31 @@ pub fn router() -> Router<AppState> {
             "/area-clienti/sicurezza/codici-recupero",
             post(regenerate_codes),
         )
+        .route(passkey::PAGE, get(passkey::page).post(passkey::start))
+        .route(
+            "/area-clienti/sicurezza/passkey/opzioni",
+            post(passkey::options),
+        )
+        .route(
+            "/area-clienti/sicurezza/passkey/conferma",
+            post(passkey::confirm),
+        )
+        .route(
+            "/area-clienti/sicurezza/passkey/codici",
+            get(passkey::codes),
+        )
+        .route(
+            "/area-clienti/sicurezza/passkey/rimuovi",
+            post(passkey::remove),
+        )
+        .route(
+            "/area-clienti/sicurezza/sessioni/{id}/termina",
+            post(sessions::end_one),
+        )
+        .route(
+            "/area-clienti/sicurezza/sessioni/termina-altre",
+            post(sessions::end_others),
+        )
 }
 
 #[derive(Template, WebTemplate)]
@@ -53,10 +85,23 @@ pub struct SecurityPage {
     pub layout: Layout,
     pub flash: Option<String>,
     pub app_since: Option<String>,
+    /// Why passkeys are not offered (an IP-address host), or `None` when they are.
+    pub passkeys_unavailable: Option<&'static str>,
+    pub passkeys: Vec<PasskeyRow>,
     pub recovery_codes_left: i64,
-    /// Which form the error below belongs to: `app`, `rimuovi` or `codici`.
+    /// Which form the error below belongs to: `app`, `rimuovi`, `codici`, `passkey` or
+    /// `passkey-rimuovi`.
     pub failed_form: &'static str,
     pub errors: FormErrors,
+    pub activity: sessions::Activity,
+}
+
+/// A passkey as Sicurezza lists it.
+pub struct PasskeyRow {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+    pub last_used: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -76,16 +121,34 @@ pub(super) struct PasswordForm {
 async fn security_page(
     state: &AppState,
     user: &User,
-    csrf: String,
+    session: &Session,
     flash: Option<String>,
     failed: (&'static str, FormErrors),
 ) -> Result<SecurityPage, AppError> {
+    let csrf = crate::web::kit::csrf::token_of(session).await?;
+    let current = crate::auth::session::key_of(session).await?;
     let mut conn = state.pool.acquire().await?;
     let enrolled = factors::enrolled(&mut conn, Owner::User(user.id)).await?;
+    let activity = sessions::activity(&mut conn, user, current).await?;
     Ok(SecurityPage {
+        activity,
         layout: layout_for(user, csrf),
         flash,
         app_since: enrolled.app_since.map(date_in_words),
+        passkeys_unavailable: state
+            .passkeys
+            .is_none()
+            .then_some(outcome::PASSKEYS_NEED_A_DOMAIN),
+        passkeys: enrolled
+            .passkeys
+            .iter()
+            .map(|p| PasskeyRow {
+                id: p.id.to_string(),
+                name: p.name.clone(),
+                added: date_in_words(p.created_at),
+                last_used: p.last_used_at.map(date_in_words),
+            })
+            .collect(),
         recovery_codes_left: enrolled.recovery_codes_left,
         failed_form: failed.0,
         errors: failed.1,
@@ -105,11 +168,10 @@ fn date_in_words(at: OffsetDateTime) -> String {
 async fn overview(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
     session: Session,
 ) -> Result<SecurityPage, AppError> {
     let flash = flash::take(&session).await?;
-    security_page(&state, &user, csrf, flash, ("", FormErrors::default())).await
+    security_page(&state, &user, &session, flash, ("", FormErrors::default())).await
 }
 
 /// The current password again, or the Sicurezza page with the reason next to `form`'s field.
@@ -129,21 +191,17 @@ pub(super) async fn password_checked(
         };
     let mut errors = FormErrors::default();
     errors.add("password", message);
-    let csrf = crate::web::kit::csrf::token_of(session).await?;
-    let page = security_page(state, user, csrf, None, (form, errors)).await?;
+    let page = security_page(state, user, session, None, (form, errors)).await?;
     Ok(Some(
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
     ))
 }
 
-pub(super) fn codes_page(
-    user: &User,
-    csrf: String,
-    app_enrolled: bool,
-    codes: Vec<String>,
-) -> Response {
+/// The recovery codes, shown once; `layout` says whose (a customer's or an operator's),
+/// and so where the page leads on.
+pub(crate) fn codes_page(layout: Layout, app_enrolled: bool, codes: Vec<String>) -> Response {
     let page = RecoveryCodesPage {
-        layout: layout_for(user, csrf),
+        layout,
         app_enrolled,
         codes,
     };
@@ -165,7 +223,7 @@ async fn remove_app(
         return Ok(refused);
     }
     let actor = Actor::user(user.id, &user.username, client);
-    if factors::remove_app(&state.pool, &user, &actor).await? {
+    if factors::remove_app(&state.pool, Holder::User(&user), &actor).await? {
         flash::set(&session, outcome::APP_REMOVED.to_owned()).await?;
     }
     Ok(Redirect::to(SECURITY).into_response())
@@ -186,10 +244,11 @@ async fn regenerate_codes(
     }
     let actor = Actor::user(user.id, &user.username, client);
     let now = state.clock.now();
-    let regenerated = factors::regenerate_recovery_codes(&state.pool, &user, &actor, now).await?;
+    let holder = Holder::User(&user);
+    let regenerated = factors::regenerate_recovery_codes(&state.pool, holder, &actor, now).await?;
     let Some(codes) = regenerated else {
         return Ok(Redirect::to(SECURITY).into_response());
     };
     let csrf = crate::web::kit::csrf::token_of(&session).await?;
-    Ok(codes_page(&user, csrf, false, codes))
+    Ok(codes_page(layout_for(&user, csrf), false, codes))
 }

@@ -1,6 +1,6 @@
-//! The buttons of Gestione Utenze: Registra, Reinvia, Disabilita, Riabilita, Azzera i fattori
-//! di accesso on one user,
-//! and "Registra i selezionati" on several rows.
+//! The buttons of Gestione Utenze: Registra, Reinvia, Disabilita, Riabilita, Termina
+//! sessioni, Azzera i fattori di accesso on one user, and "Registra i selezionati" on
+//! several rows.
 
 use super::{done, manager};
 use crate::db::roster;
@@ -27,6 +27,7 @@ pub(super) enum UserAction {
     Resend,
     Disable,
     Enable,
+    EndSessions,
     ResetFactors,
 }
 
@@ -45,6 +46,14 @@ async fn user_action(
         UserAction::Register => {
             um::register(pool, config, &m, id).await?;
             outcome::USER_REGISTERED
+        }
+        UserAction::EndSessions => {
+            let ended = um::end_sessions(pool, &m, id).await?;
+            let name = match ended.full_name() {
+                n if n.is_empty() => ended.username,
+                n => n,
+            };
+            return done(&session, &outcome::user_sessions_ended(&name)).await;
         }
         UserAction::Resend => {
             um::resend(pool, config, &m, id).await?;

@@ -62,6 +62,10 @@ pub fn router() -> Router<AppState> {
             user_action_route(UserAction::Enable),
         )
         .route(
+            &format!("{BASE}/utenti/{{user_id}}/termina-sessioni"),
+            user_action_route(UserAction::EndSessions),
+        )
+        .route(
             &format!("{BASE}/utenti/{{user_id}}/azzera-fattori"),
             user_action_route(UserAction::ResetFactors),
         )

@@ -33,6 +33,7 @@ pub struct RowView {
     pub can_modify: bool,
     pub can_disable: bool,
     pub can_enable: bool,
+    pub can_end_sessions: bool,
     pub has_referent: bool,
 }
 
@@ -124,6 +125,7 @@ fn row_view(row: RosterRow, manager: &User) -> RowView {
         can_modify: actions.modify,
         can_disable: actions.disable,
         can_enable: actions.enable,
+        can_end_sessions: actions.end_sessions,
         has_referent: row.has_referent,
     }
 }

@@ -255,6 +255,7 @@ async fn customer_queries_and_path_ids_refuse_generated_hostile_values() {
         (Method::POST, "utenti/{}/disabilita"),
         (Method::POST, "utenti/{}/riabilita"),
         (Method::POST, "utenti/{}/azzera-fattori"),
+        (Method::POST, "utenti/{}/termina-sessioni"),
         (Method::GET, "linee/{}/aggiorna"),
         (Method::POST, "linee/{}/aggiorna"),
     ]

@@ -104,6 +104,12 @@ impl SmsGateway {
     /// The most recent SMS to `to`, waiting up to 10 s for one to arrive;
     /// panics listing what was received otherwise.
     pub async fn wait_for_to(&self, to: &str) -> SentSms {
+        self.wait_for_more_to(to, 0).await
+    }
+
+    /// Like [`SmsGateway::wait_for_to`], for an SMS to `to` after the first `already` ones
+    /// (a new code, when an older one was sent to the same number).
+    pub async fn wait_for_more_to(&self, to: &str, already: usize) -> SentSms {
         let deadline = Instant::now() + DEFAULT_WAIT;
         loop {
             // Register interest before looking, so a submission recorded between the look
@@ -112,8 +118,9 @@ impl SmsGateway {
             tokio::pin!(arrived);
             arrived.as_mut().enable();
             let sent = self.sent().await;
-            if let Some(sms) = sent.iter().rev().find(|sms| sms.to == to) {
-                return sms.clone();
+            let to_them: Vec<&SentSms> = sent.iter().filter(|sms| sms.to == to).collect();
+            if to_them.len() > already {
+                return to_them[to_them.len() - 1].clone();
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
                 panic!("SMS gateway: nothing sent to {to} within {DEFAULT_WAIT:?}; got {sent:#?}");
