@@ -70,6 +70,11 @@ pub const ROUTES: &[Route] = &[
         "POST /recupera-password/{token}/password",
         Caller::Anonymous,
     ),
+    route("GET /nuovo-fattore/{token}", Caller::Anonymous),
+    route("POST /nuovo-fattore/{token}", Caller::Anonymous),
+    route("POST /nuovo-fattore/{token}/codice", Caller::Anonymous),
+    route("GET /conferma-email/{token}", Caller::Anonymous),
+    route("POST /conferma-email/{token}", Caller::Anonymous),
     route("GET /area-clienti/gestione-utenze", Caller::Customer),
     route(
         "GET /area-clienti/gestione-utenze/registro",
@@ -116,10 +121,22 @@ pub const ROUTES: &[Route] = &[
         Caller::Customer,
     ),
     route(
+        "POST /area-clienti/gestione-utenze/utenti/{user}/azzera-fattori",
+        Caller::Customer,
+    ),
+    route(
         "POST /area-clienti/gestione-utenze/utenti/{user}/termina-sessioni",
         Caller::Customer,
     ),
     route("POST /area-clienti/profilo/contatti", Caller::Customer),
+    route(
+        "POST /area-clienti/profilo/contatti/cellulare",
+        Caller::Customer,
+    ),
+    route(
+        "POST /area-clienti/profilo/contatti/annulla",
+        Caller::Customer,
+    ),
     route("POST /area-clienti/profilo/password", Caller::Customer),
     route("POST /area-clienti/sicurezza/app", Caller::Customer),
     route(
@@ -145,6 +162,10 @@ pub const ROUTES: &[Route] = &[
     route("GET /assistenza", Caller::Staff),
     route("GET /assistenza/aziende/{company}", Caller::Staff),
     route("POST /assistenza/utenti/{user}/reinvia", Caller::Staff),
+    route(
+        "POST /assistenza/utenti/{user}/azzera-fattori",
+        Caller::Staff,
+    ),
     route("POST /api/v1/contratti", Caller::Api),
 ];
 

@@ -108,7 +108,8 @@ pub async fn send_code(
     Ok(())
 }
 
-/// Checks a typed code; the right one opens the password step.
+/// Checks a typed code; the right one opens the password step (for a re-enrolment link:
+/// uses the link up, see `factor_reset::proved`). Returns the link's user.
 pub async fn verify_code(
     pool: &PgPool,
     now: OffsetDateTime,
@@ -116,7 +117,7 @@ pub async fn verify_code(
     purpose: Purpose,
     typed: &str,
     actor: &Actor,
-) -> Result<(), CodeError> {
+) -> Result<User, CodeError> {
     let mut tx = pool.begin().await.map_err(LinkError::from)?;
     let token = live_token(&mut tx, now, raw, purpose, true).await?;
     let user = live_user(&mut tx, &token).await?;
@@ -140,7 +141,12 @@ pub async fn verify_code(
         db::mark_code_verified(&mut tx, token.id, now)
             .await
             .map_err(LinkError::from)?;
-        Ok(())
+        if purpose == Purpose::Reenrolment {
+            super::factor_reset::proved(&mut tx, &token, now)
+                .await
+                .map_err(LinkError::from)?;
+        }
+        Ok(user.clone())
     } else {
         let failed = db::record_failed_attempt(&mut tx, code.id)
             .await

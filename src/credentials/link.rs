@@ -109,11 +109,17 @@ pub async fn set_password(
     }
     users::activate_with_password(&mut tx, user.id, &hash).await?;
     db::mark_token_used(&mut tx, token.id, now).await?;
+    // A new password kills every other open link of the user (an older recovery link).
+    db::supersede_other_tokens(&mut tx, user.id, token.id).await?;
+    // Link + code prove the person as at activation: a reset of the factors is answered.
+    crate::db::factor_resets::clear(&mut tx, user.id).await?;
     // Whoever chose a new password through a verified link may log in at once.
     crate::auth::throttle::clear_account(&mut tx, &user.username).await?;
     let action = match purpose {
         Purpose::Activation => AuditAction::AccountActivated,
         Purpose::Recovery => AuditAction::PasswordReset,
+        // Its code uses the link up (`factor_reset::proved`): no password step follows.
+        Purpose::Reenrolment => return Err(LinkError::Dead(DeadLink::Used)),
     };
     if purpose == Purpose::Recovery {
         // Tell the owner, in case it was not them.

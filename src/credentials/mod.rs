@@ -3,6 +3,9 @@
 //! changes rows, writes audit events and outbox messages together.
 
 pub mod code;
+pub mod contact_change;
+pub mod contact_proof;
+pub mod factor_reset;
 pub mod link;
 pub mod recovery;
 pub mod request;
@@ -20,6 +23,11 @@ use time::Duration;
 pub const ACTIVATION_LINK_LIFETIME: Duration = Duration::days(7);
 /// How long a recovery link lives.
 pub const RECOVERY_LINK_LIFETIME: Duration = Duration::hours(1);
+/// How long the link sent after a reset of the factors lives: a day, since the person
+/// waits for it (they asked the legal representative or 191) but may not read it at once.
+pub const REENROLMENT_LINK_LIFETIME: Duration = Duration::hours(24);
+/// How long the link that confirms a new own e-mail address lives.
+pub const EMAIL_CHANGE_LINK_LIFETIME: Duration = Duration::hours(24);
 /// How long a verification code lives.
 pub const CODE_LIFETIME: Duration = Duration::minutes(10);
 /// Wrong tries allowed on one code; then a new code must be requested.

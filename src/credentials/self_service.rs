@@ -1,5 +1,6 @@
-//! A logged-in user changes their own contact data or password. Both need the current
-//! password again (re-authentication), both tell the owner by email, both are audited.
+//! A logged-in user changes their own password, or asks to change their contacts (proven
+//! first: [`super::contact_change`]). Both need the current password again
+//! (re-authentication), both tell the owner by email, both are audited.
 
 use serde_json::json;
 use sqlx::PgPool;
@@ -8,10 +9,10 @@ use super::recovery::queue;
 use crate::actor::Actor;
 use crate::auth::PasswordHasher;
 use crate::auth::login::{self, LoginError, LoginOutcome};
-use crate::db::audit;
 use crate::db::users::{self, User};
+use crate::db::{audit, credentials};
+use crate::domain::Password;
 use crate::domain::{AuditAction, MessageKind};
-use crate::domain::{EmailAddress, Password, PhoneNumber};
 use crate::notify::messages;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,9 @@ pub enum SelfServiceError {
     /// Too many wrong current passwords: try again in `wait_secs` seconds.
     #[error("re-authentication throttled")]
     Throttled { wait_secs: u64 },
+    /// Too many contact changes asked in a short time (each sends an SMS or an e-mail).
+    #[error("too many contact change requests")]
+    TooManyRequests,
     #[error(transparent)]
     Hashing(#[from] crate::auth::HashError),
     #[error(transparent)]
@@ -44,7 +48,7 @@ impl From<sqlx::Error> for SelfServiceError {
 }
 
 /// The current password again, throttled and audited like a login (`auth::login`).
-async fn reauthenticate(
+pub(super) async fn reauthenticate(
     pool: &PgPool,
     hasher: &PasswordHasher,
     user: &User,
@@ -57,39 +61,6 @@ async fn reauthenticate(
         LoginOutcome::Refused => Err(SelfServiceError::WrongPassword),
         LoginOutcome::Throttled { wait_secs } => Err(SelfServiceError::Throttled { wait_secs }),
     }
-}
-
-/// New email and mobile; the old address is told, in case it was not the owner.
-pub async fn change_contacts(
-    pool: &PgPool,
-    hasher: &PasswordHasher,
-    user: &User,
-    actor: &Actor,
-    current_password: &str,
-    email: &EmailAddress,
-    mobile: Option<&PhoneNumber>,
-) -> Result<(), SelfServiceError> {
-    reauthenticate(pool, hasher, user, actor, current_password).await?;
-    let mut tx = pool.begin().await?;
-    users::update_contacts(&mut tx, user.id, email, mobile).await?;
-    let notice = messages::contacts_changed_email(&user.first_name, &user.username);
-    queue(&mut tx, user, MessageKind::ContactsChanged, &notice).await?;
-    let details = json!({
-        "prima": { "email": user.email, "mobile": user.mobile },
-        "dopo": { "email": email, "mobile": mobile },
-    });
-    audit::append(
-        &mut tx,
-        &actor.event(
-            user.company_id,
-            Some(user.id),
-            AuditAction::ContactsChanged,
-            details,
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// New password: every session of the user ends (the caller logs this one in again).
@@ -106,6 +77,8 @@ pub async fn change_password(
     let hash = hasher.hash(password).await?;
     let mut tx = pool.begin().await?;
     users::activate_with_password(&mut tx, user.id, &hash).await?;
+    // Links e-mailed before (a recovery link) must not outlive the password they would reset.
+    credentials::supersede_tokens(&mut tx, user.id).await?;
     let notice = messages::password_changed_email(&user.first_name, &user.username);
     queue(&mut tx, user, MessageKind::PasswordChanged, &notice).await?;
     audit::append(

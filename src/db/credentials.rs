@@ -10,6 +10,8 @@ use uuid::Uuid;
 pub enum Purpose {
     Activation,
     Recovery,
+    /// After the factors were reset: link + code, then a login only to enrol a new factor.
+    Reenrolment,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -54,6 +56,23 @@ pub async fn supersede_tokens(conn: &mut PgConnection, user_id: Uuid) -> sqlx::R
          WHERE user_id = $1 AND used_at IS NULL AND superseded_at IS NULL",
     )
     .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Kills every live link of the user but `except` (the one being used).
+pub async fn supersede_other_tokens(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    except: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE credential_tokens SET superseded_at = now()
+         WHERE user_id = $1 AND id <> $2 AND used_at IS NULL AND superseded_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(except)
     .execute(conn)
     .await?;
     Ok(())

@@ -178,3 +178,22 @@ pub async fn recovery_codes_left(conn: &mut PgConnection, owner: Owner) -> sqlx:
     .fetch_one(conn)
     .await
 }
+
+/// Every table that holds a second factor (or what stands in for one), each with the owner
+/// columns `user_id` / `staff_id`. A new kind of factor adds its table here, and
+/// [`delete_all`] — what a reset of the factors runs — removes it with the others.
+const FACTOR_TABLES: &[&str] = &["authenticator_apps", "passkeys", "recovery_codes"];
+
+/// Removes every factor of `owner`; true when there was any.
+pub async fn delete_all(conn: &mut PgConnection, owner: Owner) -> sqlx::Result<bool> {
+    let column = owner.column();
+    let mut removed = 0;
+    for table in FACTOR_TABLES {
+        let done = sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
+            .bind(owner.id())
+            .execute(&mut *conn)
+            .await?;
+        removed += done.rows_affected();
+    }
+    Ok(removed > 0)
+}

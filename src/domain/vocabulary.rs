@@ -97,6 +97,13 @@ stored_as_text! {
         AppEnrolled => "app_autenticazione_attivata",
         AppRemoved => "app_autenticazione_rimossa",
         RecoveryCodesIssued => "codici_recupero_generati",
+        /// The legal representative or support removed every factor of the user.
+        FactorsReset => "fattori_azzerati",
+        /// A new own e-mail or mobile waits for its proof (link or code).
+        ContactChangeRequested => "modifica_contatto_richiesta",
+        ContactChangeCodeWrong => "modifica_contatto_codice_errato",
+        /// Cancelled by the user, or burnt by wrong codes (`details.motivo`).
+        ContactChangeCancelled => "modifica_contatto_annullata",
         PasskeyAdded => "passkey_aggiunta",
         PasskeyRemoved => "passkey_rimossa",
         SessionEnded => "sessione_terminata",
@@ -115,6 +122,8 @@ stored_as_text! {
         PasswordChanged => "password_cambiata",
         ContactsChanged => "contatti_modificati",
         SupportNotice => "avviso_assistenza",
+        FactorsReset => "fattori_azzerati",
+        EmailConfirmation => "conferma_email",
         NewLogin => "nuovo_accesso",
     }
 }
@@ -130,6 +139,8 @@ impl MessageKind {
             MessageKind::PasswordChanged => "Avviso: password cambiata",
             MessageKind::ContactsChanged => "Avviso: contatti modificati",
             MessageKind::SupportNotice => "Avviso: intervento del Servizio Clienti",
+            MessageKind::FactorsReset => "Avviso: fattori di accesso azzerati",
+            MessageKind::EmailConfirmation => "Conferma del nuovo indirizzo e-mail",
             MessageKind::NewLogin => "Avviso: nuovo accesso",
         }
     }

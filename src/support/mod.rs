@@ -16,7 +16,9 @@ use crate::domain::{AuditAction, MessageKind};
 use crate::domain::{PhoneNumber, VatNumber};
 use crate::notify::messages;
 
+mod factors;
 mod staff_accounts;
+pub use factors::{ResetError, reset_factors};
 pub use staff_accounts::{add_staff, disable_staff, reset_staff_factors};
 
 /// Reads what a search query may be: text, a Partita IVA, a mobile number.

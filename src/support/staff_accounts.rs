@@ -41,16 +41,15 @@ pub async fn disable_staff(pool: &PgPool, username: &str) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// `staff reset-factors USERNAME`: the operator's app and recovery codes are removed and
-/// their open sessions end (a factor no longer trusted proved them); the next login enrols
-/// a new app before any console page opens.
+/// `staff reset-factors USERNAME`: every factor of the operator goes (`delete_all`: app,
+/// passkeys, recovery codes) and their open sessions end (a factor no longer trusted
+/// proved them); the next login enrols a new app before any console page opens.
 pub async fn reset_staff_factors(pool: &PgPool, username: &str) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     let Some(id) = staff::id_of(&mut tx, username).await? else {
         anyhow::bail!("nessun operatore con username {username}");
     };
-    factors_db::delete_app(&mut tx, Owner::Staff(id)).await?;
-    factors_db::delete_recovery_codes(&mut tx, Owner::Staff(id)).await?;
+    factors_db::delete_all(&mut tx, Owner::Staff(id)).await?;
     staff::end_sessions(&mut tx, id).await?;
     staff::append_event(&mut tx, id, AuditAction::StaffFactorsReset, None).await?;
     tx.commit().await?;

@@ -9,11 +9,13 @@
 
 mod common;
 mod edit;
+mod factors;
 mod input;
 mod permissions;
 mod register;
 
 pub use edit::{add, disable, enable, end_sessions, modify, save_line_user};
+pub use factors::reset_factors;
 pub use input::{DetailsInput, NewUserInput, UserDetails};
 pub use permissions::{
     Actions, LineActions, Target, allowed_actions, allowed_line_actions, can_manage, can_view,

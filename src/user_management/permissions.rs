@@ -50,6 +50,9 @@ pub struct Actions {
     pub enable: bool,
     /// Aggiorna on the user's line: only while the user is merely saved.
     pub update_line: bool,
+    /// «Azzera i fattori di accesso»: only an active user has factors. Never on oneself:
+    /// the legal representative's own factors are reset by Servizio Clienti 191.
+    pub reset_factors: bool,
     /// "Termina sessioni": only an active user can have any.
     pub end_sessions: bool,
 }
@@ -71,6 +74,7 @@ pub fn allowed_actions(manager: &User, target: Target) -> Actions {
         disable: state != RegistrationState::Disabled,
         enable: state == RegistrationState::Disabled,
         update_line: state == RegistrationState::ToRegister,
+        reset_factors: state == RegistrationState::Active,
         end_sessions: state == RegistrationState::Active,
     }
 }

@@ -38,7 +38,8 @@ pub fn router() -> Router<AppState> {
     routes(ACTIVATION)
 }
 
-/// The four routes of a journey under its prefix.
+/// The four routes of a journey under its prefix (a re-enrolment link never reaches the
+/// password step: its code uses it up).
 pub fn routes(j: Journey) -> Router<AppState> {
     Router::new()
         .route(
@@ -46,9 +47,9 @@ pub fn routes(j: Journey) -> Router<AppState> {
             get(move |s: State<AppState>, t: Path<String>, c: CsrfToken| show(j, s, t, c)).post(
                 move |s: State<AppState>,
                       t: Path<String>,
-                      a: ClientAddr,
+                      b: ThisBrowser,
                       session: Session,
-                      f: CsrfForm<CodeForm>| { check_code(j, s, t, a, session, f) },
+                      f: CsrfForm<CodeForm>| { check_code(j, s, t, b, session, f) },
             ),
         )
         .route(
@@ -175,7 +176,7 @@ async fn check_code(
     j: Journey,
     State(state): State<AppState>,
     Path(token): Path<String>,
-    ClientAddr(client): ClientAddr,
+    browser: ThisBrowser,
     session: Session,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
@@ -189,11 +190,14 @@ async fn check_code(
             &token,
             j.purpose,
             &typed,
-            &Actor::visitor(client),
+            &Actor::visitor(browser.client_addr.clone()),
         )
         .await
         {
-            Ok(()) => {
+            Ok(user) if j.purpose == Purpose::Reenrolment => {
+                return super::reenrolment::enter(&state, &session, &browser, &user).await;
+            }
+            Ok(_) => {
                 return Ok(Redirect::to(&format!("{}/password", base(j, &token))).into_response());
             }
             Err(CodeError::Link(e)) => return Err(e.into()),

@@ -5,20 +5,24 @@ pub mod account;
 pub mod activation;
 pub mod api;
 pub mod dev_mailbox;
+pub mod email_confirmation;
 pub mod error;
 pub mod health;
 pub mod kit;
 pub mod outcome;
 pub mod own_account;
+pub mod own_contacts;
 pub mod pages;
 pub mod passkey_login;
 pub mod public;
 pub mod recovery;
+pub mod reenrolment;
 pub mod second_step;
 pub mod security;
 pub mod step_up;
 pub mod support;
 pub mod support_access;
+pub mod support_factors;
 pub mod support_views;
 pub mod user_management;
 
@@ -67,6 +71,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(public::router())
         .merge(activation::router())
         .merge(recovery::router())
+        .merge(reenrolment::router())
+        .merge(email_confirmation::router())
         .merge(account::router())
         .merge(second_step::router())
         .merge(passkey_login::router())

@@ -159,6 +159,61 @@ pub const APP_ENROLLED: &str =
     "App di autenticazione attivata: da ora all'accesso ti chiederemo anche il codice dell'app.";
 pub const APP_REMOVED: &str = "App di autenticazione rimossa, insieme ai codici di recupero.";
 
+// Fattori azzerati, contatti da confermare (issue 12)
+
+/// At the login of an account whose factors were reset, when the password alone would
+/// have to enrol a new one.
+pub const REENROL_BY_LINK: &str = "I tuoi fattori di accesso sono stati azzerati: per attivarne uno nuovo apri il link che ti abbiamo inviato per e-mail (ti chiederemo un codice di verifica). Se il link è scaduto, usa Recupera Password.";
+/// On Sicurezza, the same: a new factor only after the e-mailed link + code.
+pub const ENROL_AFTER_RESET_BY_LINK: &str = "I tuoi fattori di accesso sono stati azzerati: per attivarne uno nuovo apri il link che ti abbiamo inviato per e-mail. Se il link è scaduto, usa Recupera Password.";
+/// Gestione Utenze, after «Azzera i fattori di accesso».
+pub const FACTORS_RESET: &str = "Fattori di accesso azzerati: l'utente è stato disconnesso e riceverà una e-mail con il link per attivarne di nuovi.";
+/// The console, after a reset of a user's factors.
+pub const SUPPORT_FACTORS_RESET: &str = "Fattori di accesso azzerati: l'utente è stato disconnesso e riceve una e-mail con il link per attivarne di nuovi.";
+/// The console: only an active account has factors to reset.
+pub const SUPPORT_FACTORS_NOT_RESETTABLE: &str =
+    "Nessun azzeramento: l'account non è attivo, quindi non ha fattori di accesso.";
+/// Next to the console's «motivo» of a reset.
+pub const SUPPORT_RESET_REASON_REQUIRED: &str = "Indica il motivo dell'azzeramento (ad esempio «telefono perso, identità verificata», da 1 a 500 caratteri).";
+
+/// After the contacts form, for what now waits for its proof.
+pub fn contact_change_requested(email_link: bool, mobile_code: bool) -> String {
+    let mut parts = Vec::new();
+    if mobile_code {
+        parts.push(format!(
+            "Ti abbiamo inviato un codice via SMS al nuovo numero: inseriscilo qui sotto entro {}.",
+            in_words(CODE_LIFETIME)
+        ));
+    }
+    if email_link {
+        parts.push(format!(
+            "Ti abbiamo inviato un link al nuovo indirizzo e-mail: aprilo entro {} per confermarlo.",
+            in_words(crate::credentials::EMAIL_CHANGE_LINK_LIFETIME)
+        ));
+    }
+    parts.push("Fino alla conferma continuiamo a usare i contatti di prima.".to_owned());
+    parts.join(" ")
+}
+pub const MOBILE_REMOVED: &str =
+    "Cellulare rimosso: da ora i codici di verifica ti arrivano via e-mail.";
+pub const MOBILE_CONFIRMED: &str = "Nuovo cellulare confermato: da ora i codici arrivano lì.";
+pub const EMAIL_CONFIRMED: &str = "Nuovo indirizzo e-mail confermato: da ora ti scriviamo lì.";
+pub const CONTACT_CHANGE_CANCELLED: &str =
+    "Modifica annullata: i contatti restano quelli di prima.";
+pub const CONTACT_CHANGE_TOO_MANY: &str =
+    "Hai chiesto troppe modifiche dei contatti in poco tempo: riprova tra qualche minuto.";
+pub const MOBILE_CODE_EXHAUSTED: &str = "Hai sbagliato il codice troppe volte: la modifica è annullata. Inserisci di nuovo il nuovo numero per ricevere un altro codice.";
+pub const MOBILE_CODE_EXPIRED: &str =
+    "Il codice è scaduto: inserisci di nuovo il nuovo numero per riceverne un altro.";
+pub const MOBILE_NOTHING_PENDING: &str = "Non c'è nessun nuovo cellulare da confermare.";
+/// Next to the code of a new mobile after a wrong one.
+pub fn wrong_mobile_code(remaining: i32) -> String {
+    if remaining == 1 {
+        "Codice errato. Hai ancora 1 tentativo.".to_owned()
+    } else {
+        format!("Codice errato. Hai ancora {remaining} tentativi.")
+    }
+}
 pub const PASSKEY_ADDED: &str =
     "Passkey aggiunta: da ora puoi accedere con la passkey, senza scrivere username e password.";
 pub const PASSKEY_REMOVED: &str = "Passkey rimossa.";

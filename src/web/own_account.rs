@@ -1,5 +1,6 @@
-//! `/area-clienti/profilo/contatti` and `/area-clienti/profilo/password`: every user
-//! changes their own email, mobile and password, after typing the current password again.
+//! `/area-clienti/profilo/password` (and, in [`super::own_contacts`], `…/contatti`): every
+//! user changes their own password, email and mobile, after typing the current password
+//! again.
 
 use axum::Router;
 use axum::extract::State;
@@ -11,94 +12,31 @@ use tower_sessions::Session;
 
 use super::AppState;
 use super::account::layout_for;
-use super::pages::{ContactsPage, FormErrors, OwnPasswordPage};
+use super::pages::{FormErrors, OwnPasswordPage};
 use crate::actor::Actor;
 use crate::auth::session;
 use crate::credentials::self_service::{self, SelfServiceError};
-use crate::domain::{EmailAddress, Password, PhoneNumber};
+use crate::domain::Password;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
 use crate::web::outcome;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/area-clienti/profilo/contatti",
-            get(contacts_form).post(change_contacts),
-        )
-        .route(
-            "/area-clienti/profilo/password",
-            get(password_form).post(change_password),
-        )
-}
-
-async fn contacts_form(CurrentUser(user): CurrentUser, CsrfToken(csrf): CsrfToken) -> ContactsPage {
-    ContactsPage {
-        email: user.email.to_string(),
-        mobile: user
-            .mobile
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        layout: layout_for(&user, csrf),
-        errors: FormErrors::default(),
-    }
-}
-
-#[derive(Deserialize)]
-struct ContactsForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    mobile: String,
-    #[serde(default)]
-    current_password: String,
-}
-
-async fn change_contacts(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ClientAddr(client): ClientAddr,
-    session: Session,
-    CsrfForm(form): CsrfForm<ContactsForm>,
-) -> Result<Response, AppError> {
-    let mut errors = FormErrors::default();
-    let email = errors.check("email", EmailAddress::parse(&form.email));
-    let mobile = errors.check("mobile", PhoneNumber::parse_optional(&form.mobile));
-    if let (Some(email), Some(mobile)) = (&email, &mobile) {
-        let actor = Actor::user(user.id, &user.username, client);
-        match self_service::change_contacts(
-            &state.pool,
-            &state.hasher,
-            &user,
-            &actor,
-            &form.current_password,
-            email,
-            mobile.as_ref(),
-        )
-        .await
-        {
-            Ok(()) => return Ok(Redirect::to("/area-clienti/profilo").into_response()),
-            Err(e) => errors.add("current_password", refusal(e)?),
-        }
-    }
-    let page = ContactsPage {
-        layout: layout_for(&user, crate::web::kit::csrf::token_of(&session).await?),
-        email: form.email.chars().take(254).collect(),
-        mobile: form.mobile.chars().take(32).collect(),
-        errors,
-    };
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    Router::new().merge(super::own_contacts::router()).route(
+        "/area-clienti/profilo/password",
+        get(password_form).post(change_password),
+    )
 }
 
 /// What to say next to the current password, or the error page.
-fn refusal(e: SelfServiceError) -> Result<String, AppError> {
+pub(super) fn refusal(e: SelfServiceError) -> Result<String, AppError> {
     match e {
         SelfServiceError::WrongPassword => Ok(outcome::WRONG_CURRENT_PASSWORD.to_owned()),
         SelfServiceError::Throttled { wait_secs } => {
             Ok(outcome::current_password_throttled(wait_secs))
         }
+        SelfServiceError::TooManyRequests => Ok(outcome::CONTACT_CHANGE_TOO_MANY.to_owned()),
         SelfServiceError::Hashing(e) => Err(e.into()),
         SelfServiceError::Internal(e) => Err(AppError::Internal(e)),
     }

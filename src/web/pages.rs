@@ -162,6 +162,11 @@ pub struct ContactsPage {
     pub email: String,
     pub mobile: String,
     pub errors: FormErrors,
+    /// What was done, or why a code was not accepted.
+    pub notice: Option<String>,
+    /// A new address / number waiting for its proof (the old one is still in use).
+    pub pending_email: Option<String>,
+    pub pending_mobile: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]

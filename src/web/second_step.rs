@@ -61,6 +61,11 @@ pub async fn after_password(
             let to = step_up::landing(state, session, user).await?;
             Ok((browser.remembered(), Redirect::to(to)).into_response())
         }
+        Next::ReenrolByLink => {
+            session::end_login(pool, session).await?;
+            flash::set(session, outcome::REENROL_BY_LINK.to_owned()).await?;
+            Ok(Redirect::to("/accedi").into_response())
+        }
     }
 }
 

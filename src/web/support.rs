@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::support_access;
-use super::support_views::{self as views, CompanySheet, SearchPage, StaffLoginPage};
+use super::support_views::{self as views, CompanySheet, SearchPage, SheetErrors, StaffLoginPage};
 use crate::auth::login::{self, Credentials, LoginOutcome};
 use crate::db::{companies, support as queries};
 use crate::domain::text::{self, Lines};
@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/assistenza/esci", post(logout))
         .route("/assistenza/aziende/{company_id}", get(company))
         .route("/assistenza/utenti/{user_id}/reinvia", post(resend))
+        .route(
+            "/assistenza/utenti/{user_id}/azzera-fattori",
+            post(super::support_factors::reset_factors),
+        )
         .merge(super::support_access::router())
 }
 
@@ -124,17 +128,26 @@ async fn company(
     CompanyId(company_id): CompanyId,
 ) -> Result<CompanySheet, AppError> {
     let flash = flash::take(&session).await?;
-    sheet(&state, csrf, &staff_user.username, company_id, flash, None).await
+    let errors = SheetErrors::default();
+    sheet(
+        &state,
+        csrf,
+        &staff_user.username,
+        company_id,
+        flash,
+        errors,
+    )
+    .await
 }
 
-/// Everything support sees of a company.
-async fn sheet(
+/// Everything support sees of a company; `errors` puts a message next to one user's form.
+pub(super) async fn sheet(
     state: &AppState,
     csrf: String,
     staff: &str,
     company_id: Uuid,
     flash: Option<String>,
-    reason_error: Option<(Uuid, String)>,
+    errors: SheetErrors,
 ) -> Result<CompanySheet, AppError> {
     let mut conn = state.pool.acquire().await?;
     let company = companies::find(&mut conn, company_id)
@@ -149,12 +162,7 @@ async fn sheet(
         audit: crate::db::audit::company_page(&mut conn, company_id, 50, 0).await?,
     };
     Ok(views::company_sheet(
-        csrf,
-        staff,
-        company,
-        data,
-        flash,
-        reason_error,
+        csrf, staff, company, data, flash, errors,
     ))
 }
 
@@ -189,16 +197,11 @@ async fn resend(
     };
     if let Some(message) = refused {
         let csrf = crate::web::kit::csrf::token_of(&session).await?;
-        let error = (user_id, message);
-        let page = sheet(
-            &state,
-            csrf,
-            &staff_user.username,
-            company_id,
-            None,
-            Some(error),
-        )
-        .await?;
+        let errors = SheetErrors {
+            resend: Some((user_id, message)),
+            ..SheetErrors::default()
+        };
+        let page = sheet(&state, csrf, &staff_user.username, company_id, None, errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let message = match support::resend(

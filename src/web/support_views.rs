@@ -115,6 +115,20 @@ pub struct UserView {
     pub state_label: &'static str,
     pub can_resend: bool,
     pub reason_error: Option<String>,
+    /// «Azzera i fattori di accesso» (with a reason): only an active account has factors.
+    pub can_reset_factors: bool,
+    pub reset_error: Option<String>,
+    /// The reason as typed, kept when the form comes back with an error.
+    pub reset_typed: String,
+}
+
+/// A message next to one user's form on the sheet (the form comes back with 422).
+#[derive(Debug, Clone, Default)]
+pub struct SheetErrors {
+    /// Reinvia: the user and the message.
+    pub resend: Option<(Uuid, String)>,
+    /// Azzera i fattori: the user, the message and the reason as typed.
+    pub reset: Option<(Uuid, String, String)>,
 }
 
 pub struct MessageView {
@@ -152,11 +166,17 @@ pub struct CompanySheet {
     pub events: Vec<EventView>,
 }
 
-fn user_view(u: UserRow, reason_error: Option<&(Uuid, String)>) -> UserView {
+fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
+    let reset = errors.reset.as_ref().filter(|(id, _, _)| *id == u.id);
     UserView {
-        reason_error: reason_error
+        reason_error: errors
+            .resend
+            .as_ref()
             .filter(|(id, _)| *id == u.id)
             .map(|(_, m)| m.clone()),
+        can_reset_factors: u.state == RegistrationState::Active,
+        reset_error: reset.map(|(_, m, _)| m.clone()),
+        reset_typed: reset.map(|(_, _, typed)| typed.clone()).unwrap_or_default(),
         id: u.id.to_string(),
         name: format!("{} {}", u.first_name, u.last_name)
             .trim()
@@ -206,14 +226,14 @@ fn event_view(e: CompanyAuditRow) -> EventView {
     }
 }
 
-/// The sheet; `reason_error` puts a message next to one user's reason field.
+/// The sheet; `errors` puts a message next to one user's reason field.
 pub fn company_sheet(
     csrf: String,
     staff: &str,
     company: Company,
     data: SheetData,
     flash: Option<String>,
-    reason_error: Option<(Uuid, String)>,
+    errors: SheetErrors,
 ) -> CompanySheet {
     CompanySheet {
         layout: staff_layout(csrf, staff),
@@ -227,7 +247,7 @@ pub fn company_sheet(
         users: data
             .users
             .into_iter()
-            .map(|u| user_view(u, reason_error.as_ref()))
+            .map(|u| user_view(u, &errors))
             .collect(),
         lines_shown: data.lines.len() as i64,
         lines: data.lines,

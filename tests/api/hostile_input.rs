@@ -58,6 +58,14 @@ const CUSTOMER_FORMS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     ("/area-clienti/gestione-utenze/registra", &[("ids", "x")]),
+    (
+        "/area-clienti/profilo/contatti/cellulare",
+        &[("code", "123456")],
+    ),
+    (
+        "/area-clienti/profilo/contatti/annulla",
+        &[("contatto", "email")],
+    ),
     ("/recupera-password", &[("username", "maria")]),
     ("/reinvio-credenziali", &[("email", "maria%40example.it")]),
     ("/accedi", &[("username", "maria"), ("password", "x")]),
@@ -82,7 +90,9 @@ const STAFF_FORMS: &[(&str, &[(&str, &str)])] = &[
 pub(crate) const WRITTEN: &str =
     "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM mobile_lines)
     + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM jobs)
-    + (SELECT count(*) FROM credential_tokens) + (SELECT count(*) FROM companies)";
+    + (SELECT count(*) FROM credential_tokens) + (SELECT count(*) FROM companies)
+    + (SELECT count(*) FROM pending_contact_changes)
+    + (SELECT count(*) FROM users WHERE factors_reset_at IS NOT NULL)";
 
 /// `fields` as a raw body, with `hostile` in place of field `target`.
 fn body(csrf: &str, fields: &[(&str, &str)], target: &str, hostile: &str) -> String {

@@ -50,15 +50,41 @@ async fn changing_email_and_mobile_needs_the_current_password_and_tells_the_old_
         .post_form("/area-clienti/profilo/contatti", &form(PASSWORD))
         .await;
 
-    assert_eq!(location(&right), "/area-clienti/profilo");
-    let (email, mobile): (String, Option<String>) =
-        sqlx::query_as("SELECT email, mobile FROM users")
+    // Both wait for their proof: a code to the new number, a link to the new address.
+    assert_eq!(location(&right), "/area-clienti/profilo/contatti");
+    let stored = || async {
+        let row: (String, Option<String>) = sqlx::query_as("SELECT email, mobile FROM users")
             .fetch_one(&app.pool)
             .await
             .unwrap();
+        row
+    };
+    assert_eq!(stored().await, (EMAIL.to_owned(), Some(MOBILE.to_owned())));
+    let code = crate::support::sms_gateway::code_in(&app.sms_to("+393405551234").await.text);
+    let confirmed = app
+        .browser
+        .post_form(
+            "/area-clienti/profilo/contatti/cellulare",
+            &[("code", &code)],
+        )
+        .await;
+    assert_eq!(location(&confirmed), "/area-clienti/profilo/contatti");
+    let link = app
+        .mail_matching("the link to the new address", |m| {
+            m.to[0] == "maria@nuova-azienda.it" && m.subject.contains("conferma")
+        })
+        .await;
+    let link = crate::helpers::activation_path(&link);
     assert_eq!(
-        (email.as_str(), mobile.as_deref()),
-        ("maria@nuova-azienda.it", Some("+393405551234"))
+        location(&app.browser.post_form(&link, &[]).await),
+        "/conferma-email"
+    );
+    assert_eq!(
+        stored().await,
+        (
+            "maria@nuova-azienda.it".to_owned(),
+            Some("+393405551234".to_owned())
+        )
     );
     app.mail_matching("the expected email", |m| {
         m.to[0] == EMAIL && m.subject.contains("contatto")

@@ -31,12 +31,13 @@ enum Action {
     ModifyForm,
     Modify,
     EndSessions,
+    ResetFactors,
     Disable,
     Enable,
     Registro,
 }
 
-const ACTIONS: [Action; 14] = [
+const ACTIONS: [Action; 15] = [
     Action::List,
     Action::AddForm,
     Action::Add,
@@ -48,6 +49,7 @@ const ACTIONS: [Action; 14] = [
     Action::ModifyForm,
     Action::Modify,
     Action::EndSessions,
+    Action::ResetFactors,
     Action::Disable,
     Action::Enable,
     Action::Registro,
@@ -94,7 +96,8 @@ struct Targets {
     saved2: Uuid,
     /// A user waiting for activation (in_attesa), for Reinvia.
     pending: Uuid,
-    /// An active employee (the company's Utilizzatore), for Modifica and Disabilita.
+    /// An active employee (the company's Utilizzatore), for Modifica, Azzera i fattori and
+    /// Disabilita.
     active: Uuid,
     /// A disabled user, for Riabilita.
     disabled: Uuid,
@@ -257,6 +260,11 @@ async fn perform(browser: &Browser, action: Action, t: &Targets, n: usize) -> (S
                 .post_form(&format!("{GU}/utenti/{}/termina-sessioni", t.active), &[])
                 .await
         }
+        Action::ResetFactors => {
+            browser
+                .post_form(&format!("{GU}/utenti/{}/azzera-fattori", t.active), &[])
+                .await
+        }
         Action::Disable => {
             browser
                 .post_form(&format!("{GU}/utenti/{}/disabilita", t.active), &[])
@@ -353,7 +361,7 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
     }
     assert_eq!(
         checked,
-        2 * (4 * (4 + 10 * 2) - 14),
+        2 * (4 * (4 + 11 * 2) - 15),
         "every cell of the matrix but the allowed ones"
     );
 
@@ -421,6 +429,13 @@ async fn only_the_legal_representative_manages_users_and_only_in_their_own_compa
                         "/accedi",
                         "their session ended"
                     );
+                }
+                Action::ResetFactors => {
+                    app.assert_holds(&format!(
+                        "SELECT factors_reset_at IS NOT NULL FROM users WHERE id = '{}'",
+                        t.active
+                    ))
+                    .await
                 }
                 Action::Disable => {
                     assert_eq!(state_of(&app, t.active).await, "disabilitato");
@@ -518,6 +533,12 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
                 "termina-sessioni",
                 browser
                     .post_form(&format!("{GU}/utenti/{id}/termina-sessioni"), &[])
+                    .await,
+            ),
+            (
+                "azzera-fattori",
+                browser
+                    .post_form(&format!("{GU}/utenti/{id}/azzera-fattori"), &[])
                     .await,
             ),
         ];

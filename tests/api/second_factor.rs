@@ -11,12 +11,12 @@ use crate::seeds::{COMPANY_A, SeededUser};
 
 const SECURITY: &str = "/area-clienti/sicurezza";
 
-fn code_now(app: &TestApp, secret: &[u8]) -> String {
+pub(crate) fn code_now(app: &TestApp, secret: &[u8]) -> String {
     totp::code_at(secret, app.clock().now().unix_timestamp())
 }
 
 /// Enrols an app for the logged-in `browser`; returns its secret and the recovery codes.
-async fn enrol(app: &TestApp, browser: &Browser) -> (Vec<u8>, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, browser: &Browser) -> (Vec<u8>, Vec<String>) {
     let started = browser
         .post_form(&format!("{SECURITY}/app"), &[("password", PASSWORD)])
         .await;
@@ -281,6 +281,14 @@ async fn recupera_password_changes_the_password_but_the_app_is_still_asked() {
     let done = second_step(&browser, &code_now(&app, &secret)).await;
     assert_eq!(location(&done), "/area-clienti");
     app.run_pending_work().await; // the "password cambiata" notice
+
+    // The app stays enrolled: the next login asks for it after the new password too.
+    app.assert_holds("SELECT count(*) = 1 FROM authenticator_apps")
+        .await;
+    let again = Browser::new(&app.address);
+    let response = again.login(&user.username, new_password).await;
+    assert_eq!(location(&response), "/accedi/verifica");
+    assert_eq!(location(&again.get("/area-clienti").await), "/accedi");
 }
 
 #[tokio::test]

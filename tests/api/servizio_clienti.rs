@@ -20,7 +20,7 @@ pub(crate) async fn staff_browser(app: &TestApp) -> Browser {
 }
 
 /// Submits a form of a staff page (the CSRF token comes from that page, as in a browser).
-async fn staff_post(
+pub(crate) async fn staff_post(
     browser: &Browser,
     page_path: &str,
     action: &str,

@@ -3,6 +3,7 @@
 //! removal and checking a typed code live here; the login steps that ask for the code are
 //! `auth::second_step` (customers) and `auth::staff_step` (operators).
 
+mod holder;
 pub mod passkey;
 pub mod passkey_enrolment;
 pub mod recovery_codes;
@@ -13,37 +14,13 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use crate::actor::Actor;
-use crate::db::audit;
 use crate::db::factors::{self as db, Owner};
 use crate::db::passkeys::{self, StoredPasskey};
-use crate::db::staff::{self as staff_db, StaffUser};
-use crate::db::users::User;
+use crate::db::staff as staff_db;
+use crate::db::{audit, factor_resets};
 use crate::domain::AuditAction;
 
-/// Whose factors change, and so where the change is audited: a customer's in their
-/// company's trail (`audit_events`), an operator's in `staff_events`.
-#[derive(Debug, Clone, Copy)]
-pub enum Holder<'a> {
-    User(&'a User),
-    Staff(&'a StaffUser),
-}
-
-impl Holder<'_> {
-    pub fn owner(self) -> Owner {
-        match self {
-            Holder::User(user) => Owner::User(user.id),
-            Holder::Staff(staff) => Owner::Staff(staff.id),
-        }
-    }
-
-    /// The name the authenticator app shows next to the account.
-    pub fn username(&self) -> &str {
-        match self {
-            Holder::User(user) => &user.username,
-            Holder::Staff(staff) => &staff.username,
-        }
-    }
-}
+pub use holder::Holder;
 
 /// Which factor proved the login (named in the audit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,11 +62,14 @@ pub enum Next {
     },
     /// Logged in only to enrol a factor (`/area-clienti/sicurezza/attiva`).
     MustEnrol,
+    /// A factor is to be enrolled, but the account's factors were reset and link + code
+    /// are not done yet: not logged in, sent to the e-mailed link (`auth::login`).
+    ReenrolByLink,
 }
 
-/// `strong`: an app or a passkey is enrolled (see [`has_strong_factor`]). `required`: the profile is in
-/// `MFA_REQUIRED_FOR`. `sms_proved`: the password was set after a code sent by SMS
-/// (activation, recovery), which is the SMS factor itself.
+/// `strong`: an app or a passkey is enrolled (see [`has_strong_factor`]). `required`: the
+/// profile is in `MFA_REQUIRED_FOR`. `sms_proved`: the password was set after a code sent
+/// by SMS (activation, recovery), which is the SMS factor itself.
 pub fn next_after_password(
     strong: bool,
     required: bool,
@@ -103,6 +83,12 @@ pub fn next_after_password(
         (false, true, false) => Next::MustEnrol,
         (false, false, _) => Next::LoggedIn,
     }
+}
+
+/// Whether the user's factors were reset and the e-mailed link + code are still to be done:
+/// until then the password alone enrols nothing.
+pub async fn reset_pending(conn: &mut PgConnection, user_id: uuid::Uuid) -> sqlx::Result<bool> {
+    factor_resets::pending(conn, user_id).await
 }
 
 /// Whether `owner` has an app or a passkey (the factors stronger than SMS): what a login
@@ -151,6 +137,9 @@ pub enum EnrolError {
     WrongCode,
     #[error("an app is already enrolled")]
     AlreadyEnrolled,
+    /// The factors were reset: a new one is enrolled only after the e-mailed link + code.
+    #[error("factors reset: re-enrol through the e-mailed link")]
+    ReenrolByLink,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -171,6 +160,11 @@ pub async fn enrol_app(
     let mut tx = pool.begin().await?;
     if db::has_app(&mut tx, owner).await? {
         return Err(EnrolError::AlreadyEnrolled);
+    }
+    if let Holder::User(user) = holder
+        && factor_resets::pending(&mut tx, user.id).await?
+    {
+        return Err(EnrolError::ReenrolByLink);
     }
     db::insert_app(&mut tx, owner, secret, step, now).await?;
     let codes = if db::recovery_codes_left(&mut tx, owner).await? == 0 {

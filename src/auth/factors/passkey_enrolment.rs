@@ -10,8 +10,8 @@ use super::passkey::RelyingParty;
 use super::{Holder, audit_event, issue_recovery_codes};
 use crate::actor::Actor;
 use crate::db::factors::{self as db, Owner};
-use crate::db::passkeys;
 use crate::db::users::User;
+use crate::db::{factor_resets, passkeys};
 use crate::domain::AuditAction;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,9 @@ pub enum PasskeyEnrolError {
     Refused(#[from] webauthn_rs::prelude::WebauthnError),
     #[error("this passkey is already registered")]
     AlreadyRegistered,
+    /// The factors were reset: a new one is enrolled only after the e-mailed link + code.
+    #[error("factors reset: re-enrol through the e-mailed link")]
+    ReenrolByLink,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -40,6 +43,9 @@ pub async fn enrol_passkey(
     let passkey = relying_party.finish_registration(credential, state)?;
     let owner = Owner::User(user.id);
     let mut tx = pool.begin().await?;
+    if factor_resets::pending(&mut tx, user.id).await? {
+        return Err(PasskeyEnrolError::ReenrolByLink);
+    }
     if !passkeys::insert(&mut tx, owner, &passkey, name, now).await? {
         return Err(PasskeyEnrolError::AlreadyRegistered);
     }

@@ -126,9 +126,22 @@ pub async fn customer(
             let strong = factors::has_strong_factor(&mut tx, Owner::User(user.id)).await?;
             let required = mfa_required_for.contains(&user.profile);
             let mobile = user.mobile.is_some();
-            let next = factors::next_after_password(strong, required, mobile, false);
+            let next = match factors::next_after_password(strong, required, mobile, false) {
+                // An account that never had a factor enrols its first one after the
+                // password: that password was chosen after link + code (activation,
+                // recovery), the onboarding every account goes through. An account whose
+                // factors were reset was protected by more than its password, and a reset
+                // must not lower it to password-only: it proves itself again with link +
+                // code (`credentials::factor_reset`) before enrolling anything.
+                Next::MustEnrol if factors::reset_pending(&mut tx, user.id).await? => {
+                    Next::ReenrolByLink
+                }
+                next => next,
+            };
             match next {
-                Next::SecondStep { .. } => throttle::password_passed(&mut tx, &keys).await?,
+                Next::SecondStep { .. } | Next::ReenrolByLink => {
+                    throttle::password_passed(&mut tx, &keys).await?
+                }
                 Next::LoggedIn | Next::MustEnrol => {
                     logged_in(&mut tx, &keys, &actor, &user).await?
                 }

@@ -3,11 +3,13 @@
 //! `.txt` parts are not, so a name or username reads exactly as the person typed it.
 
 mod notices;
+mod proofs;
 
 pub use notices::{
     NewLogin, contacts_changed_email, new_login_email, password_changed_email, recovery_email,
     reminder_email, support_notice_email,
 };
+pub use proofs::{email_confirmation_email, factors_reset_email};
 
 use askama::Template;
 

@@ -27,7 +27,7 @@ struct NoticeHtml<'a> {
 }
 
 /// A plain notice: a few paragraphs and at most one link.
-fn notice(
+pub(super) fn notice(
     first_name: &str,
     subject: &str,
     paragraphs: &[String],

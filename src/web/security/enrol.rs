@@ -30,6 +30,9 @@ pub struct AppEnrolPage {
     /// Enrolment the profile requires before anything else (no way out but "Esci"). The
     /// texts are an operator's when `layout.staff` is set.
     pub required: bool,
+    /// Why a customer's is required: without a mobile no SMS code can stand in (otherwise
+    /// the user came from the link sent after a reset of the factors).
+    pub no_mobile: bool,
     /// Where the form with the app's code goes.
     pub confirm_action: &'static str,
     pub qr_svg: String,
@@ -56,6 +59,7 @@ fn enrol_page(
     AppEnrolPage {
         layout: layout_for(user, csrf),
         required: enrolling.must_enrol,
+        no_mobile: user.mobile.is_none(),
         confirm_action: "/area-clienti/sicurezza/app/conferma",
         qr_svg: totp::qr_svg(secret, &user.username).unwrap_or_default(),
         secret: totp::secret_text(secret),
@@ -94,6 +98,10 @@ pub(super) async fn start_app(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let client = client.as_deref();
+    if factors::reset_pending(&mut *state.pool.acquire().await?, user.id).await? {
+        flash::set(&session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
+        return Ok(Redirect::to(SECURITY).into_response());
+    }
     if let Some(refused) =
         password_checked(&state, &session, &user, &form.password, client, "app").await?
     {
@@ -143,6 +151,11 @@ pub(super) async fn confirm_app(
         Err(EnrolError::AlreadyEnrolled) => {
             session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
             session::enrolled(&session).await?;
+            Ok(Redirect::to(SECURITY).into_response())
+        }
+        Err(EnrolError::ReenrolByLink) => {
+            session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
+            flash::set(&session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
             Ok(Redirect::to(SECURITY).into_response())
         }
         Err(EnrolError::Database(e)) => Err(e.into()),

@@ -18,6 +18,7 @@ use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::{PasswordForm, SECURITY, codes_page, password_checked};
 use crate::actor::Actor;
+use crate::auth::factors;
 use crate::auth::factors::passkey::{self, RelyingParty};
 use crate::auth::factors::passkey_enrolment::{self, PasskeyEnrolError};
 use crate::auth::session;
@@ -59,6 +60,10 @@ pub(super) async fn start(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let typed = client.as_deref();
+    if factors::reset_pending(&mut *state.pool.acquire().await?, user.id).await? {
+        flash::set(&session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
+        return Ok(Redirect::to(SECURITY).into_response());
+    }
     if let Some(refused) =
         password_checked(&state, &session, &user, &form.password, typed, "passkey").await?
     {
@@ -189,6 +194,10 @@ pub(super) async fn confirm(
         Err(PasskeyEnrolError::AlreadyRegistered) => {
             let message = outcome::PASSKEY_ALREADY_REGISTERED;
             return Ok(refusal(StatusCode::UNPROCESSABLE_ENTITY, message));
+        }
+        Err(PasskeyEnrolError::ReenrolByLink) => {
+            let message = outcome::ENROL_AFTER_RESET_BY_LINK;
+            return Ok(refusal(StatusCode::FORBIDDEN, message));
         }
         Err(PasskeyEnrolError::Database(e)) => return Err(e.into()),
     };

@@ -29,6 +29,8 @@ fn enrol_page(staff: &StaffUser, csrf: String, secret: &[u8], errors: FormErrors
     AppEnrolPage {
         layout: staff_layout(csrf, &staff.username),
         required: true,
+        // Operators have no SMS factor (the page shows the operator's text anyway).
+        no_mobile: true,
         confirm_action: STAFF_ENROL,
         qr_svg: totp::qr_svg(secret, &staff.username).unwrap_or_default(),
         secret: totp::secret_text(secret),
@@ -109,6 +111,8 @@ pub(super) async fn confirm(
             staff::logout(&session).await?;
             back_to_login(&session, outcome::STAFF_APP_ALREADY_ENROLLED.to_owned()).await
         }
+        // Only a customer's factors are reset pending a link (`Holder::User`).
+        Err(e @ EnrolError::ReenrolByLink) => Err(AppError::Internal(e.into())),
         Err(EnrolError::Database(e)) => Err(e.into()),
     }
 }

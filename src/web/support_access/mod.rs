@@ -49,8 +49,9 @@ pub async fn after_password(
             staff::login_to_enrol(session, &verified.staff).await?;
             Ok(Redirect::to(STAFF_ENROL))
         }
-        // `LoggedIn` is never decided for staff; were it, the code is still asked.
-        Next::SecondStep { .. } | Next::LoggedIn => {
+        // `LoggedIn` and `ReenrolByLink` are never decided for staff; were they, the code
+        // is still asked.
+        Next::SecondStep { .. } | Next::LoggedIn | Next::ReenrolByLink => {
             staff_step::begin(session, &verified.staff, username).await?;
             Ok(Redirect::to(STAFF_VERIFY))
         }

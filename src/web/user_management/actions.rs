@@ -1,5 +1,6 @@
 //! The buttons of Gestione Utenze: Registra, Reinvia, Disabilita, Riabilita, Termina
-//! sessioni on one user, and "Registra i selezionati" on several rows.
+//! sessioni, Azzera i fattori di accesso on one user, and "Registra i selezionati" on
+//! several rows.
 
 use super::{done, manager};
 use crate::db::roster;
@@ -27,6 +28,7 @@ pub(super) enum UserAction {
     Disable,
     Enable,
     EndSessions,
+    ResetFactors,
 }
 
 async fn user_action(
@@ -64,6 +66,10 @@ async fn user_action(
         UserAction::Enable => {
             um::enable(pool, &m, id).await?;
             outcome::USER_REENABLED
+        }
+        UserAction::ResetFactors => {
+            um::reset_factors(pool, config, &m, id).await?;
+            outcome::FACTORS_RESET
         }
     };
     done(&session, message).await

@@ -38,6 +38,8 @@ pub struct UserFormPage {
     pub show_names: bool,
     pub username_editable: bool,
     pub profiles: Vec<(&'static str, &'static str)>,
+    /// Modifica of an active user: where «Azzera i fattori di accesso» posts.
+    pub reset_factors_action: Option<String>,
 }
 
 fn profiles() -> Vec<(&'static str, &'static str)> {
@@ -60,6 +62,7 @@ pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormP
         show_names: true,
         username_editable: true,
         profiles: profiles(),
+        reset_factors_action: None,
     }
 }
 
@@ -117,15 +120,24 @@ pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors
         show_names: true,
         username_editable: true,
         profiles: profiles(),
+        reset_factors_action: None,
     }
 }
 
+/// Modifica; `can_reset_factors` (from the permission source) adds «Azzera i fattori».
 pub fn modify_page(
     layout: Layout,
     user: &User,
     form: UserForm,
     errors: FormErrors,
+    can_reset_factors: bool,
 ) -> UserFormPage {
+    let reset_factors_action = can_reset_factors.then(|| {
+        format!(
+            "/area-clienti/gestione-utenze/utenti/{}/azzera-fattori",
+            user.id
+        )
+    });
     UserFormPage {
         layout,
         title: format!("Modifica {}", user.username),
@@ -138,6 +150,7 @@ pub fn modify_page(
         show_names: false,
         username_editable: false,
         profiles: profiles(),
+        reset_factors_action,
     }
 }
 

@@ -192,11 +192,13 @@ pub(super) async fn modify_form(
         first_name: target.first_name.clone(),
         last_name: target.last_name.clone(),
     };
+    let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
     Ok(views::modify_page(
         layout_for(&user, csrf),
         &target,
         form,
         FormErrors::default(),
+        can_reset,
     ))
 }
 
@@ -239,11 +241,13 @@ pub(super) async fn modify(
             let csrf = crate::web::kit::csrf::token_of(&session).await?;
             let mut form = fields.form();
             form.username = target.username.clone();
+            let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
             Ok(rerender(views::modify_page(
                 layout_for(&user, csrf),
                 &target,
                 form,
                 errors,
+                can_reset,
             )))
         }
         Err(e) => Err(e.into()),

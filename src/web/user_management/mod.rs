@@ -65,6 +65,10 @@ pub fn router() -> Router<AppState> {
             &format!("{BASE}/utenti/{{user_id}}/termina-sessioni"),
             user_action_route(UserAction::EndSessions),
         )
+        .route(
+            &format!("{BASE}/utenti/{{user_id}}/azzera-fattori"),
+            user_action_route(UserAction::ResetFactors),
+        )
 }
 
 impl From<ManageError> for AppError {

@@ -218,6 +218,10 @@ async fn customer_forms_refuse_generated_hostile_values_without_5xx_or_writes() 
             ]),
         ),
         (
+            "/area-clienti/profilo/contatti/cellulare".to_owned(),
+            valid(&[("code", "123456")]),
+        ),
+        (
             "/area-clienti/profilo/password".to_owned(),
             valid(&[
                 ("current_password", "sbagliata"),
@@ -250,6 +254,7 @@ async fn customer_queries_and_path_ids_refuse_generated_hostile_values() {
         (Method::POST, "utenti/{}/reinvia"),
         (Method::POST, "utenti/{}/disabilita"),
         (Method::POST, "utenti/{}/riabilita"),
+        (Method::POST, "utenti/{}/azzera-fattori"),
         (Method::POST, "utenti/{}/termina-sessioni"),
         (Method::GET, "linee/{}/aggiorna"),
         (Method::POST, "linee/{}/aggiorna"),

@@ -26,12 +26,17 @@ async fn support_console_refuses_generated_hostile_values_without_5xx_or_writes(
             format!("/assistenza/utenti/{}/reinvia", company.legal_rep.id),
             valid(&[("reason", "ticket+42%0D%0Arichiamato")]),
         ),
+        (
+            format!("/assistenza/utenti/{}/azzera-fattori", company.legal_rep.id),
+            valid(&[("motivo", "telefono+perso%0D%0Aticket+42")]),
+        ),
     ];
     forms_refuse_hostile_values(&app, &staff, &csrf, &forms);
     queries_refuse_hostile_values(&staff, &[("/assistenza", &["q", "pagina"])]);
     let routes = [
         (Method::GET, "/assistenza/aziende/{}"),
         (Method::POST, "/assistenza/utenti/{}/reinvia"),
+        (Method::POST, "/assistenza/utenti/{}/azzera-fattori"),
     ];
     segments_refuse_hostile_values(&app, &staff, &csrf, &routes);
     let sheet = format!("/assistenza/aziende/{}", company.company_id);
