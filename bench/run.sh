@@ -48,6 +48,7 @@ DATA_DB="${BENCH_DB:-}"
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     for db in "${DATABASES[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1 || true; done
+    [ -n "${BENCH_KEEP_LOG:-}" ] && cp "$WORK/serve.log" "$BENCH_KEEP_LOG" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM

@@ -68,10 +68,14 @@ pub async fn record(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
 }
 
 /// Forgets the latest event of `key` (an attempt reserved that turned out not to count).
+/// Concurrent forgets each take a different event (`SKIP LOCKED`): two that picked the same
+/// one would delete one event between them, and the count would creep up with every pair
+/// of logins from one address until it throttled them all.
 pub async fn forget_latest(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
     sqlx::query(
         "DELETE FROM rate_limit_events WHERE ctid = (
-             SELECT ctid FROM rate_limit_events WHERE key = $1 ORDER BY created_at DESC LIMIT 1)",
+             SELECT ctid FROM rate_limit_events WHERE key = $1 ORDER BY created_at DESC LIMIT 1
+             FOR UPDATE SKIP LOCKED)",
     )
     .bind(key)
     .execute(conn)

@@ -137,3 +137,39 @@ async fn wrong_current_passwords_are_throttled_and_audited() {
         .await;
     assert_eq!(counted, 5);
 }
+
+/// Two logins from one address finishing at the same moment each take back their own
+/// reservation: the address's count never creeps up with successful logins (it did when
+/// both took back the same event, and the bench's parallel logins then throttled
+/// everyone from that address after 50 of them).
+#[tokio::test]
+async fn concurrent_successes_take_back_their_own_reservations() {
+    use area_clienti::db::rate_limits;
+    let app = spawn_app().await;
+    let key = "login:fallito:client:192.0.2.7";
+    let mut setup = app.pool.acquire().await.unwrap();
+    rate_limits::record(&mut setup, key).await.unwrap();
+    rate_limits::record(&mut setup, key).await.unwrap();
+    drop(setup);
+
+    let mut first = app.pool.begin().await.unwrap();
+    rate_limits::forget_latest(&mut first, key).await.unwrap();
+    // The second forget runs while the first has not committed yet.
+    let pool = app.pool.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = pool.begin().await.unwrap();
+        rate_limits::forget_latest(&mut tx, key).await.unwrap();
+        tx.commit().await.unwrap();
+    });
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(5), second).await;
+    first.commit().await.unwrap();
+    waited
+        .expect("the second forget does not wait for the first")
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM rate_limit_events WHERE key = $1")
+        .bind(key)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "each took back its own event");
+}
