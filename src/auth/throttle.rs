@@ -114,6 +114,11 @@ pub async fn password_passed(conn: &mut PgConnection, keys: &Keys) -> sqlx::Resu
     Ok(())
 }
 
+/// Takes back an attempt that was reserved but never made (refused before the check).
+pub async fn take_back(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
+    password_passed(conn, keys).await
+}
+
 /// A password reset forgets the customer account's failures.
 pub async fn clear_account(conn: &mut PgConnection, username: &str) -> sqlx::Result<()> {
     rate_limits::clear(conn, &customer_account_key(username)).await

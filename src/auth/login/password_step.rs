@@ -36,8 +36,16 @@ pub(super) async fn check_password<T>(
         }
         None => (None, None),
     };
-    let ok = verify(hasher, candidate, hash.flatten().as_deref()).await?;
-    Ok(Checked::Verified(account, ok))
+    match verify(hasher, candidate, hash.flatten().as_deref()).await {
+        Ok(ok) => Ok(Checked::Verified(account, ok)),
+        Err(e) => {
+            // Refused before any check (the hashing queue is full: 503): not an attempt,
+            // so it must not count as a failure of the account or of the address.
+            let mut conn = pool.acquire().await?;
+            throttle::take_back(&mut conn, keys).await?;
+            Err(e.into())
+        }
+    }
 }
 
 /// Reserves the attempt; `Some(wait)` when it may not be made.
