@@ -54,15 +54,26 @@ async fn add_passkey(page: &Page, name: &str) {
     page.click_button("Crea la passkey").await;
 }
 
+/// The legal representative's browser, with a virtual authenticator, right after the
+/// activation (logged in).
+async fn activated_with_an_authenticator(
+    app: &TestApp,
+    driver: &Driver,
+    address: &str,
+) -> (Page, VirtualAuthenticator) {
+    let mail = app.onboard(LR_EMAIL, Some(LR_MOBILE)).await;
+    let page = driver.open(address, Js::Enabled).await;
+    let authenticator = VirtualAuthenticator::add(&page).await;
+    let link = path_in(&mail.text, "/attivazione/");
+    complete_link(app, &page, &link, LR_MOBILE, PASSWORD, None).await;
+    (page, authenticator)
+}
+
 #[tokio::test]
 async fn a_passkey_is_added_then_logs_in_alone_and_as_the_second_step() {
     let (app, address) = portal_on_localhost().await;
     let driver = Driver::start();
-    let mail = app.onboard(LR_EMAIL, Some(LR_MOBILE)).await;
-    let page = driver.open(&address, Js::Enabled).await;
-    let authenticator = VirtualAuthenticator::add(&page).await;
-    let link = path_in(&mail.text, "/attivazione/");
-    complete_link(&app, &page, &link, LR_MOBILE, PASSWORD, None).await;
+    let (page, authenticator) = activated_with_an_authenticator(&app, &driver, &address).await;
 
     add_passkey(&page, "Portatile dell'ufficio").await;
     page.wait_for_heading("Codici di recupero").await;
@@ -109,11 +120,7 @@ async fn a_passkey_is_added_then_logs_in_alone_and_as_the_second_step() {
 async fn a_lost_passkey_is_refused_with_a_message_and_a_recovery_code_still_gets_in() {
     let (app, address) = portal_on_localhost().await;
     let driver = Driver::start();
-    let mail = app.onboard(LR_EMAIL, Some(LR_MOBILE)).await;
-    let page = driver.open(&address, Js::Enabled).await;
-    let authenticator = VirtualAuthenticator::add(&page).await;
-    let link = path_in(&mail.text, "/attivazione/");
-    complete_link(&app, &page, &link, LR_MOBILE, PASSWORD, None).await;
+    let (page, authenticator) = activated_with_an_authenticator(&app, &driver, &address).await;
     add_passkey(&page, "Telefono").await;
     page.wait_for_heading("Codici di recupero").await;
     let recovery_code = page.text("#codici-recupero li").await;

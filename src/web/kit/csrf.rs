@@ -29,11 +29,14 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
-        Ok(CsrfToken(token_of(&session).await?))
+        Ok(CsrfToken(token_of(&session_of(parts, state).await?).await?))
     }
+}
+
+async fn session_of<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<Session, AppError> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))
 }
 
 /// Returns the session's token, creating one when missing.
@@ -57,9 +60,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let session = Session::from_request_parts(&mut parts, state)
-            .await
-            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
+        let session = session_of(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
             .await
@@ -84,9 +85,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let session = Session::from_request_parts(&mut parts, state)
-            .await
-            .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!(msg)))?;
+        let session = session_of(&mut parts, state).await?;
         let sent = parts
             .headers
             .get(HEADER)

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{ENROLMENT_KEY, PasswordForm, SECURITY, codes_page, password_checked};
+use super::{ENROLMENT_KEY, PasswordForm, SECURITY, codes_page, may_enrol};
 use crate::actor::Actor;
 use crate::auth::factors::{self, EnrolError, Holder, totp};
 use crate::auth::session;
@@ -98,12 +98,7 @@ pub(super) async fn start_app(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let client = client.as_deref();
-    if factors::reset_pending(&mut *state.pool.acquire().await?, user.id).await? {
-        flash::set(&session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
-        return Ok(Redirect::to(SECURITY).into_response());
-    }
-    if let Some(refused) =
-        password_checked(&state, &session, &user, &form.password, client, "app").await?
+    if let Some(refused) = may_enrol(&state, &session, &user, &form.password, client, "app").await?
     {
         return Ok(refused);
     }

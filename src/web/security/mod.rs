@@ -174,6 +174,24 @@ async fn overview(
     security_page(&state, &user, &session, flash, ("", FormErrors::default())).await
 }
 
+/// Whether a new factor may be enrolled from Sicurezza: not while a reset waits for its
+/// link (back to Sicurezza with why), and only with the current password (else the page
+/// with the reason next to `form`'s field).
+pub(super) async fn may_enrol(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    password: &str,
+    client: Option<&str>,
+    form: &'static str,
+) -> Result<Option<Response>, AppError> {
+    if factors::reset_pending(&mut *state.pool.acquire().await?, user.id).await? {
+        flash::set(session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
+        return Ok(Some(Redirect::to(SECURITY).into_response()));
+    }
+    password_checked(state, session, user, password, client, form).await
+}
+
 /// The current password again, or the Sicurezza page with the reason next to `form`'s field.
 pub(super) async fn password_checked(
     state: &AppState,

@@ -16,9 +16,8 @@ use tower_sessions::Session;
 use uuid::Uuid;
 use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 
-use super::{PasswordForm, SECURITY, codes_page, password_checked};
+use super::{PasswordForm, SECURITY, codes_page, may_enrol, password_checked};
 use crate::actor::Actor;
-use crate::auth::factors;
 use crate::auth::factors::passkey::{self, RelyingParty};
 use crate::auth::factors::passkey_enrolment::{self, PasskeyEnrolError};
 use crate::auth::session;
@@ -60,12 +59,8 @@ pub(super) async fn start(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let typed = client.as_deref();
-    if factors::reset_pending(&mut *state.pool.acquire().await?, user.id).await? {
-        flash::set(&session, outcome::ENROL_AFTER_RESET_BY_LINK.to_owned()).await?;
-        return Ok(Redirect::to(SECURITY).into_response());
-    }
     if let Some(refused) =
-        password_checked(&state, &session, &user, &form.password, typed, "passkey").await?
+        may_enrol(&state, &session, &user, &form.password, typed, "passkey").await?
     {
         return Ok(refused);
     }
