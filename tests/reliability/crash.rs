@@ -37,6 +37,10 @@ async fn after_sigkill_mid_delivery_a_new_instance_delivers_all_with_duplicates_
         "some messages delivered and others in flight",
     )
     .await;
+    // The batch seen above may settle in the instant before the kill: hold the next
+    // delivery for good, so the kill surely finds one in flight.
+    smtp.set_delay(Duration::from_secs(3600));
+    smtp.wait_until_holding(1).await;
     first.sigkill();
     // Only these may reach the sink twice: they were claimed and not settled at the kill.
     let in_flight = claimed_recipients(&pool).await;
