@@ -244,3 +244,5 @@ pub fn other_sessions_ended(count: u64) -> String {
 pub fn user_sessions_ended(name: &str) -> String {
     format!("Sessioni di {name} terminate: per continuare dovrà accedere di nuovo.")
 }
+/// A required enrolment finished in another browser first: this one logs in again.
+pub const APP_ENROLLED_ELSEWHERE: &str = "Nel frattempo un'app di autenticazione è stata attivata sul tuo account da un altro browser: accedi di nuovo, ti chiederemo il codice di quell'app.";

@@ -151,3 +151,36 @@ async fn a_password_step_on_a_logged_in_browser_ends_the_previous_login() {
     assert_eq!(location(&response), "/accedi/verifica");
     assert_eq!(location(&browser.get("/area-clienti").await), "/accedi");
 }
+
+/// Two browsers of a legal representative without a mobile are both only allowed to enrol;
+/// the first one to enrol wins, and the other, which proved the password only, does not get
+/// in on the strength of the first one's app.
+#[tokio::test]
+async fn an_app_enrolled_in_another_browser_does_not_open_a_password_only_session() {
+    let app = spawn_app().await;
+    let company = app
+        .seed_company(&CompanySeed {
+            lr_mobile: None,
+            ..COMPANY_A
+        })
+        .await;
+    let (first, _) = password_step(&app, &company.legal_rep).await;
+    let (second, _) = password_step(&app, &company.legal_rep).await;
+    let (_, second_page) = second.get_html(SECURITY_ENROL).await;
+    let second_secret = crate::helpers::totp_secret_on(&second_page);
+    app.enrol_required_app(&first).await;
+
+    let now = app.clock().now().unix_timestamp();
+    let code = area_clienti::auth::factors::totp::code_at(&second_secret, now);
+    let late = second
+        .post_form("/area-clienti/sicurezza/app/conferma", &[("code", &code)])
+        .await;
+    assert_eq!(location(&late), "/accedi");
+    let (_, login) = second.get_html("/accedi").await;
+    assert!(login.contains("da un altro browser"), "{login}");
+    assert_eq!(location(&second.get(GU).await), "/accedi", "logged out");
+    assert_eq!(first.get(GU).await.status(), StatusCode::OK);
+    // The second browser was new to the account: its login was told by e-mail.
+    let email = &company.legal_rep.email;
+    assert_eq!(app.new_login_notices_to(email).await.len(), 1);
+}

@@ -143,9 +143,15 @@ pub(super) async fn confirm_app(
             let page = enrol_page(&state, &enrolling, csrf, &secret, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(EnrolError::AlreadyEnrolled) if enrolling.must_enrol => {
+            // The app was enrolled from another browser meanwhile: this session proved the
+            // password only, so it ends; the next login asks for that app's code.
+            session::logout(&state.pool, &session).await?;
+            flash::set(&session, outcome::APP_ENROLLED_ELSEWHERE.to_owned()).await?;
+            Ok(Redirect::to("/accedi").into_response())
+        }
         Err(EnrolError::AlreadyEnrolled) => {
             session.remove::<Vec<u8>>(ENROLMENT_KEY).await?;
-            session::enrolled(&session).await?;
             Ok(Redirect::to(SECURITY).into_response())
         }
         Err(EnrolError::ReenrolByLink) => {
