@@ -161,3 +161,15 @@ async fn a_kept_form_never_keeps_a_password_and_says_to_type_it_again() {
     assert!(resume.contains("scrivila di nuovo"), "{resume}");
     assert!(resume.contains(r#"href="/area-clienti/sicurezza""#));
 }
+
+#[tokio::test]
+async fn a_forged_post_without_the_session_token_is_refused_not_kept() {
+    let app = crate::helpers::spawn_app().await;
+    let (lr, _) = representative_logged_in_ago(&app, 20).await;
+    let fields: Vec<(&str, &str)> = new_user().to_vec();
+    let forged = lr.post_raw(ADD, &fields).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(users_named(&app, NEW_EMAIL).await, 0);
+    let (status, _) = lr.get_html("/accedi/conferma/riprendi").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "nothing kept to resume");
+}

@@ -100,7 +100,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfJson<T> {
     }
 }
 
-async fn verify(session: &Session, body: &Bytes) -> Result<(), AppError> {
+/// Whether a urlencoded `body` carries the session's token (403 otherwise).
+pub(crate) async fn verify(session: &Session, body: &Bytes) -> Result<(), AppError> {
     let sent = url::form_urlencoded::parse(body)
         .find(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned());

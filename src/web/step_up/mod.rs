@@ -102,25 +102,34 @@ pub async fn require_recent(
     let Some(auth) = auth.filter(|a| !recent && !a.must_enrol) else {
         return Ok(next.run(request).await);
     };
-    let kept = keep(auth.user_id, request).await;
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, MAX_KEPT_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    // Only a form of this session is kept: anything else goes on to be refused (403) by
+    // the handler, so a forged POST can never come back on the resume page.
+    if crate::web::kit::csrf::verify(&session, &body)
+        .await
+        .is_err()
+    {
+        return Ok(next.run(Request::from_parts(parts, body.into())).await);
+    }
+    let kept = keep(auth.user_id, &parts, &body);
     tracing::info!(action = %kept.action, "step-up: confirmation asked");
     session.insert(KEPT_KEY, kept).await?;
     Ok(Redirect::to(CONFIRM).into_response())
 }
 
-async fn keep(user_id: uuid::Uuid, request: Request) -> KeptForm {
-    let action = request.uri().path().to_owned();
-    let back_to = request
-        .headers()
+fn keep(user_id: uuid::Uuid, parts: &axum::http::request::Parts, body: &[u8]) -> KeptForm {
+    let action = parts.uri.path().to_owned();
+    let back_to = parts
+        .headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
         .and_then(same_origin_path)
         .unwrap_or_else(|| HOME.to_owned());
-    let body = axum::body::to_bytes(request.into_body(), MAX_KEPT_BYTES)
-        .await
-        .unwrap_or_default();
     let (mut fields, mut had_password) = (Vec::new(), false);
-    for (name, value) in url::form_urlencoded::parse(&body) {
+    for (name, value) in url::form_urlencoded::parse(body) {
         if name.contains("password") {
             had_password = true;
         } else if name != crate::web::kit::csrf::FIELD {
