@@ -8,11 +8,11 @@ use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::{REENROLMENT_LINK_LIFETIME, secret};
+use super::{REENROLMENT_LINK_LIFETIME, fresh_link};
 use crate::actor::Actor;
 use crate::auth::{session, session_list};
 use crate::config::Config;
-use crate::db::credentials::{self as db, NewToken, Purpose, TokenRow};
+use crate::db::credentials::{self as db, Purpose, TokenRow};
 use crate::db::factors::{self as factors_db, Owner};
 use crate::db::users::User;
 use crate::db::{audit, factor_resets, sessions};
@@ -98,17 +98,17 @@ async fn new_link(
     now: OffsetDateTime,
     user: &User,
 ) -> sqlx::Result<String> {
-    db::supersede_tokens(conn, user.id).await?;
-    let token = secret::new_link_token();
-    let new_token = NewToken {
-        company_id: user.company_id,
-        user_id: user.id,
-        purpose: Purpose::Reenrolment,
-        token_sha256: &secret::hash_link_token(&token),
-        expires_at: now + REENROLMENT_LINK_LIFETIME,
-    };
-    db::insert_token(conn, &new_token).await?;
-    Ok(config.link(&format!("{REENROLMENT_PREFIX}/{token}")))
+    let (purpose, lifetime) = (Purpose::Reenrolment, REENROLMENT_LINK_LIFETIME);
+    fresh_link(
+        conn,
+        config,
+        now,
+        user,
+        purpose,
+        lifetime,
+        REENROLMENT_PREFIX,
+    )
+    .await
 }
 
 /// The right code was typed on the re-enrolment link: the link is used up and the user has

@@ -17,7 +17,12 @@ pub use code::{CodeError, SendCodeError};
 pub use link::{DeadLink, LinkError, LinkView, Step};
 pub use username_email::send_username_email;
 
-use time::Duration;
+use sqlx::PgConnection;
+use time::{Duration, OffsetDateTime};
+
+use crate::config::Config;
+use crate::db::credentials::{self as db, NewToken, Purpose};
+use crate::db::users::User;
 
 /// How long an activation link lives.
 pub const ACTIVATION_LINK_LIFETIME: Duration = Duration::days(7);
@@ -41,3 +46,27 @@ pub const CODES_PER_HOUR: i64 = 5;
 pub const COMPANY_CODES_PER_DAY: i64 = 1_000;
 /// After the right code, the password must be chosen within this time.
 pub const PASSWORD_STEP_LIFETIME: Duration = Duration::minutes(30);
+
+/// A fresh emailed link for `user` at `{path}/{token}`, living `lifetime`; every older link
+/// of the user dies. Only its hash is stored: the link itself lives only in the message.
+pub(crate) async fn fresh_link(
+    conn: &mut PgConnection,
+    config: &Config,
+    now: OffsetDateTime,
+    user: &User,
+    purpose: Purpose,
+    lifetime: Duration,
+    path: &str,
+) -> sqlx::Result<String> {
+    db::supersede_tokens(conn, user.id).await?;
+    let token = secret::new_link_token();
+    let new_token = NewToken {
+        company_id: user.company_id,
+        user_id: user.id,
+        purpose,
+        token_sha256: &secret::hash_link_token(&token),
+        expires_at: now + lifetime,
+    };
+    db::insert_token(conn, &new_token).await?;
+    Ok(config.link(&format!("{path}/{token}")))
+}

@@ -7,11 +7,11 @@ use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::{RECOVERY_LINK_LIFETIME, secret, send_username_email};
+use super::{RECOVERY_LINK_LIFETIME, fresh_link, send_username_email};
 use crate::actor::Actor;
 use crate::config::Config;
 use crate::db::audit;
-use crate::db::credentials::{self as db, NewToken, Purpose};
+use crate::db::credentials::Purpose;
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::rate_limits::{self, Limit};
 use crate::db::users::{self, User};
@@ -150,17 +150,17 @@ async fn new_recovery_link(
     now: OffsetDateTime,
     user: &User,
 ) -> sqlx::Result<String> {
-    db::supersede_tokens(conn, user.id).await?;
-    let token = secret::new_link_token();
-    let new_token = NewToken {
-        company_id: user.company_id,
-        user_id: user.id,
-        purpose: Purpose::Recovery,
-        token_sha256: &secret::hash_link_token(&token),
-        expires_at: now + RECOVERY_LINK_LIFETIME,
-    };
-    db::insert_token(conn, &new_token).await?;
-    Ok(config.link(&format!("/recupera-password/{token}")))
+    let (purpose, lifetime) = (Purpose::Recovery, RECOVERY_LINK_LIFETIME);
+    fresh_link(
+        conn,
+        config,
+        now,
+        user,
+        purpose,
+        lifetime,
+        "/recupera-password",
+    )
+    .await
 }
 
 /// Queues an email to the user's address.
