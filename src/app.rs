@@ -57,6 +57,13 @@ impl Application {
                 "PUBLIC_BASE_URL has an IP-address host: browsers refuse passkeys there, so they are not offered"
             );
         }
+        if config.trusted_proxies.is_empty() {
+            tracing::info!(
+                "TRUSTED_PROXIES is empty: the TCP peer is the client (behind a reverse proxy every client would share the proxy's address: set it)"
+            );
+        } else {
+            tracing::info!(trusted_proxies = %config.trusted_proxies, "X-Forwarded-For is believed from these proxies only");
+        }
         let state = AppState {
             passkeys: passkeys.map(Arc::new),
             transports: Transports::from_settings(&config.notify, pool.clone())?,

@@ -10,7 +10,11 @@ use crate::contracts::{generate, import};
 use crate::{db, demo, support};
 
 /// Runs one subcommand; `Ok` carries the exit status.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    // The demo is read through the dev mailbox: it is the one command that turns it on.
+    if matches!(cli.command, Command::Demo) {
+        cli.settings.dev_mailbox = true;
+    }
     let config = Config::from_settings(&cli.settings)?;
     match cli.command {
         Command::Migrate => {
@@ -95,6 +99,8 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    // Before connecting to the database: a missing transport is named at once.
+    config.notify.check_transports()?;
     let app = Application::build(config.clone()).await?;
     if with_demo {
         demo::load(app.pool(), &config, app.clock()).await?;

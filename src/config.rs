@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use url::Url;
 
-use crate::domain::Profile;
+use crate::domain::{Profile, TrustedProxies};
 use crate::notify::NotifySettings;
 
 /// Command line of the `area-clienti` binary.
@@ -121,6 +121,21 @@ pub struct Settings {
     pub mail_from: String,
     #[arg(long, env = "SMS_GATEWAY_URL", global = true)]
     pub sms_gateway_url: Option<String>,
+    /// `true`: a transport left unset stores its messages in the dev mailbox (`/dev/posta`).
+    /// Without it `serve` refuses to start with a transport unset. `demo` sets it.
+    #[arg(
+        long,
+        env = "DEV_MAILBOX",
+        global = true,
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub dev_mailbox: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: comma-separated addresses or
+    /// CIDR networks. Empty: the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", global = true, default_value = "")]
+    pub trusted_proxies: String,
     #[arg(long, env = "SMS_GATEWAY_TOKEN", global = true, hide_env_values = true)]
     pub sms_gateway_token: Option<String>,
     /// How long the SMS gateway may take to answer, in milliseconds; a slower answer is a
@@ -181,6 +196,8 @@ pub struct Config {
     pub background_worker: bool,
     /// Profiles that cannot reach a page without a second factor.
     pub mfa_required_for: Vec<Profile>,
+    /// Whose `X-Forwarded-For` names the client (`web::kit::client`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -205,6 +222,11 @@ impl Config {
         if s.outbox_max_attempts < 1 {
             bail!("OUTBOX_MAX_ATTEMPTS deve essere almeno 1");
         }
+        let trusted_proxies = TrustedProxies::parse(&s.trusted_proxies).map_err(|entry| {
+            anyhow::anyhow!(
+                "TRUSTED_PROXIES non valido: {entry:?} non è un indirizzo IP né una rete CIDR (ad esempio 127.0.0.1, 10.0.0.0/8, ::1)"
+            )
+        })?;
         let secret = |v: &Option<String>| {
             v.as_deref()
                 .filter(|t| !t.is_empty())
@@ -224,9 +246,11 @@ impl Config {
                 retry_base: Duration::from_millis(s.outbox_retry_base_ms),
                 max_attempts: s.outbox_max_attempts,
                 lease: Duration::from_secs(s.outbox_lease_secs),
+                dev_mailbox: s.dev_mailbox,
             },
             background_worker: s.background_worker,
             mfa_required_for: parse_profiles(&s.mfa_required_for)?,
+            trusted_proxies,
         })
     }
 
@@ -318,6 +342,60 @@ mod tests {
                 .to_string()
                 .contains("BIND_ADDR")
         );
+    }
+
+    #[test]
+    fn trusted_proxies_are_parsed_at_start_and_a_bad_entry_is_named() {
+        assert!(
+            Config::from_settings(&settings())
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+        let mut s = settings();
+        s.trusted_proxies = "127.0.0.1, 10.0.0.0/8".into();
+        let trusted = Config::from_settings(&s).unwrap().trusted_proxies;
+        assert!(trusted.contains("10.1.2.3".parse().unwrap()));
+        s.trusted_proxies = "127.0.0.1, proxy.interno".into();
+        let err = Config::from_settings(&s).unwrap_err().to_string();
+        assert!(
+            err.contains("TRUSTED_PROXIES") && err.contains("proxy.interno"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_transport_left_unset_is_refused_unless_dev_mailbox_is_true() {
+        let parsed = |args: &[&str]| {
+            let cli = Cli::try_parse_from(args).unwrap();
+            Config::from_settings(&cli.settings).unwrap().notify
+        };
+        let neither = parsed(&["area-clienti", "serve"]);
+        assert!(!neither.dev_mailbox, "off by default");
+        let err = neither.check_transports().unwrap_err().to_string();
+        assert!(
+            err.contains("SMTP_URL e SMS_GATEWAY_URL") && err.contains("DEV_MAILBOX"),
+            "{err}"
+        );
+        let sms_only = parsed(&[
+            "area-clienti",
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+            "serve",
+        ]);
+        let err = sms_only.check_transports().unwrap_err().to_string();
+        assert!(err.starts_with("SMS_GATEWAY_URL non impostato"), "{err}");
+        let both = parsed(&[
+            "area-clienti",
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+            "--sms-gateway-url",
+            "http://127.0.0.1:9000/sms",
+            "serve",
+        ]);
+        assert!(both.check_transports().is_ok());
+        let dev = parsed(&["area-clienti", "--dev-mailbox", "true", "serve"]);
+        assert!(dev.dev_mailbox && dev.check_transports().is_ok());
     }
 
     #[test]

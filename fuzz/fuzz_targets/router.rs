@@ -73,6 +73,8 @@ async fn build() -> (Router, World) {
         smtp_url: None,
         mail_from: "Area Clienti <no-reply@portale.test>".into(),
         sms_gateway_url: None,
+        dev_mailbox: true,
+        trusted_proxies: String::new(),
         sms_gateway_token: None,
         sms_gateway_timeout_ms: 10_000,
         internal_api_token: Some(API_TOKEN.into()),

@@ -99,6 +99,37 @@ pub struct NotifySettings {
     /// How long a claimed message stays reserved to its worker; a worker that dies leaves
     /// its messages to be retried after this.
     pub lease: Duration,
+    /// `DEV_MAILBOX`: a transport left unset goes to the dev mailbox instead of refusing
+    /// to start.
+    pub dev_mailbox: bool,
+}
+
+impl NotifySettings {
+    /// Refuses a transport left unset unless `DEV_MAILBOX=true`: its messages, links and
+    /// codes included, would otherwise wait in a table that `/dev/posta` shows to anyone
+    /// who reaches the portal (a reverse proxy on the same host makes that the internet).
+    pub fn check_transports(&self) -> anyhow::Result<()> {
+        if self.dev_mailbox {
+            return Ok(());
+        }
+        let missing: Vec<&str> = [
+            ("SMTP_URL", self.smtp_url.is_none()),
+            ("SMS_GATEWAY_URL", self.sms_gateway_url.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, unset)| unset.then_some(name))
+        .collect();
+        match missing.as_slice() {
+            [] => Ok(()),
+            [one] => anyhow::bail!(
+                "{one} non impostato: imposta {one}, oppure DEV_MAILBOX=true solo su una macchina di sviluppo (i messaggi restano allora nella casella di sviluppo /dev/posta, link e codici compresi)"
+            ),
+            many => anyhow::bail!(
+                "{} non impostati: impostali, oppure DEV_MAILBOX=true solo su una macchina di sviluppo (i messaggi restano allora nella casella di sviluppo /dev/posta, link e codici compresi)",
+                many.join(" e ")
+            ),
+        }
+    }
 }
 
 /// The transports in use, shared by the worker's deliveries.
@@ -121,9 +152,11 @@ impl Transports {
     }
 
     /// SMTP when `SMTP_URL` is set and the HTTP gateway when `SMS_GATEWAY_URL` is set; the
-    /// dev mailbox for whatever is not. Fails, naming the variable, on a bad URL or sender.
+    /// dev mailbox for whatever is not, only with `DEV_MAILBOX=true`. Fails, naming the
+    /// variable, on a bad URL or sender or a transport unset without `DEV_MAILBOX`.
     /// Call it inside the Tokio runtime (the SMTP connection pool starts a background task).
     pub fn from_settings(settings: &NotifySettings, pool: PgPool) -> anyhow::Result<Transports> {
+        settings.check_transports()?;
         let from: lettre::message::Mailbox = settings.mail_from.parse().with_context(|| {
             format!(
                 "MAIL_FROM {:?} is not a valid sender (expected e.g. \"Area Clienti <no-reply@example.it>\")",
@@ -145,6 +178,11 @@ impl Transports {
         };
         let email_dev = settings.smtp_url.is_none();
         let sms_dev = settings.sms_gateway_url.is_none();
+        if settings.dev_mailbox && !email_dev && !sms_dev {
+            tracing::info!(
+                "DEV_MAILBOX=true has no effect: SMTP_URL and SMS_GATEWAY_URL are both set"
+            );
+        }
         log_transports(mailer.as_ref(), sms.as_ref(), email_dev, sms_dev);
         Ok(Self::new(mailer, sms, email_dev || sms_dev))
     }
@@ -160,12 +198,12 @@ fn log_transports(mailer: &dyn Mailer, sms: &dyn SmsSender, email_dev: bool, sms
     // Loud on purpose: in production a forgotten variable would silently swallow messages.
     if email_dev {
         tracing::warn!(
-            "DEV MODE: SMTP_URL is not set, e-mails are NOT sent: they are stored in the database and shown at /dev/posta"
+            "DEV MODE (DEV_MAILBOX=true): SMTP_URL is not set, e-mails are NOT sent: they are stored in the database and shown at /dev/posta"
         );
     }
     if sms_dev {
         tracing::warn!(
-            "DEV MODE: SMS_GATEWAY_URL is not set, SMS are NOT sent: they are stored in the database and shown at /dev/posta"
+            "DEV MODE (DEV_MAILBOX=true): SMS_GATEWAY_URL is not set, SMS are NOT sent: they are stored in the database and shown at /dev/posta"
         );
     }
 }

@@ -10,6 +10,7 @@ async fn the_demo_is_idempotent_and_its_whole_journey_works_through_the_dev_mail
     let app = spawn_app_with(|s| {
         s.smtp_url = None;
         s.sms_gateway_url = None;
+        s.dev_mailbox = true;
     })
     .await;
     area_clienti::demo::load(&app.pool, &app.config, app.clock())

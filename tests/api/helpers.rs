@@ -70,6 +70,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         smtp_url: Some(smtp.url()),
         mail_from: "Area Clienti <no-reply@portale.test>".into(),
         sms_gateway_url: Some(sms.url()),
+        dev_mailbox: false,
+        trusted_proxies: String::new(),
         sms_gateway_token: Some(SMS_TOKEN.into()),
         sms_gateway_timeout_ms: 10_000,
         internal_api_token: Some(API_TOKEN.into()),

@@ -41,6 +41,7 @@ async fn an_unexpected_failure_shows_an_italian_500_page_with_an_error_code_and_
     let app = crate::helpers::spawn_app_with(|s| {
         s.smtp_url = None;
         s.sms_gateway_url = None;
+        s.dev_mailbox = true;
     })
     .await;
     sqlx::query("DROP TABLE dev_mailbox")
