@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::database;
+use crate::support::nginx::Nginx;
 use crate::support::sms_gateway::{SMS_TOKEN, SentSms, SmsGateway, code_in};
 use crate::support::smtp_sink::{ReceivedEmail, SmtpSink};
 
@@ -25,7 +26,10 @@ pub const API_TOKEN: &str = "test-internal-token";
 pub const PUBLIC_BASE_URL: &str = "http://portale.test";
 
 pub struct TestApp {
+    /// Where clients connect: the portal itself, or the nginx in front of it.
     pub address: String,
+    /// The portal's own listener, bypassing any proxy (a client that skips the proxy).
+    pub direct_address: String,
     pub pool: PgPool,
     pub smtp: SmtpSink,
     pub sms: SmsGateway,
@@ -40,7 +44,22 @@ pub struct TestApp {
     queued_on_purpose: AtomicBool,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// The reverse proxy in front of the portal, if any; dropping it stops it.
+    _proxy: Option<Nginx>,
 }
+
+/// With `AREA_CLIENTI_TEST_PROXY=nginx` every test app is put behind a real nginx (the
+/// whole suite then runs as in production behind a reverse proxy).
+fn behind_proxy_by_default() -> bool {
+    match std::env::var("AREA_CLIENTI_TEST_PROXY").as_deref() {
+        Ok("nginx") => true,
+        Ok("") | Err(_) => false,
+        Ok(other) => panic!("AREA_CLIENTI_TEST_PROXY={other:?}: only \"nginx\" is known"),
+    }
+}
+
+/// The address nginx connects from, and so the one proxy the portal trusts.
+pub const PROXY_ADDR: &str = "127.0.0.1";
 
 /// The portal; its outbox worker runs in the background only where the test binary says
 /// so (`crate::BACKGROUND_WORKER`). Without it the test runs the pending work itself
@@ -59,6 +78,16 @@ pub async fn spawn_app_with_worker() -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted first (e.g. dev-mailbox transports).
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(customize, behind_proxy_by_default()).await
+}
+
+/// The portal behind a real nginx (`TestApp::address`), trusting it as its reverse proxy
+/// (`TRUSTED_PROXIES=127.0.0.1`); `TestApp::direct_address` skips the proxy.
+pub async fn spawn_app_behind_nginx() -> TestApp {
+    spawn(|_| {}, true).await
+}
+
+async fn spawn(customize: impl FnOnce(&mut Settings), behind_proxy: bool) -> TestApp {
     area_clienti::telemetry::init_for_tests();
     let db_name = database::create_test_database().await;
     let smtp = SmtpSink::start().await;
@@ -71,7 +100,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         mail_from: "Area Clienti <no-reply@portale.test>".into(),
         sms_gateway_url: Some(sms.url()),
         dev_mailbox: false,
-        trusted_proxies: String::new(),
+        trusted_proxies: if behind_proxy {
+            PROXY_ADDR.into()
+        } else {
+            String::new()
+        },
         sms_gateway_token: Some(SMS_TOKEN.into()),
         sms_gateway_timeout_ms: 10_000,
         internal_api_token: Some(API_TOKEN.into()),
@@ -87,7 +120,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(config.clone())
         .await
         .expect("app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
+    let direct_address = format!("http://127.0.0.1:{}", app.port());
+    let proxy = behind_proxy.then(|| Nginx::start(([127, 0, 0, 1], app.port()).into()));
+    let address = proxy
+        .as_ref()
+        .map_or_else(|| direct_address.clone(), |p| p.address.clone());
     let pool = app.pool().clone();
     let clock = app.clock().clone();
     let worker = app.worker();
@@ -105,6 +142,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         config,
         database_url,
         address,
+        direct_address,
         pool,
         smtp,
         sms,
@@ -113,6 +151,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         queued_on_purpose: AtomicBool::new(false),
         stop: Some(stop),
         server: Some(server),
+        _proxy: proxy,
     }
 }
 
@@ -406,8 +445,20 @@ impl Browser {
 
     /// A browser that names itself `user_agent` (none when empty, as `new`).
     pub fn with_user_agent(address: &str, user_agent: &str) -> Browser {
+        Browser::build(address, user_agent, None)
+    }
+
+    /// A browser on another machine: its connections leave from `source`, an address of
+    /// the loopback network other than 127.0.0.1 (e.g. `127.0.0.7`), so the portal (or the
+    /// proxy in front of it) sees a client of its own.
+    pub fn from_address(address: &str, source: &str) -> Browser {
+        Browser::build(address, "", Some(source.parse().expect("source address")))
+    }
+
+    fn build(address: &str, user_agent: &str, source: Option<std::net::IpAddr>) -> Browser {
         let mut client = reqwest::Client::builder()
             .cookie_store(true)
+            .local_address(source)
             .redirect(reqwest::redirect::Policy::none());
         if !user_agent.is_empty() {
             client = client.user_agent(user_agent);

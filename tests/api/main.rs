@@ -21,6 +21,7 @@ mod passkeys;
 mod permissions;
 mod probes;
 mod proven_contacts;
+mod proxy;
 mod recovery;
 mod router_seeds;
 mod second_factor;
