@@ -9,6 +9,7 @@
 mod cluster;
 mod crash;
 mod database_restart;
+mod dev_mailbox;
 mod graceful_shutdown;
 mod process;
 mod sms_gateway_faults;

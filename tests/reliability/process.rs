@@ -166,6 +166,43 @@ pub async fn outbox_summary(pool: &PgPool) -> String {
     }
 }
 
+/// Runs `area-clienti SUBCOMMAND` with exactly `env` until it exits by itself, and
+/// returns its status and standard error; panics (after killing it) if it is still running
+/// after `within`.
+pub async fn run_to_exit(subcommand: &str, env: &AppEnv, within: Duration) -> (ExitStatus, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_area-clienti"))
+        .arg(subcommand)
+        .env_clear()
+        .envs(env.0.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start area-clienti");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + within;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "area-clienti {subcommand} still running after {within:?}:\n{}",
+                reader.join().unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    (status, reader.join().unwrap_or_default())
+}
+
 /// Recipients of the messages claimed by a worker and not settled yet (in flight, or left
 /// by a worker that died): queued, attempted, and no failure recorded for the attempt.
 pub async fn claimed_recipients(pool: &PgPool) -> Vec<String> {
@@ -256,6 +293,12 @@ impl AppEnv {
         )
     }
 
+    /// The same environment without `key`.
+    pub fn without(mut self, key: &str) -> AppEnv {
+        self.0.retain(|(k, _)| k != key);
+        self
+    }
+
     /// The same environment with `key` set to `value`.
     pub fn with(mut self, key: &str, value: &str) -> AppEnv {
         self.0.retain(|(k, _)| k != key);
@@ -279,9 +322,15 @@ pub struct AppProcess {
 impl AppProcess {
     /// Starts `area-clienti serve` with exactly `env` and waits until it listens.
     pub async fn start(name: &str, env: &AppEnv) -> AppProcess {
+        AppProcess::start_command(name, "serve", env).await
+    }
+
+    /// Starts `area-clienti SUBCOMMAND` (`serve` or `demo`) with exactly `env` and waits
+    /// until it listens.
+    pub async fn start_command(name: &str, subcommand: &str, env: &AppEnv) -> AppProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_area-clienti"));
         command
-            .arg("serve")
+            .arg(subcommand)
             .env_clear()
             .envs(env.0.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
