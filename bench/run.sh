@@ -63,9 +63,11 @@ row() { ROWS+=("$(printf '| %-44s | %10s | %10s | %6s | %s |' "$@")"); }
 say() { echo "== $*" >&2; }
 
 # The portal on $BENCH_PORT against database $1; extra environment in the remaining args.
+# DEV_MAILBOX=true: the sections without a transport keep their messages in the dev mailbox
+# (serve refuses to start with a transport unset otherwise).
 start_portal() {
     local db="$1"; shift
-    env RUST_LOG=warn DATABASE_URL="$(url_of "$db")" BIND_ADDR="127.0.0.1:$BENCH_PORT" "$@" \
+    env RUST_LOG=warn DEV_MAILBOX=true DATABASE_URL="$(url_of "$db")" BIND_ADDR="127.0.0.1:$BENCH_PORT" "$@" \
         "$BIN" serve >"$WORK/serve.log" 2>&1 &
     PORTAL_PID=$!
     PIDS+=("$PORTAL_PID")

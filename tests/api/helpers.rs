@@ -455,6 +455,15 @@ impl Browser {
         Browser::build(address, "", Some(source.parse().expect("source address")))
     }
 
+    /// The same browser (same cookies) sending to `address`: e.g. `app.direct_address`,
+    /// for a request a reverse proxy would refuse before the portal sees it.
+    pub fn towards(&self, address: &str) -> Browser {
+        Browser {
+            client: self.client.clone(),
+            address: address.to_owned(),
+        }
+    }
+
     fn build(address: &str, user_agent: &str, source: Option<std::net::IpAddr>) -> Browser {
         let mut client = reqwest::Client::builder()
             .cookie_store(true)

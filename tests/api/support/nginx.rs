@@ -88,9 +88,9 @@ impl Drop for Nginx {
     }
 }
 
-/// The configuration of a reverse proxy in front of the portal. Bodies and timeouts are
-/// left to the portal (its own limits answer), and answers are not buffered, so what the
-/// client sees is what the portal said.
+/// The configuration of a reverse proxy in front of the portal. Body sizes and timeouts are
+/// left to the portal (its own limits answer); requests are buffered (nginx's default, so
+/// the portal answering a too-large body early is relayed, not a 502), answers are not.
 fn config(dir: &Path, port: u16, upstream: SocketAddr) -> String {
     let d = dir.display();
     format!(
@@ -120,7 +120,6 @@ http {{
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_buffering off;
-            proxy_request_buffering off;
             proxy_read_timeout 120s;
         }}
     }}
