@@ -11,6 +11,8 @@ mod crash;
 mod database_restart;
 mod graceful_shutdown;
 mod process;
+mod self_contained;
+mod session_cleanup;
 mod sms_gateway_faults;
 mod smtp_outage;
 mod two_instances;
