@@ -2,7 +2,6 @@
 //! worker beside it, and shuts both down gracefully.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +11,6 @@ use axum::http::{HeaderName, HeaderValue, header};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -37,6 +35,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// The connections of the worker and the session cleanup ([`crate::db::background_pool`]).
+    background_pool: PgPool,
 }
 
 impl Application {
@@ -79,6 +79,7 @@ impl Application {
         Ok(Application {
             listener,
             router,
+            background_pool: crate::db::background_pool(&state.pool),
             state,
         })
     }
@@ -113,7 +114,7 @@ impl Application {
     /// The worker of this application (tests run it on demand with [`worker::drain`]).
     pub fn worker(&self) -> worker::Worker {
         worker::Worker {
-            pool: self.state.pool.clone(),
+            pool: self.background_pool.clone(),
             transports: self.state.transports.clone(),
             settings: worker::WorkerSettings::from(&self.state.config.notify),
             config: self.state.config.clone(),
@@ -121,7 +122,7 @@ impl Application {
         }
     }
 
-    /// Serves HTTP and runs the outbox worker until `shutdown` completes; then stops
+    /// Serves HTTP, runs the outbox worker and deletes expired sessions until `shutdown` completes; then stops
     /// taking requests, lets in-flight requests and deliveries finish, and returns.
     pub async fn run_until(
         self,
@@ -134,36 +135,28 @@ impl Application {
             .config
             .background_worker
             .then(|| tokio::spawn(worker::run(self.worker(), stop.clone().cancelled_owned())));
-        let store = PostgresStore::new(self.state.pool.clone());
-        let cleanup = tokio::spawn(async move {
-            // The store deletes expired sessions; errors are logged by the store's caller.
-            if let Err(e) = tower_sessions::ExpiredDeletion::continuously_delete_expired(
-                store,
-                Duration::from_secs(300),
-            )
-            .await
-            {
-                tracing::warn!(error = %e, "expired session cleanup stopped");
-            }
-        });
+        let cleanup = tokio::spawn(delete_expired_sessions(
+            PostgresStore::new(self.background_pool.clone()),
+            self.state.config.session_cleanup_interval,
+        ));
         tracing::info!(addr = %self.listener.local_addr()?, "Area Clienti in ascolto");
         let stop_serving = stop.clone();
-        let served = axum::serve(
+        crate::http_server::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            self.state.config.header_read_timeout,
+            async move {
+                shutdown.await;
+                stop_serving.cancel();
+            },
         )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop_serving.cancel();
-        })
         .await;
         stop.cancel();
         cleanup.abort();
         if let Some(worker) = worker {
             worker.await.context("outbox worker panicked")?;
         }
-        served.context("server error")
+        Ok(())
     }
 }
 
@@ -173,15 +166,8 @@ fn router(state: AppState) -> Router {
     let router = web::router(&state)
         .layer(sessions)
         .merge(web::support::router().layer(staff_sessions))
-        .nest_service(
-            "/static",
-            tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=3600"),
-                ))
-                .service(ServeDir::new(static_dir())),
-        )
+        .merge(web::assets::router())
+        .layer(axum::middleware::from_fn(session_store_failures))
         .fallback(|| async { crate::web::error::AppError::NotFound })
         // Inside the header layers, so a timed-out answer carries the security headers too.
         .layer(TimeoutLayer::with_status_code(
@@ -192,6 +178,22 @@ fn router(state: AppState) -> Router {
     with_security_headers(router, https)
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The session layers answer a bare 500 when they cannot save a session: the database is
+/// busy or unreachable, so the client hears 503 with Retry-After, as from a handler. (Every
+/// other 5xx of the portal is a page with a content type.)
+async fn session_store_failures(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if response.status() == axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return crate::web::error::database_busy();
+    }
+    response
 }
 
 /// The customers' session cookie and the staff's, which is scoped to /assistenza so the two
@@ -273,13 +275,22 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
     tracing::info_span!("request", method = %request.method(), route)
 }
 
-/// `static/` next to the crate (cargo run) or next to the working directory.
-fn static_dir() -> std::path::PathBuf {
-    let beside_crate = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    if beside_crate.is_dir() {
-        beside_crate
-    } else {
-        std::path::PathBuf::from("static")
+/// Deletes the expired sessions every `interval`, for as long as the portal runs: a failed
+/// round (database restarting, failing over, busy) is logged and the next one tries again.
+async fn delete_expired_sessions(store: PostgresStore, interval: Duration) {
+    use tower_sessions::ExpiredDeletion;
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.delete_expired().await {
+            Ok(()) => tracing::debug!("expired sessions deleted"),
+            Err(error) => tracing::warn!(
+                %error,
+                "expired session cleanup failed; retrying in {} s",
+                interval.as_secs()
+            ),
+        }
     }
 }
 

@@ -178,6 +178,23 @@ pub struct Settings {
     /// Delivery attempts before a message is recorded as failed for good.
     #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", global = true, default_value_t = 8)]
     pub outbox_max_attempts: i32,
+    /// How long a client may take to send its complete request headers, in milliseconds;
+    /// a slower one (a stalled or hostile client) is disconnected.
+    #[arg(
+        long,
+        env = "HTTP_HEADER_READ_TIMEOUT_MS",
+        global = true,
+        default_value_t = 10_000
+    )]
+    pub http_header_read_timeout_ms: u64,
+    /// Seconds between two deletions of expired sessions.
+    #[arg(
+        long,
+        env = "SESSION_CLEANUP_INTERVAL_SECS",
+        global = true,
+        default_value_t = 300
+    )]
+    pub session_cleanup_interval_secs: u64,
     /// Whether `run_until` starts the outbox worker beside the server. Always on for the
     /// binary; in-process tests turn it off and run the pending work themselves.
     #[arg(skip = true)]
@@ -198,6 +215,10 @@ pub struct Config {
     pub mfa_required_for: Vec<Profile>,
     /// Whose `X-Forwarded-For` names the client (`web::kit::client`).
     pub trusted_proxies: TrustedProxies,
+    /// See [`Settings::http_header_read_timeout_ms`].
+    pub header_read_timeout: Duration,
+    /// See [`Settings::session_cleanup_interval_secs`].
+    pub session_cleanup_interval: Duration,
 }
 
 impl Config {
@@ -227,6 +248,12 @@ impl Config {
                 "TRUSTED_PROXIES non valido: {entry:?} non è un indirizzo IP né una rete CIDR (ad esempio 127.0.0.1, 10.0.0.0/8, ::1)"
             )
         })?;
+        if s.http_header_read_timeout_ms < 1 {
+            bail!("HTTP_HEADER_READ_TIMEOUT_MS deve essere almeno 1");
+        }
+        if s.session_cleanup_interval_secs < 1 {
+            bail!("SESSION_CLEANUP_INTERVAL_SECS deve essere almeno 1");
+        }
         let secret = |v: &Option<String>| {
             v.as_deref()
                 .filter(|t| !t.is_empty())
@@ -251,6 +278,8 @@ impl Config {
             background_worker: s.background_worker,
             mfa_required_for: parse_profiles(&s.mfa_required_for)?,
             trusted_proxies,
+            header_read_timeout: Duration::from_millis(s.http_header_read_timeout_ms),
+            session_cleanup_interval: Duration::from_secs(s.session_cleanup_interval_secs),
         })
     }
 

@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod fuzzing;
+pub mod http_server;
 pub mod metrics;
 pub mod notify;
 pub mod support;

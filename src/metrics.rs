@@ -57,6 +57,11 @@ pub fn hashing_overloaded() {
     metrics::counter!("password_hashing_overloaded_total").increment(1);
 }
 
+/// A request answered 503 because no database connection came free in time.
+pub fn database_busy() {
+    metrics::counter!("database_busy_total").increment(1);
+}
+
 pub fn login_throttled() {
     metrics::counter!("login_throttled_total").increment(1);
 }

@@ -85,6 +85,8 @@ async fn build() -> (Router, World) {
         // The target drives the pages behind the login; the second step of a login has
         // its own routes in `ROUTES` and its own tests (tests/api/second_factor.rs).
         mfa_required_for: String::new(),
+        http_header_read_timeout_ms: 10_000,
+        session_cleanup_interval_secs: 300,
     };
     let app = Application::build(Config::from_settings(&settings).expect("config"))
         .await

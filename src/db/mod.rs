@@ -27,6 +27,18 @@ use anyhow::Context;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+/// How long a request waits for a free connection before it is answered 503 with
+/// Retry-After: when all of them stay busy this long the database is overloaded, and a quick
+/// "try again" serves the user better than a page that hangs.
+pub const REQUEST_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections of the pool that serves requests.
+const REQUEST_POOL_SIZE: u32 = 16;
+/// The background work (outbox worker, session cleanup) has its own few connections: a flood
+/// of requests cannot starve it, and it may wait longer for one, since no user is waiting and
+/// giving up between a send and its record would send the message twice.
+const BACKGROUND_POOL_SIZE: u32 = 4;
+const BACKGROUND_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Creates the database if it is missing, connects, and applies the migrations.
 pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
     if !sqlx::Postgres::database_exists(database_url)
@@ -45,8 +57,8 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
         }
     }
     let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(Duration::from_secs(5))
+        .max_connections(REQUEST_POOL_SIZE)
+        .acquire_timeout(REQUEST_ACQUIRE_TIMEOUT)
         .connect(database_url)
         .await
         .with_context(|| format!("connessione a {} fallita", redact(database_url)))?;
@@ -55,6 +67,21 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
         .await
         .context("migrazioni del database fallite")?;
     Ok(pool)
+}
+
+/// The pool of the background work, on the same database as `requests` (connects lazily).
+pub fn background_pool(requests: &PgPool) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(BACKGROUND_POOL_SIZE)
+        .acquire_timeout(BACKGROUND_ACQUIRE_TIMEOUT)
+        .connect_lazy_with((*requests.connect_options()).clone())
+}
+
+/// Whether `error` (or its cause) is a request that found every connection busy.
+pub fn is_pool_exhausted(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| matches!(cause.downcast_ref(), Some(sqlx::Error::PoolTimedOut)))
 }
 
 /// The database URL without its password, for logs and error messages.

@@ -8,6 +8,8 @@
 //! - `LinkDead`: an emailed link that is expired, used or superseded (410);
 //! - `Overloaded`: password hashing is at capacity (503 with Retry-After), from whichever
 //!   handler hashed;
+//! - `DatabaseBusy`: every database connection stayed busy (503 with Retry-After). Nobody
+//!   builds it by hand: a pool timeout or an unreachable session store becomes it here;
 //! - `Internal`: anything unexpected. It is logged with an error id; the page shows only the id.
 //!
 //! Validation errors are not errors here: handlers re-render their form with status 422.
@@ -20,6 +22,8 @@ use crate::auth::HashError;
 
 /// A full hashing queue drains in well under a second.
 const OVERLOAD_RETRY_AFTER_SECS: &str = "1";
+/// A database at capacity needs a few seconds more than the hashing queue.
+pub const DATABASE_BUSY_RETRY_AFTER_SECS: &str = "5";
 
 pub use crate::credentials::DeadLink;
 use crate::web::pages::ErrorPage;
@@ -47,6 +51,9 @@ pub enum AppError {
     /// 503 with Retry-After: password hashing is at capacity.
     #[error("password hashing at capacity")]
     Overloaded,
+    /// 503 with Retry-After: no database connection came free in time.
+    #[error("database busy")]
+    DatabaseBusy,
     /// 500: logged with an id, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -54,13 +61,25 @@ pub enum AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(e.into())
+        match e {
+            sqlx::Error::PoolTimedOut => AppError::DatabaseBusy,
+            e => AppError::Internal(e.into()),
+        }
     }
 }
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
-        AppError::Internal(e.into())
+        use tower_sessions::session_store::Error as StoreError;
+        match e {
+            // The store keeps only the text of the database error: a busy or unreachable
+            // database, both temporary for whoever is asking.
+            tower_sessions::session::Error::Store(StoreError::Backend(cause)) => {
+                tracing::warn!(error = %cause, "session store unavailable");
+                AppError::DatabaseBusy
+            }
+            e => AppError::Internal(e.into()),
+        }
     }
 }
 
@@ -141,6 +160,10 @@ impl IntoResponse for AppError {
                 );
                 return response;
             }
+            AppError::DatabaseBusy => return database_busy(),
+            AppError::Internal(error) if crate::db::is_pool_exhausted(&error) => {
+                return database_busy();
+            }
             AppError::Internal(error) => {
                 let error_id = uuid::Uuid::new_v4();
                 tracing::error!(%error_id, error = ?error, "internal error");
@@ -154,6 +177,22 @@ impl IntoResponse for AppError {
         };
         (status, page).into_response()
     }
+}
+
+/// 503 + Retry-After: the database is at capacity; nothing of the request was kept.
+pub fn database_busy() -> Response {
+    tracing::warn!("request refused: no database connection free in time");
+    crate::metrics::database_busy();
+    let page = ErrorPage::new(
+        "Servizio momentaneamente occupato",
+        "In questo momento il servizio è molto richiesto e non è riuscito a rispondere. Riprova tra qualche secondo: i dati inseriti non sono stati registrati.",
+    );
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(DATABASE_BUSY_RETRY_AFTER_SECS),
+    );
+    response
 }
 
 fn dead_link_page(reason: DeadLink) -> (StatusCode, ErrorPage) {
@@ -204,6 +243,21 @@ mod tests {
             response.headers().get(header::RETRY_AFTER),
             Some(&HeaderValue::from_static(OVERLOAD_RETRY_AFTER_SECS))
         );
+    }
+
+    #[test]
+    fn a_pool_timeout_answers_503_with_retry_after_even_inside_a_context() {
+        let wrapped = anyhow::Error::from(sqlx::Error::PoolTimedOut).context("loading the roster");
+        for response in [
+            AppError::from(sqlx::Error::PoolTimedOut).into_response(),
+            AppError::Internal(wrapped).into_response(),
+        ] {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                response.headers().get(header::RETRY_AFTER),
+                Some(&HeaderValue::from_static(DATABASE_BUSY_RETRY_AFTER_SECS))
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activation;
 pub mod api;
+pub mod assets;
 pub mod dev_mailbox;
 pub mod email_confirmation;
 pub mod error;

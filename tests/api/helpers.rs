@@ -113,6 +113,8 @@ async fn spawn(customize: impl FnOnce(&mut Settings), behind_proxy: bool) -> Tes
         outbox_lease_secs: 120,
         background_worker: crate::BACKGROUND_WORKER,
         mfa_required_for: "rappresentante_legale,amministratore_full".into(),
+        http_header_read_timeout_ms: 10_000,
+        session_cleanup_interval_secs: 300,
     };
     customize(&mut settings);
     let config = Config::from_settings(&settings).expect("test config");

@@ -16,6 +16,7 @@ mod lost_factors;
 mod lost_factors_support;
 mod mfa_policy;
 mod onboarding_from_lines;
+mod overload;
 mod own_account;
 mod passkeys;
 mod permissions;

@@ -34,6 +34,47 @@ async fn the_stylesheet_is_served() {
             .unwrap()
             .starts_with("text/css")
     );
+    assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
+    let etag = response.headers()["etag"].clone();
+    assert!(response.text().await.unwrap().contains("{"));
+
+    // A browser revalidating its copy gets 304 without the body; a changed file would not match.
+    let url = format!("{}/static/css/app.css", app.address);
+    let revalidated = app
+        .browser
+        .client
+        .get(&url)
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+    assert!(revalidated.text().await.unwrap().is_empty());
+    let stale = app
+        .browser
+        .client
+        .get(&url)
+        .header("if-none-match", "\"an-older-version\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::OK);
+
+    for script in ["/static/js/password-toggle.js", "/static/js/passkey.js"] {
+        let response = app.browser.get(script).await;
+        assert_eq!(response.status(), StatusCode::OK, "{script}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("javascript"),
+            "{script}"
+        );
+    }
+    assert_eq!(
+        app.browser.get("/static/css/missing.css").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

@@ -12,6 +12,8 @@ mod database_restart;
 mod dev_mailbox;
 mod graceful_shutdown;
 mod process;
+mod self_contained;
+mod session_cleanup;
 mod sms_gateway_faults;
 mod smtp_outage;
 mod two_instances;

@@ -32,6 +32,9 @@ pub const WORKER_BATCH: usize = 32;
 
 /// Longest wait for a fresh instance to create and migrate its database and listen.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// What a built binary must not need beside it: hidden by
+/// [`AppProcess::start_with_sources_hidden`].
+pub const SOURCE_DIRS_HIDDEN: [&str; 3] = ["static", "templates", "migrations"];
 /// How often waits look again.
 const POLL: Duration = Duration::from_millis(50);
 /// Log lines shown when a test fails with an instance running.
@@ -329,8 +332,44 @@ impl AppProcess {
     /// until it listens.
     pub async fn start_command(name: &str, subcommand: &str, env: &AppEnv) -> AppProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_area-clienti"));
+        command.arg(subcommand);
+        AppProcess::spawn(name, env, command).await
+    }
+
+    /// Starts `area-clienti serve` as on a server that has only the binary: from
+    /// `working_dir`, in a private mount namespace where the source tree's
+    /// [`SOURCE_DIRS_HIDDEN`] are empty, so nothing the build read is there at run time.
+    pub async fn start_with_sources_hidden(
+        name: &str,
+        env: &AppEnv,
+        working_dir: &std::path::Path,
+    ) -> AppProcess {
+        let script = r#"set -e
+            manifest="$1"; shift
+            for dir in "$@"; do /usr/bin/mount -t tmpfs -o size=1m,ro none "$manifest/$dir"; done
+            exec "$BINARY" serve"#;
+        let mut command = Command::new("/usr/bin/unshare");
         command
-            .arg(subcommand)
+            .args([
+                "--mount",
+                "--propagation",
+                "private",
+                "/usr/bin/sh",
+                "-c",
+                script,
+                "sh",
+            ])
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .args(SOURCE_DIRS_HIDDEN)
+            .current_dir(working_dir);
+        let env = env
+            .clone()
+            .with("BINARY", env!("CARGO_BIN_EXE_area-clienti"));
+        AppProcess::spawn(name, &env, command).await
+    }
+
+    async fn spawn(name: &str, env: &AppEnv, mut command: Command) -> AppProcess {
+        command
             .env_clear()
             .envs(env.0.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())

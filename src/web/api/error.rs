@@ -82,6 +82,19 @@ impl IntoResponse for ApiError {
                     "Questo contract_id è già stato usato per un contratto con dati diversi".into(),
                 ),
             ),
+            ApiError::Internal(e) if crate::db::is_pool_exhausted(&e) => {
+                tracing::warn!("API request refused: no database connection free in time");
+                crate::metrics::database_busy();
+                let body = json!({ "errors": [{ "field": "", "message": "Servizio momentaneamente occupato: riprova tra qualche secondo" }] });
+                let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static(
+                        crate::web::error::DATABASE_BUSY_RETRY_AFTER_SECS,
+                    ),
+                );
+                return response;
+            }
             ApiError::Internal(e) => {
                 let error_id = uuid::Uuid::new_v4();
                 tracing::error!(%error_id, error = ?e, "internal API error");
