@@ -19,7 +19,7 @@ async fn activation_emails_go_through_postfix_across_a_stopped_postfix_and_a_dow
     let sms = SmsGateway::start().await;
     let sink_port = free_port();
     let sink = SmtpSink::start_on(sink_port).await;
-    let postfix = PostfixRelay::start(sink_port).await;
+    let mut postfix = PostfixRelay::start(sink_port).await;
     let env = AppEnv::new(&db.url, &postfix.url(), &sms.url());
     let app = AppProcess::start("app", &env).await;
     let pool = db.pool().await;

@@ -3,14 +3,17 @@
 //! a temporary directory (its own `main.cf`, `master.cf`, queue and data directories), listens
 //! on a free port of 127.0.0.1 only, delivers nothing locally and relays everything to
 //! `[127.0.0.1]:<sink port>`, retrying a deferred message every second or two. Dropping the
-//! guard stops it (`postfix stop`, then `abort` if needed) and removes the directory, also
-//! when the test fails.
+//! guard stops it and removes the directory, also when the test fails.
 //!
-//! Postfix runs its master as root and its daemons as `postfix`; `postfix check` (run by
-//! `start`) creates the queue subdirectories with the ownership it wants.
+//! The instance runs as `postfix -c DIR start-fg`, a child of the test: there is no syslog
+//! here, and the `postfix` command of a daemonising `start` dies silently when it cannot
+//! log; in the foreground it logs to its standard output (`maillog_file = /dev/stdout`),
+//! which goes to `DIR/maillog`. Stopping is SIGTERM to that child (the master ends its
+//! daemons). Postfix runs its master as root and its daemons as `postfix`; the `postfix
+//! check` that `start-fg` runs first creates the queue subdirectories as it wants them.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -23,6 +26,7 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct PostfixRelay {
     dir: PathBuf,
     port: u16,
+    master: Option<Child>,
 }
 
 impl PostfixRelay {
@@ -32,9 +36,10 @@ impl PostfixRelay {
             std::env::temp_dir().join(format!("area-clienti-postfix-{}", Uuid::new_v4().simple()));
         std::fs::create_dir(&dir).expect("create the Postfix directory");
         // From here on, Drop stops the instance and removes the directory whatever happens.
-        let relay = PostfixRelay {
+        let mut relay = PostfixRelay {
             dir,
             port: free_port(),
+            master: None,
         };
         relay.write_config(sink_port);
         std::fs::create_dir(relay.dir.join("queue")).expect("queue directory");
@@ -52,8 +57,23 @@ impl PostfixRelay {
     }
 
     /// Starts the instance and waits until it answers on its port.
-    pub async fn start_server(&self) {
-        self.postfix("start");
+    pub async fn start_server(&mut self) {
+        assert!(self.master.is_none(), "Postfix is already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("maillog"))
+            .expect("Postfix log file");
+        let child = Command::new("postfix")
+            .arg("-c")
+            .arg(&self.dir)
+            .arg("start-fg")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start postfix");
+        self.master = Some(child);
         let deadline = Instant::now() + COMMAND_TIMEOUT;
         while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
             .await
@@ -70,8 +90,8 @@ impl PostfixRelay {
     }
 
     /// Stops the instance (its queue stays) and waits until the port refuses connections.
-    pub async fn stop_server(&self) {
-        self.postfix("stop");
+    pub async fn stop_server(&mut self) {
+        self.terminate_master();
         let deadline = Instant::now() + COMMAND_TIMEOUT;
         while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
             .await
@@ -85,29 +105,51 @@ impl PostfixRelay {
         }
     }
 
-    /// How many messages wait in Postfix's queue (`postqueue -j`: one JSON line each).
+    /// How many messages wait in Postfix's queue (files under its queue directories).
     pub fn queued(&self) -> usize {
-        let output = command_output(Command::new("postqueue").arg("-c").arg(&self.dir).arg("-j"));
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter(|line| line.starts_with('{'))
-            .count()
+        ["incoming", "active", "deferred"]
+            .iter()
+            .map(|queue| files_under(&self.dir.join("queue").join(queue)))
+            .sum()
+    }
+
+    /// SIGTERM to the master (its pid from `queue/pid/master.pid`: `start-fg` may leave it
+    /// running on its own), then waits (bounded) for it to end; SIGKILL if it does not.
+    fn terminate_master(&mut self) {
+        let pid_file = self.dir.join("queue/pid/master.pid");
+        let master_pid = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|text| text.trim().parse::<u32>().ok());
+        if let Some(pid) = master_pid {
+            let pid = pid.to_string();
+            let alive = || {
+                Command::new("kill")
+                    .args(["-0", &pid])
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            let deadline = Instant::now() + COMMAND_TIMEOUT;
+            while alive() {
+                if Instant::now() >= deadline {
+                    let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                    break;
+                }
+                // A short bounded poll for the process to end: there is nothing to wait on.
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = std::fs::remove_file(&pid_file);
+        }
+        if let Some(mut command) = self.master.take() {
+            let _ = command.kill();
+            let _ = command.wait();
+        }
     }
 
     /// Postfix's own log, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
-    }
-
-    fn postfix(&self, action: &str) {
-        let output = command_output(Command::new("postfix").arg("-c").arg(&self.dir).arg(action));
-        assert!(
-            output.status.success(),
-            "postfix {action} failed: {}{}\nits log:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr),
-            self.log()
-        );
     }
 
     fn write_config(&self, sink_port: u16) {
@@ -122,7 +164,7 @@ daemon_directory = /usr/lib/postfix/sbin
 shlib_directory = /usr/lib/postfix
 mail_owner = postfix
 setgid_group = postdrop
-maillog_file = {dir}/maillog
+maillog_file = /dev/stdout
 syslog_name = postfix-area-clienti-test
 inet_interfaces = loopback-only
 inet_protocols = ipv4
@@ -179,18 +221,25 @@ postlog   unix-dgram n - n - 1 postlogd
 
 impl Drop for PostfixRelay {
     fn drop(&mut self) {
-        let stopped = command_status(Command::new("postfix").arg("-c").arg(&self.dir).arg("stop"));
-        if !stopped {
-            // `abort` ends the master and its daemons at once, whatever they are doing.
-            command_status(
-                Command::new("postfix")
-                    .arg("-c")
-                    .arg(&self.dir)
-                    .arg("abort"),
-            );
-        }
+        self.terminate_master();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+fn files_under(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                files_under(&entry.path())
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 /// Runs `command` to the end, at most [`COMMAND_TIMEOUT`] (through `timeout(1)`).
@@ -204,10 +253,6 @@ fn command_output(command: &mut Command) -> std::process::Output {
         .args(&args)
         .output()
         .unwrap_or_else(|e| panic!("run {program:?}: {e}"))
-}
-
-fn command_status(command: &mut Command) -> bool {
-    command_output(command).status.success()
 }
 
 fn run(command: &mut Command) {
