@@ -7,8 +7,8 @@ use area_clienti::config::Settings;
 use reqwest::StatusCode;
 
 use crate::helpers::{
-    TestApp, VAT_A, activation_path, contract_body, location, spawn_app, spawn_app_with,
-    spawn_app_with_worker,
+    GU, TestApp, VAT_A, activation_path, contract_body, location, row_of_user, spawn_app,
+    spawn_app_with, spawn_app_with_worker,
 };
 use crate::servizio_clienti::staff_browser;
 use crate::support::sms_gateway::code_in;
@@ -353,4 +353,40 @@ async fn a_stalled_smtp_relay_or_slow_gateway_does_not_hold_back_the_other_chann
         StatusCode::CREATED
     );
     app.smtp.wait_for_to("anna.verdi@example.it").await;
+}
+
+/// The legal representative's side: an employee's username e-mail that expired in an outage
+/// reads as such in Gestione Utenze, and the usual "Reinvia" sends a fresh link that works.
+#[tokio::test]
+async fn an_expired_username_email_reads_as_expired_in_gestione_utenze_and_reinvia_sends_a_fresh_one()
+ {
+    let app = spawn_app_with_distant_retries().await;
+    let company = app.seed_company(&crate::seeds::COMPANY_A).await;
+    let lr = app.logged_in_as(&company.legal_rep).await;
+    app.outbox_settled().await;
+    app.smtp
+        .set_reject(Some("421 4.3.2 servizio non disponibile"));
+    let employee = "luca.bianchi@example.it";
+    app.add_employee(&lr, None, employee, employee, "utilizzatore", "register")
+        .await;
+    let id = app.user_id(employee).await;
+    app.run_pending_work().await;
+    app.advance_clock(time::Duration::days(7) + time::Duration::minutes(1));
+    app.make_retries_due().await;
+    app.run_pending_work().await;
+    app.smtp.set_reject(None);
+
+    let (_, html) = lr.get_html(GU).await;
+    let row = row_of_user(&html, id);
+    assert_eq!(row.consegna, "expired", "{}", row.text);
+    assert!(row.text.contains("scaduta"), "{}", row.text);
+    // A week later the legal representative logs in again (a fresh login: no step-up).
+    let lr = app.logged_in_as(&company.legal_rep).await;
+    let resent = lr
+        .post_form(&format!("{GU}/utenti/{id}/reinvia"), &[])
+        .await;
+    assert_eq!(location(&resent), GU);
+    let mail = app.mail_to(employee).await;
+    let (status, _) = app.browser.get_html(&activation_path(&mail)).await;
+    assert_eq!(status, StatusCode::OK, "the fresh link works");
 }
