@@ -175,7 +175,8 @@ pub struct Settings {
     /// worker's messages are retried after this); deliveries are cut off at half of it.
     #[arg(long, env = "OUTBOX_LEASE_SECS", global = true, default_value_t = 120)]
     pub outbox_lease_secs: u64,
-    /// Delivery attempts before a message is recorded as failed for good.
+    /// Runs of a background job (the work behind a recovery request) before it is dropped.
+    /// Messages are not bounded by it: they are retried until their link or code expires.
     #[arg(long, env = "OUTBOX_MAX_ATTEMPTS", global = true, default_value_t = 8)]
     pub outbox_max_attempts: i32,
     /// How long a client may take to send its complete request headers, in milliseconds;

@@ -247,6 +247,8 @@ pub async fn send_sms(
         subject: None,
         body_text: &text,
         body_html: None,
+        // The code is checked against `sent_at` (`SmsChallenge`): it dies with it.
+        expires_at: Some(now + CODE_LIFETIME),
     };
     outbox::enqueue(&mut tx, &message).await?;
     tx.commit().await?;

@@ -92,7 +92,7 @@ pub async fn send_code(
     db::replace_code(&mut tx, &new_code)
         .await
         .map_err(LinkError::from)?;
-    let channel = enqueue_code(&mut tx, &user, &code)
+    let channel = enqueue_code(&mut tx, &user, &code, new_code.expires_at)
         .await
         .map_err(LinkError::from)?;
     let event = actor.event(
@@ -183,6 +183,7 @@ async fn enqueue_code(
     conn: &mut PgConnection,
     user: &User,
     code: &str,
+    expires_at: OffsetDateTime,
 ) -> sqlx::Result<&'static str> {
     let base = |channel, recipient| NewMessage {
         company_id: user.company_id,
@@ -193,6 +194,7 @@ async fn enqueue_code(
         subject: None,
         body_text: "",
         body_html: None,
+        expires_at: Some(expires_at),
     };
     match user.mobile.as_ref().map(PhoneNumber::as_str) {
         Some(mobile) => {

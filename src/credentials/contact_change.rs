@@ -126,6 +126,7 @@ async fn send_email_link(
         subject: Some(&mail.subject),
         body_text: &mail.text,
         body_html: Some(&mail.html),
+        expires_at: Some(change.expires_at),
     };
     outbox::enqueue(conn, &message).await?;
     requested_event(conn, user, actor, ContactKind::Email, email.as_str()).await
@@ -160,6 +161,7 @@ async fn send_mobile_code(
         subject: None,
         body_text: &text,
         body_html: None,
+        expires_at: Some(change.expires_at),
     };
     outbox::enqueue(conn, &message).await?;
     requested_event(conn, user, actor, ContactKind::Mobile, mobile.as_str()).await

@@ -78,7 +78,8 @@ pub async fn reset(
     let link = new_link(conn, config, now, user).await?;
     let email =
         messages::factors_reset_email(&user.first_name, &user.username, &by.in_words(), &link);
-    super::recovery::queue(conn, user, MessageKind::FactorsReset, &email).await?;
+    let expires_at = now + REENROLMENT_LINK_LIFETIME;
+    super::recovery::queue_until(conn, user, MessageKind::FactorsReset, &email, expires_at).await?;
     let event = actor.event(
         user.company_id,
         Some(user.id),

@@ -46,7 +46,8 @@ pub async fn request_recovery(
             RegistrationState::Active => {
                 let link = new_recovery_link(tx, config, now, &user).await?;
                 let email = messages::recovery_email(&user.first_name, &user.username, &link);
-                queue(tx, &user, MessageKind::Recovery, &email).await?;
+                let expires_at = now + RECOVERY_LINK_LIFETIME;
+                queue_until(tx, &user, MessageKind::Recovery, &email, expires_at).await?;
                 audit::append(
                     tx,
                     &actor.event(
@@ -102,7 +103,8 @@ pub async fn remind(
         RegistrationState::Active => {
             let link = new_recovery_link(conn, config, now, user).await?;
             let email = messages::reminder_email(&user.first_name, &user.username, &link);
-            queue(conn, user, MessageKind::Reminder, &email).await?;
+            let expires_at = now + RECOVERY_LINK_LIFETIME;
+            queue_until(conn, user, MessageKind::Reminder, &email, expires_at).await?;
             audit::append(
                 conn,
                 &actor.event(
@@ -163,7 +165,8 @@ async fn new_recovery_link(
     .await
 }
 
-/// Queues an email to the user's address.
+/// Queues a notice (no link, no code) to the user's address: worth delivering for
+/// [`outbox::NOTICE_HORIZON`] in the queue.
 pub async fn queue(
     conn: &mut PgConnection,
     user: &User,
@@ -171,6 +174,29 @@ pub async fn queue(
     email: &RenderedEmail,
 ) -> sqlx::Result<()> {
     let message = NewMessage {
+        expires_at: None,
+        ..email_to(user, template, email)
+    };
+    outbox::enqueue(conn, &message).await.map(|_| ())
+}
+
+/// Queues an email carrying a link to the user's address; `expires_at` is the link's.
+pub async fn queue_until(
+    conn: &mut PgConnection,
+    user: &User,
+    template: MessageKind,
+    email: &RenderedEmail,
+    expires_at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    let message = NewMessage {
+        expires_at: Some(expires_at),
+        ..email_to(user, template, email)
+    };
+    outbox::enqueue(conn, &message).await.map(|_| ())
+}
+
+fn email_to<'a>(user: &'a User, template: MessageKind, email: &'a RenderedEmail) -> NewMessage<'a> {
+    NewMessage {
         company_id: user.company_id,
         user_id: Some(user.id),
         channel: Channel::Email,
@@ -179,6 +205,6 @@ pub async fn queue(
         subject: Some(&email.subject),
         body_text: &email.text,
         body_html: Some(&email.html),
-    };
-    outbox::enqueue(conn, &message).await.map(|_| ())
+        expires_at: None,
+    }
 }

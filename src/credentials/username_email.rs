@@ -79,6 +79,7 @@ pub async fn send_username_email(
             subject: Some(&email.subject),
             body_text: &email.text,
             body_html: Some(&email.html),
+            expires_at: Some(expires_at),
         },
     )
     .await?;

@@ -219,9 +219,9 @@ pub async fn insert_username_emails(
     .await?;
     let messages = sqlx::query(
         "INSERT INTO outbox (id, company_id, user_id, channel, recipient, template, subject,
-                             body_text, body_html)
+                             body_text, body_html, expires_at)
          SELECT gen_random_uuid(), company_id, user_id, 'email', recipient, $7, subject,
-                body_text, body_html
+                body_text, body_html, $8
          FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
               AS t(company_id, user_id, recipient, subject, body_text, body_html)",
     )
@@ -232,6 +232,7 @@ pub async fn insert_username_emails(
     .bind(&rows.body_text)
     .bind(&rows.body_html)
     .bind(template)
+    .bind(expires_at)
     .execute(&mut *conn)
     .await?;
     // As `outbox::enqueue`: the worker is woken at commit.

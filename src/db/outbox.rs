@@ -2,9 +2,10 @@
 //!
 //! A use case writes its message with [`enqueue`] inside its own transaction, so the message
 //! exists exactly when the change that causes it does. The notification worker claims due
-//! messages with [`claim_due`] and records each outcome with [`mark_sent`], [`mark_retry`] or
-//! [`mark_failed`]. Bodies may hold a link or a code, so they are erased once a message is
-//! settled; the row itself stays for support.
+//! messages with [`claim_due`] and records each outcome with [`mark_sent`], [`mark_retry`],
+//! [`mark_failed`] (refused for good) or [`mark_expired`] (its link or code died before it
+//! could be delivered). Bodies may hold a link or a code, so they are erased once a message
+//! is settled; the row itself stays for support.
 
 use std::fmt;
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub enum MessageState {
     Queued,
     Sent,
     Failed,
+    /// Not delivered before its link or code expired: a fresh one must be sent.
+    Expired,
 }
 
 impl Channel {
@@ -47,6 +50,7 @@ impl MessageState {
             MessageState::Queued => "queued",
             MessageState::Sent => "sent",
             MessageState::Failed => "failed",
+            MessageState::Expired => "expired",
         }
     }
 
@@ -56,7 +60,13 @@ impl MessageState {
             MessageState::Queued => "In invio",
             MessageState::Sent => "Inviata",
             MessageState::Failed => "Non consegnata",
+            MessageState::Expired => "Non consegnata in tempo: scaduta",
         }
+    }
+
+    /// Settled without reaching the recipient: support may send a fresh one.
+    pub fn undelivered(self) -> bool {
+        matches!(self, MessageState::Failed | MessageState::Expired)
     }
 }
 
@@ -73,7 +83,15 @@ pub struct NewMessage<'a> {
     pub subject: Option<&'a str>,
     pub body_text: &'a str,
     pub body_html: Option<&'a str>,
+    /// When the message stops making sense: the expiry (portal clock) of the link or code
+    /// it carries; `None` for a notice, worth [`NOTICE_HORIZON`] in the queue. Undelivered
+    /// by then, it becomes `expired`.
+    pub expires_at: Option<OffsetDateTime>,
 }
+
+/// How long a message without a link or code is worth trying (the `48 hours` of
+/// [`claim_due`]).
+pub const NOTICE_HORIZON: time::Duration = time::Duration::hours(48);
 
 /// A message claimed by the worker for one delivery attempt.
 #[derive(sqlx::FromRow, Clone)]
@@ -89,6 +107,11 @@ pub struct OutboxMessage {
     pub body_html: Option<String>,
     /// Attempts including the current one (claiming counts as an attempt).
     pub attempts: i32,
+    pub expires_at: Option<OffsetDateTime>,
+    /// Past its horizon when claimed: it is marked expired, not sent.
+    pub expired: bool,
+    /// The error of the previous attempt, kept when the message expires.
+    pub last_error: Option<String>,
 }
 
 // Hand-written so that a stray `{:?}` never prints a link or a code into the logs.
@@ -99,6 +122,7 @@ impl fmt::Debug for OutboxMessage {
             .field("channel", &self.channel)
             .field("template", &self.template)
             .field("attempts", &self.attempts)
+            .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
 }
@@ -123,8 +147,9 @@ pub async fn enqueue(conn: &mut PgConnection, msg: &NewMessage<'_>) -> sqlx::Res
     sqlx::query(
         "WITH inserted AS (
              INSERT INTO outbox
-                 (id, company_id, user_id, channel, recipient, template, subject, body_text, body_html)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 (id, company_id, user_id, channel, recipient, template, subject, body_text, body_html,
+                  expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              RETURNING id
          )
          SELECT pg_notify('outbox', '') FROM inserted",
@@ -138,36 +163,47 @@ pub async fn enqueue(conn: &mut PgConnection, msg: &NewMessage<'_>) -> sqlx::Res
     .bind(msg.subject)
     .bind(msg.body_text)
     .bind(msg.body_html)
+    .bind(msg.expires_at)
     .execute(conn)
     .await?;
     Ok(id)
 }
 
-/// Claims up to `batch` due messages for one delivery attempt each.
+/// Claims up to `batch` due messages on `channel` for one delivery attempt each, codes first
+/// (a code is useless minutes later; a notice can wait), then the longest due. `now` is the
+/// portal's clock, which links and codes expire by; a notice's horizon counts in database
+/// time from when it was queued.
 ///
 /// Claiming counts the attempt and pushes `next_attempt_at` forward by `lease`: other
 /// instances skip the rows (`SKIP LOCKED`, then the new `next_attempt_at`), and a worker that
 /// dies mid-delivery leaves the message to be picked up again once the lease runs out.
 pub async fn claim_due(
     pool: &PgPool,
+    channel: Channel,
     batch: i64,
     lease: Duration,
+    now: OffsetDateTime,
 ) -> sqlx::Result<Vec<OutboxMessage>> {
     sqlx::query_as(
         "UPDATE outbox
          SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
          WHERE id IN (
              SELECT id FROM outbox
-             WHERE state = 'queued' AND next_attempt_at <= now()
-             ORDER BY next_attempt_at
+             WHERE state = 'queued' AND next_attempt_at <= now() AND channel = $3
+             ORDER BY template = $4 DESC, next_attempt_at
              LIMIT $1
              FOR UPDATE SKIP LOCKED
          )
          RETURNING id, company_id, user_id, channel, recipient, template, subject,
-                   body_text, body_html, attempts",
+                   body_text, body_html, attempts, expires_at, last_error,
+                   CASE WHEN expires_at IS NULL THEN created_at + interval '48 hours' <= now()
+                        ELSE expires_at <= $5 END AS expired",
     )
     .bind(batch)
     .bind(lease.as_secs_f64())
+    .bind(channel)
+    .bind(MessageKind::Code)
+    .bind(now)
     .fetch_all(pool)
     .await
 }
@@ -216,6 +252,69 @@ pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> sqlx::Result<(
     Ok(())
 }
 
+/// Records that the message was not delivered before its link or code expired, and erases
+/// the body: whatever it carried no longer works.
+pub async fn mark_expired(pool: &PgPool, id: Uuid, error: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox
+         SET state = 'expired', last_error = $2, body_text = NULL, body_html = NULL
+         WHERE id = $1 AND state = 'queued'",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A settled message support may ask a fresh copy of.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct Undelivered {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub template: MessageKind,
+    pub state: MessageState,
+}
+
+/// Locks a failed or expired message that nobody re-queued yet (`None` otherwise), for the
+/// transaction that sends its fresh copy.
+pub async fn lock_undelivered(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<Undelivered>> {
+    sqlx::query_as(
+        "SELECT id, company_id, user_id, template, state FROM outbox
+         WHERE id = $1 AND state IN ('failed', 'expired') AND requeued_at IS NULL
+         FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records that a fresh copy of the message was queued: the button goes away.
+pub async fn mark_requeued(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET requeued_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The company of a message, if it exists (to send support back to the right sheet).
+pub async fn company_of(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("SELECT company_id FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The newest message of kind `template` written for a user, if any
 /// (e.g. "last delivery status of the username e-mail").
 pub async fn latest_for_user(
@@ -237,6 +336,7 @@ pub async fn latest_for_user(
 }
 
 /// How many messages are queued, and the age in seconds of the oldest one (for metrics).
+/// Alert on the age: with the transports up it stays within seconds.
 pub async fn queue_stats(pool: &PgPool) -> sqlx::Result<(i64, Option<f64>)> {
     sqlx::query_as(
         "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at))::float8

@@ -173,6 +173,7 @@ pub async fn lines(
 /// A message as support sees it: never its body.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
+    pub id: Uuid,
     pub recipient: String,
     pub channel: Channel,
     pub template: MessageKind,
@@ -181,6 +182,8 @@ pub struct MessageRow {
     pub last_error: Option<String>,
     pub created_at: OffsetDateTime,
     pub sent_at: Option<OffsetDateTime>,
+    /// When support sent a fresh copy of it (failed or expired messages only).
+    pub requeued_at: Option<OffsetDateTime>,
 }
 
 pub async fn messages(
@@ -189,7 +192,8 @@ pub async fn messages(
     limit: i64,
 ) -> sqlx::Result<Vec<MessageRow>> {
     sqlx::query_as(
-        "SELECT recipient, channel, template, state, attempts, last_error, created_at, sent_at
+        "SELECT id, recipient, channel, template, state, attempts, last_error, created_at, sent_at,
+                requeued_at
          FROM outbox WHERE company_id = $1 ORDER BY created_at DESC LIMIT $2",
     )
     .bind(company_id)

@@ -81,6 +81,8 @@ stored_as_text! {
         RecoveryRequested => "recupero_password_richiesto",
         CredentialsReminderSent => "promemoria_credenziali_inviato",
         SupportResentCredentials => "assistenza_reinvio_credenziali",
+        /// Support sent a fresh copy of a failed or expired message (`details.messaggio`).
+        SupportRequeuedMessage => "assistenza_messaggio_reinviato",
         UserAdded => "utente_aggiunto",
         UserChanged => "utente_modificato",
         UserRegistered => "utente_registrato",

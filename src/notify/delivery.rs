@@ -1,40 +1,64 @@
 //! One delivery attempt of a claimed outbox message and the record of its outcome, with
-//! the retry policy (exponential backoff with jitter).
+//! the retry policy: temporary failures are retried with capped exponential backoff (with
+//! jitter) until the message's horizon (`expires_at`: its link or code dies), then the
+//! message is `expired`; permanent ones are `failed` at once. An outage of hours is
+//! survived: nothing is given up for having been tried many times.
 
 use std::time::Duration;
 
 use rand::RngExt as _;
 use sqlx::PgPool;
+use time::OffsetDateTime;
 
 use super::worker::WorkerSettings;
 use super::{DeliveryError, OutgoingEmail, OutgoingSms, Transports};
+use crate::clock::Clock;
 use crate::db::outbox::{self, Channel, OutboxMessage};
 use crate::domain::{EmailAddress, PhoneNumber};
 
-/// Longest delay between two attempts at the same message (or job).
-const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// Longest delay between two attempts at the same message (or job): once the relay is back,
+/// every message goes out within this.
+const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 
 #[tracing::instrument(skip_all, fields(message_id = %message.id, template = %message.template, channel = ?message.channel, attempt = message.attempts))]
 pub(super) async fn deliver_and_record(
     pool: &PgPool,
     transports: &Transports,
     settings: &WorkerSettings,
+    clock: &Clock,
     message: OutboxMessage,
 ) {
-    // Cut off well before the lease ends, so that no other round claims a message whose
-    // delivery is still running.
-    let limit = settings.lease / 2;
-    let outcome = tokio::time::timeout(limit, deliver(transports, &message))
-        .await
-        .unwrap_or_else(|_| {
-            Err(DeliveryError::Transient(format!(
-                "delivery did not finish within {} s",
-                limit.as_secs()
-            )))
-        });
-    if let Err(error) = record(pool, settings, &message, outcome).await {
+    let recorded = if message.expired {
+        // A worker (or a relay) down for longer than the link lives: sending the dead link
+        // would only confuse; support and the legal representative send a fresh one.
+        expire(pool, &message).await
+    } else {
+        let limit = settings.send_timeout;
+        let outcome = tokio::time::timeout(limit, deliver(transports, &message))
+            .await
+            .unwrap_or_else(|_| {
+                Err(DeliveryError::Transient(format!(
+                    "delivery did not finish within {} s",
+                    limit.as_secs()
+                )))
+            });
+        record(pool, settings, clock.now(), &message, outcome).await
+    };
+    if let Err(error) = recorded {
         tracing::error!(%error, "could not record the delivery outcome; the message will be tried again after its lease");
     }
+}
+
+async fn expire(pool: &PgPool, message: &OutboxMessage) -> sqlx::Result<()> {
+    let error = format!(
+        "expired before it could be delivered, after {} attempts (last error: {})",
+        message.attempts - 1,
+        message.last_error.as_deref().unwrap_or("none")
+    );
+    outbox::mark_expired(pool, message.id, &error).await?;
+    crate::metrics::delivery(message.channel.as_str(), "expired");
+    tracing::warn!(%error, "message not delivered: expired");
+    Ok(())
 }
 
 async fn deliver(transports: &Transports, message: &OutboxMessage) -> Result<(), DeliveryError> {
@@ -78,10 +102,11 @@ async fn deliver(transports: &Transports, message: &OutboxMessage) -> Result<(),
 async fn record(
     pool: &PgPool,
     settings: &WorkerSettings,
+    now: OffsetDateTime,
     message: &OutboxMessage,
     outcome: Result<(), DeliveryError>,
 ) -> sqlx::Result<()> {
-    let (id, template) = (message.id, message.template);
+    let id = message.id;
     let channel = message.channel.as_str();
     match outcome {
         Ok(()) => {
@@ -89,25 +114,31 @@ async fn record(
             crate::metrics::delivery(channel, "sent");
             tracing::info!("message delivered");
         }
-        Err(DeliveryError::Transient(error)) if message.attempts < settings.max_attempts => {
+        Err(DeliveryError::Transient(error)) => {
             let delay = retry_delay(settings.retry_base, message.attempts);
+            let delay = match message.expires_at {
+                Some(expires_at) => retry_within(delay, now, expires_at),
+                None => delay,
+            };
             outbox::mark_retry(pool, id, delay, &error).await?;
             crate::metrics::delivery(channel, "retry");
             tracing::warn!(%error, retry_in_s = delay.as_secs(), "delivery failed, will retry");
         }
-        Err(error) => {
-            let error = match error {
-                DeliveryError::Transient(e) => {
-                    format!("gave up after {} attempts: {e}", message.attempts)
-                }
-                permanent => permanent.to_string(),
-            };
+        Err(permanent @ DeliveryError::Permanent(_)) => {
+            let error = permanent.to_string();
             outbox::mark_failed(pool, id, &error).await?;
             crate::metrics::delivery(channel, "failed");
-            tracing::warn!(message_id = %id, %template, %error, "message not delivered: failed for good");
+            tracing::warn!(%error, "message not delivered: failed for good");
         }
     }
     Ok(())
+}
+
+/// `delay`, but never past the message's horizon: the last look comes when it expires (and
+/// marks it so) rather than up to a backoff later.
+fn retry_within(delay: Duration, now: OffsetDateTime, expires_at: OffsetDateTime) -> Duration {
+    let left = Duration::try_from(expires_at - now).unwrap_or(Duration::ZERO);
+    delay.min(left)
 }
 
 /// [`backoff`] with fresh random jitter.
@@ -116,7 +147,7 @@ pub(super) fn retry_delay(base: Duration, attempts: i32) -> Duration {
 }
 
 /// Delay after failed attempt number `attempts` (1 for the first): `base * 2^(attempts-1)`,
-/// capped at one hour, then spread by `jitter` (in -1..=1) over ±25% so that messages that
+/// capped at [`MAX_BACKOFF`], then spread by `jitter` (in -1..=1) over ±25% so that messages that
 /// failed together (an SMTP outage) do not all come back at the same instant.
 pub fn backoff(base: Duration, attempts: i32, jitter: f64) -> Duration {
     let exponent = u32::try_from(attempts.saturating_sub(1))
@@ -143,10 +174,25 @@ mod tests {
     }
 
     #[test]
-    fn backoff_is_capped_at_one_hour() {
-        assert_eq!(backoff(BASE, 8, 0.0), MAX_BACKOFF);
+    fn backoff_is_capped_at_fifteen_minutes() {
+        assert_eq!(MAX_BACKOFF, Duration::from_secs(900));
+        assert_eq!(backoff(BASE, 6, 0.0), MAX_BACKOFF);
         assert_eq!(backoff(BASE, i32::MAX, 0.0), MAX_BACKOFF);
         assert_eq!(backoff(Duration::MAX, 1, 0.0), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn a_retry_never_falls_after_the_horizon() {
+        let now = OffsetDateTime::now_utc();
+        let ten_minutes = Duration::from_secs(600);
+        let later = now + time::Duration::minutes(3);
+        assert_eq!(
+            retry_within(ten_minutes, now, later),
+            Duration::from_secs(180)
+        );
+        assert_eq!(retry_within(BASE, now, later), BASE);
+        let past = now - time::Duration::minutes(1);
+        assert_eq!(retry_within(BASE, now, past), Duration::ZERO);
     }
 
     #[test]

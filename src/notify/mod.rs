@@ -94,7 +94,8 @@ pub struct NotifySettings {
     pub sms_timeout: Duration,
     /// Delay before the first retry; it doubles at every further attempt.
     pub retry_base: Duration,
-    /// Attempts after which a message that keeps failing temporarily is given up.
+    /// Runs after which a job that keeps failing is dropped (messages retry until they
+    /// expire instead).
     pub max_attempts: i32,
     /// How long a claimed message stays reserved to its worker; a worker that dies leaves
     /// its messages to be retried after this.

@@ -2,11 +2,16 @@
 //! through the [`Transports`], with retries ([`super::delivery`]).
 //!
 //! Every instance runs one. A round first runs the due jobs (which queue messages), then
-//! claims a batch of due messages (rows locked with `SKIP LOCKED`, so instances never share
-//! one), delivers them concurrently and records each outcome. Between rounds the worker
-//! sleeps until a `pg_notify('outbox')` or the poll interval, whichever comes first; the poll
-//! catches retries that fall due and anything a lost notification missed.
+//! claims due messages (rows locked with `SKIP LOCKED`, so instances never share one), codes
+//! first, and starts their deliveries without waiting for them: each channel has its own
+//! slots ([`WorkerSettings::batch`] each), each delivery its own time limit, so an SMTP server
+//! that accepts and then stalls, or a slow SMS gateway, holds only its own slots and never
+//! the others' messages (a code that arrives ten minutes late is useless). Between rounds the
+//! worker sleeps until a `pg_notify('outbox')`, a delivery ending (a slot freed) or the poll
+//! interval, whichever comes first; the poll catches retries that fall due and anything a
+//! lost notification missed.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +24,7 @@ use super::wakeup::Wakeup;
 use super::{NotifySettings, Transports};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::outbox;
+use crate::db::outbox::{self, Channel};
 
 /// Longest wait between two looks at the queue.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -29,24 +34,32 @@ const ERROR_PAUSE: Duration = Duration::from_secs(5);
 /// How the worker claims and retries.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
-    /// Delay before the first retry; doubled at each further attempt, up to one hour.
+    /// Delay before the first retry; doubled at each further attempt, up to 15 minutes.
     pub retry_base: Duration,
-    /// Attempts after which a message (or job) that keeps failing is given up.
+    /// Attempts after which a job that keeps failing is dropped. Messages are not counted:
+    /// they are retried until they expire.
     pub max_attempts: i32,
-    /// Messages claimed (and delivered concurrently) per round; also the jobs run per round.
+    /// Deliveries in flight at once per channel (e-mail, SMS); also the jobs run per round.
     pub batch: i64,
     /// How long a claimed message is reserved; past it, another round may try it again.
-    /// Must exceed the time a delivery takes: deliveries are cut off at half of it.
     pub lease: Duration,
+    /// How long one delivery may take before it counts as a temporary failure: well within
+    /// the lease, so that no other round claims a message whose delivery is still running.
+    pub send_timeout: Duration,
 }
+
+/// Longest a single delivery may take, whatever the lease: a stalled relay is given up on
+/// (and retried) quickly.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl From<&NotifySettings> for WorkerSettings {
     fn from(settings: &NotifySettings) -> Self {
         Self {
             retry_base: settings.retry_base,
             max_attempts: settings.max_attempts,
-            batch: 32,
+            batch: 16,
             lease: settings.lease,
+            send_timeout: (settings.lease / 2).min(SEND_TIMEOUT),
         }
     }
 }
@@ -70,15 +83,16 @@ pub async fn run(worker: Worker, shutdown: impl Future<Output = ()> + Send) {
         pool: worker.pool.clone(),
         listener: None,
     };
+    let mut in_flight = InFlight::default();
     tracing::info!(
-        batch = worker.settings.batch,
-        max_attempts = worker.settings.max_attempts,
+        slots_per_channel = worker.settings.batch,
+        send_timeout_s = worker.settings.send_timeout.as_secs(),
         "notification worker started"
     );
     loop {
-        let next = match round(&worker).await {
-            // A full batch means more may be due: go again at once.
-            Ok(claimed) if i64::try_from(claimed).unwrap_or(i64::MAX) >= worker.settings.batch => {
+        let next = match background_round(&worker, &mut in_flight).await {
+            // A full batch of jobs means more may be due: go again at once.
+            Ok(jobs) if i64::try_from(jobs).unwrap_or(i64::MAX) >= worker.settings.batch => {
                 Next::Now
             }
             Ok(_) => Next::Listen,
@@ -91,29 +105,39 @@ pub async fn run(worker: Worker, shutdown: impl Future<Output = ()> + Send) {
         let stop = tokio::select! {
             biased;
             () = &mut shutdown => true,
+            // A delivery ended: its slot is free, and its channel may have more due.
+            () = in_flight.one_done() => false,
             () = next.wait(&mut wakeup) => false,
         };
         if stop {
             break;
         }
     }
+    in_flight.finish().await;
     tracing::info!("notification worker stopped");
 }
 
 /// Runs every due job and delivers every due message, round after round, until a round
-/// finds nothing. For tests (run the worker on demand) and one-off maintenance; a database
-/// error ends it.
+/// finds nothing; each round waits for its deliveries. For tests (run the worker on demand)
+/// and one-off maintenance; a database error ends it.
 pub async fn drain(worker: &Worker) -> sqlx::Result<()> {
-    while round(worker).await? > 0 {}
-    Ok(())
+    loop {
+        let jobs = super::jobs::run_due(worker).await?;
+        let mut in_flight = InFlight::default();
+        let messages = start_due(worker, &mut in_flight).await?;
+        in_flight.finish().await;
+        if jobs.max(messages) == 0 {
+            return Ok(());
+        }
+    }
 }
 
-/// One round: the due jobs first (they queue messages), then one batch of due messages.
-/// Returns the larger of the two counts claimed.
-async fn round(worker: &Worker) -> sqlx::Result<usize> {
+/// The jobs due (they queue messages), then deliveries for every free slot. Returns the
+/// number of jobs run.
+async fn background_round(worker: &Worker, in_flight: &mut InFlight) -> sqlx::Result<usize> {
     let jobs = super::jobs::run_due(worker).await?;
-    let messages = deliver_due(worker).await?;
-    Ok(jobs.max(messages))
+    start_due(worker, in_flight).await?;
+    Ok(jobs)
 }
 
 /// What to do after a round.
@@ -136,27 +160,78 @@ impl Next {
     }
 }
 
-/// Claims one batch and delivers it; returns how many messages were claimed.
-async fn deliver_due(worker: &Worker) -> sqlx::Result<usize> {
-    let Worker {
-        pool,
-        transports,
-        settings,
-        ..
-    } = worker;
-    let batch = outbox::claim_due(pool, settings.batch, settings.lease).await?;
-    let claimed = batch.len();
-    // The batch size bounds the concurrency: one task per claimed message.
-    let mut deliveries = JoinSet::new();
-    for message in batch {
-        let (pool, transports, settings) = (pool.clone(), transports.clone(), settings.clone());
-        deliveries
-            .spawn(async move { deliver_and_record(&pool, &transports, &settings, message).await });
+/// The deliveries running, by channel: each channel's count bounds its claims.
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<()>,
+    channels: HashMap<tokio::task::Id, Channel>,
+}
+
+impl InFlight {
+    fn count(&self, channel: Channel) -> i64 {
+        let running = self.channels.values().filter(|c| **c == channel).count();
+        i64::try_from(running).unwrap_or(i64::MAX)
     }
-    while let Some(joined) = deliveries.join_next().await {
-        if let Err(error) = joined {
-            // The message stays queued and is tried again once its lease runs out.
-            tracing::error!(%error, "a delivery task panicked");
+
+    fn spawn(&mut self, channel: Channel, delivery: impl Future<Output = ()> + Send + 'static) {
+        let id = self.tasks.spawn(delivery).id();
+        self.channels.insert(id, channel);
+    }
+
+    /// Waits until one delivery ends; never, when none runs.
+    async fn one_done(&mut self) {
+        let Some(joined) = self.tasks.join_next_with_id().await else {
+            return std::future::pending().await;
+        };
+        let id = match joined {
+            Ok((id, ())) => id,
+            Err(error) => {
+                // The message stays queued and is tried again once its lease runs out.
+                tracing::error!(%error, "a delivery task panicked");
+                error.id()
+            }
+        };
+        self.channels.remove(&id);
+    }
+
+    /// Waits for every delivery in flight.
+    async fn finish(&mut self) {
+        while !self.tasks.is_empty() {
+            self.one_done().await;
+        }
+    }
+}
+
+/// Claims due messages for the free slots of each channel and starts their deliveries;
+/// returns how many it claimed.
+async fn start_due(worker: &Worker, in_flight: &mut InFlight) -> sqlx::Result<usize> {
+    let mut claimed = 0;
+    for channel in [Channel::Sms, Channel::Email] {
+        let free = worker.settings.batch - in_flight.count(channel);
+        if free <= 0 {
+            continue;
+        }
+        let batch = outbox::claim_due(
+            &worker.pool,
+            channel,
+            free,
+            worker.settings.lease,
+            worker.clock.now(),
+        )
+        .await?;
+        claimed += batch.len();
+        for message in batch {
+            let worker = worker.clone();
+            in_flight.spawn(channel, async move {
+                let Worker {
+                    pool,
+                    transports,
+                    settings,
+                    clock,
+                    ..
+                } = &worker;
+                deliver_and_record(pool, transports, settings, clock, message).await;
+            });
         }
     }
     Ok(claimed)

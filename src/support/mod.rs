@@ -1,4 +1,5 @@
-//! Servizio Clienti 191: staff accounts, search, and resending credentials on a call.
+//! Servizio Clienti 191: staff accounts, search, resending credentials on a call, and a fresh
+//! copy of a message that failed or expired (`requeue`).
 //! Staff never see passwords, tokens or codes; every action is audited with their name.
 
 use serde_json::json;
@@ -17,8 +18,10 @@ use crate::domain::{PhoneNumber, VatNumber};
 use crate::notify::messages;
 
 mod factors;
+mod requeue;
 mod staff_accounts;
 pub use factors::{ResetError, reset_factors};
+pub use requeue::{not_requeueable_because, requeue_message};
 pub use staff_accounts::{add_staff, disable_staff, reset_staff_factors};
 
 /// Reads what a search query may be: text, a Partita IVA, a mobile number.

@@ -72,6 +72,8 @@ pub fn registered_selected(done: &Registered) -> String {
 
 pub const SUPPORT_CREDENTIALS_RESENT: &str =
     "Credenziali inviate di nuovo all'indirizzo registrato; l'utente riceve anche un avviso.";
+/// After the sheet's "Invia di nuovo" of a failed or expired message.
+pub const SUPPORT_MESSAGE_REQUEUED: &str = "Nuovo messaggio in invio all'indirizzo registrato, con un link nuovo: quello non consegnato non vale più.";
 /// Next to the reason field of the console's Reinvia.
 pub const SUPPORT_REASON_REQUIRED: &str =
     "Indica il motivo o il numero del ticket (da 3 a 200 caratteri).";

@@ -18,7 +18,9 @@ use crate::domain::text::{self, Lines};
 use crate::support::{self, ResendError};
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
-use crate::web::kit::{CompanyId, CsrfForm, CsrfToken, CurrentStaff, Page, UserId, flash};
+use crate::web::kit::{
+    CompanyId, CsrfForm, CsrfToken, CurrentStaff, MessageId, Page, UserId, flash,
+};
 use crate::web::outcome;
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/assistenza/esci", post(logout))
         .route("/assistenza/aziende/{company_id}", get(company))
         .route("/assistenza/utenti/{user_id}/reinvia", post(resend))
+        .route("/assistenza/messaggi/{message_id}/reinvia", post(requeue))
         .route(
             "/assistenza/utenti/{user_id}/azzera-fattori",
             post(super::support_factors::reset_factors),
@@ -222,4 +225,38 @@ async fn resend(
     };
     flash::set(&session, message.to_owned()).await?;
     Ok(Redirect::to(&back).into_response())
+}
+
+/// "Invia di nuovo" on a failed or expired message of the sheet: a fresh one goes out.
+async fn requeue(
+    State(state): State<AppState>,
+    CurrentStaff(staff_user): CurrentStaff,
+    ClientAddr(client): ClientAddr,
+    session: Session,
+    MessageId(message_id): MessageId,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let company_id = {
+        let mut conn = state.pool.acquire().await?;
+        crate::db::outbox::company_of(&mut conn, message_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+    };
+    let message = match support::requeue_message(
+        &state.pool,
+        &state.config,
+        &state.clock,
+        &staff_user,
+        client,
+        message_id,
+    )
+    .await
+    {
+        Ok(_) => outcome::SUPPORT_MESSAGE_REQUEUED,
+        Err(ResendError::Refused(why)) => why,
+        Err(ResendError::NotFound) => return Err(AppError::NotFound),
+        Err(ResendError::Internal(e)) => return Err(AppError::Internal(e)),
+    };
+    flash::set(&session, message.to_owned()).await?;
+    Ok(Redirect::to(&format!("/assistenza/aziende/{company_id}")).into_response())
 }

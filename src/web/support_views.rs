@@ -132,6 +132,7 @@ pub struct SheetErrors {
 }
 
 pub struct MessageView {
+    pub id: String,
     pub when: String,
     pub recipient: String,
     pub channel: &'static str,
@@ -141,6 +142,12 @@ pub struct MessageView {
     pub attempts: i32,
     pub error: String,
     pub sent_at: String,
+    /// Failed or expired, not re-queued yet, of a kind support can renew: the button.
+    pub can_requeue: bool,
+    /// Failed or expired, of a kind support cannot renew: what to do instead.
+    pub requeue_hint: &'static str,
+    /// When support sent a fresh copy.
+    pub requeued_at: String,
 }
 
 pub struct EventView {
@@ -199,7 +206,13 @@ fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
 }
 
 fn message_view(m: MessageRow) -> MessageView {
+    let open = m.state.undelivered() && m.requeued_at.is_none();
+    let hint = crate::support::not_requeueable_because(m.template);
     MessageView {
+        id: m.id.to_string(),
+        can_requeue: open && hint.is_none(),
+        requeue_hint: if open { hint.unwrap_or_default() } else { "" },
+        requeued_at: m.requeued_at.map(when).unwrap_or_default(),
         when: when(m.created_at),
         recipient: m.recipient,
         channel: m.channel.as_str(),

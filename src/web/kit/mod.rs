@@ -15,4 +15,4 @@ pub use client::ClientAddr;
 pub use csrf::{CsrfForm, CsrfJson, CsrfToken};
 pub use current::{CurrentStaff, CurrentUser, EnrollingStaff, EnrollingUser};
 pub use paging::{Page, PageLinks};
-pub use path::{CompanyId, LineId, SessionId, UserId};
+pub use path::{CompanyId, LineId, MessageId, SessionId, UserId};

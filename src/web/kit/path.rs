@@ -45,6 +45,10 @@ id_segment!(
     CompanyId
 );
 id_segment!(
+    /// `{message_id}` of `/assistenza/messaggi/{message_id}/reinvia`.
+    MessageId
+);
+id_segment!(
     /// `{id}` of `/area-clienti/sicurezza/sessioni/{id}/termina`.
     SessionId
 );
