@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod dev_mailbox;
 pub mod factor_resets;
 pub mod factors;
+pub mod failover;
 pub mod jobs;
 pub mod lines;
 pub mod outbox;
@@ -19,6 +20,7 @@ pub mod roster;
 pub mod sessions;
 pub mod staff;
 pub mod support;
+pub mod targets;
 pub mod users;
 
 use std::time::Duration;
@@ -27,8 +29,36 @@ use anyhow::Context;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-/// Creates the database if it is missing, connects, and applies the migrations.
+/// Creates the database if it is missing, connects, and applies the migrations. With
+/// several hosts in `database_url` (or `target_session_attrs=read-write`) the pool works on
+/// the one that accepts writes and follows it after a failover ([`failover`]).
 pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
+    let targets = targets::Targets::parse(database_url)?;
+    let pool = if targets.writable_only() {
+        failover::connect(targets, pool_options()).await?
+    } else {
+        let url = targets.url(0);
+        create_if_missing(url).await?;
+        pool_options()
+            .connect(url)
+            .await
+            .with_context(|| format!("connessione a {} fallita", redact(url)))?
+    };
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .context("migrazioni del database fallite")?;
+    Ok(pool)
+}
+
+fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+}
+
+/// Creates the database of `database_url` (one host) if it does not exist.
+async fn create_if_missing(database_url: &str) -> anyhow::Result<()> {
     if !sqlx::Postgres::database_exists(database_url)
         .await
         .with_context(|| format!("PostgreSQL non raggiungibile ({})", redact(database_url)))?
@@ -44,29 +74,22 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
             }
         }
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(database_url)
-        .await
-        .with_context(|| format!("connessione a {} fallita", redact(database_url)))?;
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .context("migrazioni del database fallite")?;
-    Ok(pool)
+    Ok(())
 }
 
 /// The database URL without its password, for logs and error messages.
 pub fn redact(database_url: &str) -> String {
-    match url::Url::parse(database_url) {
-        Ok(mut url) => {
-            if url.password().is_some() {
-                let _ = url.set_password(Some("***"));
+    match targets::Targets::parse(database_url) {
+        Ok(targets) if targets.len() > 1 => targets.redacted().to_owned(),
+        _ => match url::Url::parse(database_url) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
             }
-            url.to_string()
-        }
-        Err(_) => "<DATABASE_URL non valido>".to_owned(),
+            Err(_) => "<DATABASE_URL non valido>".to_owned(),
+        },
     }
 }
 
