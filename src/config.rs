@@ -230,6 +230,7 @@ impl Config {
             .parse()
             .with_context(|| format!("BIND_ADDR non valido: {:?}", s.bind_addr))?;
         let public_base_url = parse_base_url(&s.public_base_url)?;
+        crate::db::targets::Targets::parse(&s.database_url)?;
         let sms_gateway_url = s
             .sms_gateway_url
             .as_deref()
@@ -371,6 +372,13 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("BIND_ADDR")
+        );
+        let mut s = settings();
+        s.database_url = "postgres://app:s3cret@db1:5432,db2:0/area_clienti".into();
+        let err = format!("{:#}", Config::from_settings(&s).unwrap_err());
+        assert!(
+            err.contains("DATABASE_URL") && !err.contains("s3cret"),
+            "{err}"
         );
     }
 

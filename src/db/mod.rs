@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod dev_mailbox;
 pub mod factor_resets;
 pub mod factors;
+pub mod failover;
 pub mod jobs;
 pub mod lines;
 pub mod outbox;
@@ -19,6 +20,7 @@ pub mod roster;
 pub mod sessions;
 pub mod staff;
 pub mod support;
+pub mod targets;
 pub mod users;
 
 use std::time::Duration;
@@ -39,8 +41,36 @@ const REQUEST_POOL_SIZE: u32 = 16;
 const BACKGROUND_POOL_SIZE: u32 = 4;
 const BACKGROUND_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Creates the database if it is missing, connects, and applies the migrations.
+/// Creates the database if it is missing, connects, and applies the migrations. With
+/// several hosts in `database_url` (or `target_session_attrs=read-write`) the pool works on
+/// the one that accepts writes and follows it after a failover ([`failover`]).
 pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
+    let targets = targets::Targets::parse(database_url)?;
+    let pool = if targets.writable_only() {
+        failover::connect(targets, pool_options()).await?
+    } else {
+        let url = targets.url(0);
+        create_if_missing(url).await?;
+        pool_options()
+            .connect(url)
+            .await
+            .with_context(|| format!("connessione a {} fallita", redact(url)))?
+    };
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .context("migrazioni del database fallite")?;
+    Ok(pool)
+}
+
+fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(REQUEST_POOL_SIZE)
+        .acquire_timeout(REQUEST_ACQUIRE_TIMEOUT)
+}
+
+/// Creates the database of `database_url` (one host) if it does not exist.
+async fn create_if_missing(database_url: &str) -> anyhow::Result<()> {
     if !sqlx::Postgres::database_exists(database_url)
         .await
         .with_context(|| format!("PostgreSQL non raggiungibile ({})", redact(database_url)))?
@@ -56,21 +86,16 @@ pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<PgPool> {
             }
         }
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(REQUEST_POOL_SIZE)
-        .acquire_timeout(REQUEST_ACQUIRE_TIMEOUT)
-        .connect(database_url)
-        .await
-        .with_context(|| format!("connessione a {} fallita", redact(database_url)))?;
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .context("migrazioni del database fallite")?;
-    Ok(pool)
+    Ok(())
 }
 
 /// The pool of the background work, on the same database as `requests` (connects lazily).
+/// A pool that follows the primary ([`failover`]) is shared instead: a second one made from
+/// its options would stay on the old primary after a failover.
 pub fn background_pool(requests: &PgPool) -> PgPool {
+    if failover::in_use() {
+        return requests.clone();
+    }
     PgPoolOptions::new()
         .max_connections(BACKGROUND_POOL_SIZE)
         .acquire_timeout(BACKGROUND_ACQUIRE_TIMEOUT)
@@ -86,14 +111,17 @@ pub fn is_pool_exhausted(error: &anyhow::Error) -> bool {
 
 /// The database URL without its password, for logs and error messages.
 pub fn redact(database_url: &str) -> String {
-    match url::Url::parse(database_url) {
-        Ok(mut url) => {
-            if url.password().is_some() {
-                let _ = url.set_password(Some("***"));
+    match targets::Targets::parse(database_url) {
+        Ok(targets) if targets.len() > 1 => targets.redacted().to_owned(),
+        _ => match url::Url::parse(database_url) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
             }
-            url.to_string()
-        }
-        Err(_) => "<DATABASE_URL non valido>".to_owned(),
+            Err(_) => "<DATABASE_URL non valido>".to_owned(),
+        },
     }
 }
 

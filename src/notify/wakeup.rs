@@ -14,6 +14,9 @@ const CHANNEL: &str = "outbox";
 pub(super) struct Wakeup {
     pub(super) pool: PgPool,
     pub(super) listener: Option<PgListener>,
+    /// [`crate::db::failover::moves`] when the listener connected: after the primary moved,
+    /// a listener on the old server would hear nothing, so it is opened again.
+    pub(super) listening_since_move: u64,
 }
 
 impl Wakeup {
@@ -24,6 +27,11 @@ impl Wakeup {
     }
 
     async fn next_notification(&mut self) {
+        let moves = crate::db::failover::moves();
+        if self.listening_since_move != moves {
+            self.listener = None;
+            self.listening_since_move = moves;
+        }
         if self.listener.is_none() {
             self.listener = self.connect().await;
         }

@@ -82,6 +82,7 @@ pub async fn run(worker: Worker, shutdown: impl Future<Output = ()> + Send) {
     let mut wakeup = Wakeup {
         pool: worker.pool.clone(),
         listener: None,
+        listening_since_move: crate::db::failover::moves(),
     };
     let mut in_flight = InFlight::default();
     tracing::info!(

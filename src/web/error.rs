@@ -165,6 +165,10 @@ impl IntoResponse for AppError {
                 return database_busy();
             }
             AppError::Internal(error) => {
+                if let Some(database) = error.chain().find_map(|e| e.downcast_ref::<sqlx::Error>())
+                {
+                    crate::db::failover::note_error(database);
+                }
                 let error_id = uuid::Uuid::new_v4();
                 tracing::error!(%error_id, error = ?error, "internal error");
                 let mut page = ErrorPage::new(

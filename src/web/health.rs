@@ -21,11 +21,14 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers within two seconds.
+/// The database answers within two seconds and accepts writes (a portal on a standby or
+/// a read-only server cannot log anyone in: every request writes its session).
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
-    match tokio::time::timeout(Duration::from_secs(2), ping).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ok"),
+    let ask = sqlx::query_scalar::<_, String>("SELECT current_setting('transaction_read_only')")
+        .fetch_one(&state.pool);
+    match tokio::time::timeout(Duration::from_secs(2), ask).await {
+        Ok(Ok(read_only)) if read_only == "off" => (StatusCode::OK, "ok"),
+        Ok(Ok(_)) => (StatusCode::SERVICE_UNAVAILABLE, "database in sola lettura"),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             "database non raggiungibile",

@@ -4,6 +4,9 @@
 //! trust authentication, and is stopped and deleted when the guard is dropped, also when
 //! the test fails.
 //!
+//! [`PrivateCluster::standby_of`] makes a streaming standby of such a cluster
+//! (`pg_basebackup -R`), for the failover tests.
+//!
 //! PostgreSQL refuses to run as root: when the tests run as root, its programs run as the
 //! `postgres` user through `runuser`, and the directory belongs to that user.
 
@@ -19,26 +22,15 @@ pub struct PrivateCluster {
     bin: PathBuf,
     port: u16,
     as_postgres_user: bool,
+    /// `-c` settings added at every start (a standby's `primary_conninfo`).
+    extra_options: std::sync::Mutex<String>,
 }
 
 impl PrivateCluster {
     /// Creates the cluster (`initdb`) and starts it (`pg_ctl start`, waiting until ready).
+    /// Its default `pg_hba.conf` lets 127.0.0.1 replicate, so it can have standbys.
     pub fn start() -> PrivateCluster {
-        let bin = server_bin_dir();
-        let dir = std::env::temp_dir().join(format!("area-clienti-pg-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir(&dir).expect("create the cluster directory");
-        // From here on, Drop removes the directory whatever happens.
-        let cluster = PrivateCluster {
-            dir,
-            bin,
-            port: free_port(),
-            as_postgres_user: running_as_root(),
-        };
-        if cluster.as_postgres_user {
-            run(Command::new("chown")
-                .arg("postgres:postgres")
-                .arg(&cluster.dir));
-        }
+        let cluster = PrivateCluster::empty();
         let data = cluster.data_dir();
         cluster.pg(
             "initdb",
@@ -58,6 +50,85 @@ impl PrivateCluster {
         cluster
     }
 
+    /// A streaming standby of `primary` (`pg_basebackup -R`: standby.signal and
+    /// primary_conninfo), started on its own port and ready for read-only connections.
+    pub fn standby_of(primary: &PrivateCluster) -> PrivateCluster {
+        let standby = PrivateCluster::empty();
+        let port = primary.port.to_string();
+        standby.pg(
+            "pg_basebackup",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-D",
+                &standby.data_dir(),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ],
+        );
+        standby.start_server();
+        standby
+    }
+
+    /// A directory of its own and a port, nothing in it yet.
+    fn empty() -> PrivateCluster {
+        let bin = server_bin_dir();
+        let dir = std::env::temp_dir().join(format!("area-clienti-pg-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir(&dir).expect("create the cluster directory");
+        // From here on, Drop removes the directory whatever happens.
+        let cluster = PrivateCluster {
+            dir,
+            bin,
+            port: free_port(),
+            as_postgres_user: running_as_root(),
+            extra_options: std::sync::Mutex::new(String::new()),
+        };
+        if cluster.as_postgres_user {
+            run(Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&cluster.dir));
+        }
+        cluster
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Promotes a standby to primary and waits until it accepts writes.
+    pub fn promote(&self) {
+        self.pg(
+            "pg_ctl",
+            &["-D", &self.data_dir(), "-w", "-t", "60", "promote"],
+        );
+    }
+
+    /// Starts this stopped former primary again as a standby of `new_primary`, the way an
+    /// administrator brings a demoted primary back after a clean switchover: it follows
+    /// the new timeline and accepts only read-only connections.
+    pub fn start_as_standby_of(&self, new_primary: &PrivateCluster) {
+        let signal = self.dir.join("data").join("standby.signal");
+        std::fs::write(&signal, "").expect("write standby.signal");
+        if self.as_postgres_user {
+            run(Command::new("chown").arg("postgres:postgres").arg(&signal));
+        }
+        *self
+            .extra_options
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = format!(
+            " -c \"primary_conninfo=host=127.0.0.1 port={} user=postgres\"",
+            new_primary.port
+        );
+        self.start_server();
+    }
+
     /// `postgres://postgres@127.0.0.1:PORT`, without a database.
     pub fn server_url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}", self.port)
@@ -66,9 +137,12 @@ impl PrivateCluster {
     /// Starts the server and waits until it accepts connections.
     pub fn start_server(&self) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off{}",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            self.extra_options
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
         );
         let log = self.dir.join("server.log");
         self.pg(

@@ -1,8 +1,8 @@
 //! Reliability and fault tests (issue 6): the real `area-clienti` binary in child processes,
 //! against real PostgreSQL, a real SMTP sink and a stub HTTP SMS gateway, all on 127.0.0.1,
 //! while something breaks: a second instance, an SMTP outage, a busy or hanging SMS gateway,
-//! a PostgreSQL restart, SIGKILL mid-delivery, SIGTERM, a real Postfix relay stopped and its
-//! upstream down.
+//! a PostgreSQL restart, a database failover, SIGKILL mid-delivery, SIGTERM, a real Postfix
+//! relay stopped and its upstream down.
 //!
 //! Every wait is bounded and every test stops by itself; child processes are killed and
 //! throwaway databases (and the private PostgreSQL cluster) removed even when a test fails.
@@ -11,6 +11,7 @@ mod cluster;
 mod crash;
 mod database_restart;
 mod dev_mailbox;
+mod failover;
 mod graceful_shutdown;
 mod postfix;
 mod postfix_relay;
