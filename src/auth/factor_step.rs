@@ -49,9 +49,9 @@ pub(crate) enum Proof<A> {
     Gone,
 }
 
-/// What every second step does with a typed code: it reserves an attempt in the login
-/// throttle under the password step's `keys` (so codes count like passwords), `check`
-/// proves it in a transaction where a right code also clears the account's failures, and
+/// What every second step does with a typed code, in one transaction: the login throttle
+/// under the password step's `keys` is checked (codes count like passwords), `check` proves
+/// the code, a right one clears the account's failures and any other counts as a failure;
 /// the session keeps the pending login only after a wrong code short of the fifth.
 pub(crate) async fn verify_code<P: Pending, A>(
     pool: &PgPool,
@@ -60,15 +60,17 @@ pub(crate) async fn verify_code<P: Pending, A>(
     keys: &Keys,
     check: impl AsyncFnOnce(&mut PgConnection, &P) -> sqlx::Result<Proof<A>>,
 ) -> Result<StepOutcome<A>, LoginError> {
-    let outcome = match throttle::reserve(pool, keys).await? {
+    let mut tx = pool.begin().await?;
+    let outcome = match throttle::check(&mut tx, keys).await? {
         Some(wait_secs) => StepOutcome::Throttled { wait_secs },
         None => {
-            let mut tx = pool.begin().await?;
             let proof = check(&mut tx, &pending).await?;
-            if matches!(proof, Proof::Passed(..)) {
-                throttle::succeeded(&mut tx, keys).await?;
+            match proof {
+                Proof::Passed(..) => throttle::proved(&mut tx, keys).await?,
+                // An account changed since its password is no guess, but neither is it a
+                // login: it counts, as every attempt that did not pass.
+                Proof::Wrong | Proof::Gone => throttle::failed(&mut tx, keys).await?,
             }
-            tx.commit().await?;
             match proof {
                 Proof::Passed(account, factor) => StepOutcome::Passed(account, factor),
                 Proof::Gone => StepOutcome::Ended,
@@ -83,6 +85,7 @@ pub(crate) async fn verify_code<P: Pending, A>(
             }
         }
     };
+    tx.commit().await?;
     let kept = match outcome {
         StepOutcome::Wrong { .. } => session.insert(P::KEY, &pending).await,
         _ => session.remove_value(P::KEY).await.map(drop),

@@ -142,7 +142,9 @@ impl Pending for PendingLogin {
     }
 }
 
-/// The login is complete: the account's failures are forgotten and the factor audited.
+/// The login is complete: the account's failures are forgotten and the factor audited. A
+/// passkey reserved no attempt, so none is taken back: another login's reservation from the
+/// same address, or a real failure, would be.
 async fn passed(
     conn: &mut sqlx::PgConnection,
     keys: &Keys,
@@ -150,7 +152,7 @@ async fn passed(
     user: &User,
     factor: FactorUsed,
 ) -> sqlx::Result<()> {
-    throttle::succeeded(conn, keys).await?;
+    throttle::proved(conn, keys).await?;
     let details = serde_json::json!({ "fattore": factor.as_str() });
     let event = actor.event(user.company_id, Some(user.id), AuditAction::Login, details);
     audit::append(conn, &event).await?;

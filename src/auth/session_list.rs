@@ -37,7 +37,6 @@ pub(super) async fn opened(
     if let Some(previous) = previous {
         db::end(conn, user.id, previous, at).await?;
     }
-    db::delete_older(conn, user.id, at - ABSOLUTE_LIFETIME).await?;
     let row = NewSession {
         id: key,
         user_id: user.id,
@@ -46,7 +45,7 @@ pub(super) async fn opened(
         client_addr: origin.client_addr,
         at,
     };
-    db::insert(conn, &row).await
+    db::insert(conn, &row, at - ABSOLUTE_LIFETIME).await
 }
 
 /// One live session, as the list shows it.

@@ -5,9 +5,11 @@
 //! locked out for longer than 15 minutes and can always use Recupera Password, which clears
 //! the count. Keyed on the username as typed, known or not, so the answer reveals nothing.
 //!
-//! An attempt is *reserved* before the password is hashed: the check and the record happen
-//! in one transaction under a per-key advisory lock, so a burst of parallel guesses cannot
-//! all pass the check before any of them is counted. A success then takes its attempt back.
+//! A password attempt is *reserved* before the password is hashed: the check and the record
+//! happen in one transaction under a per-key advisory lock, so a burst of parallel guesses
+//! cannot all pass the check before any of them is counted; a success then takes its attempt
+//! back. A typed code needs no slow hash: it is checked, proved and counted in one
+//! transaction under the same locks.
 
 use sqlx::{PgConnection, PgPool};
 
@@ -43,43 +45,63 @@ impl Keys {
     }
 }
 
+impl Keys {
+    /// Every key, account first: the one order in which their locks are taken, so two
+    /// attempts can never wait on each other's lock.
+    fn all(&self) -> Vec<&str> {
+        std::iter::once(self.account.as_str())
+            .chain(self.client.as_deref())
+            .collect()
+    }
+}
+
 /// The customer key of `username`, as password resets clear it.
 fn customer_account_key(username: &str) -> String {
     Keys::new("", username, None).account
 }
 
-/// Checks the limits and, if the attempt may go on, counts it as a failure at once (in one
-/// transaction, serialised per key). Returns the seconds to wait when it may not.
+/// Checks the limits and, if the attempt may go on, counts it as a failure at once, in a
+/// transaction of its own (serialised per key): for a password, whose Argon2 check must not
+/// hold a transaction open. Returns the seconds to wait when it may not be made.
 pub async fn reserve(pool: &PgPool, keys: &Keys) -> sqlx::Result<Option<u64>> {
     let mut tx = pool.begin().await?;
-    // Always account before client, so two attempts can never wait on each other's lock.
-    rate_limits::lock(&mut tx, &keys.account).await?;
-    if let Some(client) = &keys.client {
-        rate_limits::lock(&mut tx, client).await?;
-    }
-    if let Some(wait) = wait(&mut tx, keys).await? {
+    if let Some(wait) = check(&mut tx, keys).await? {
         return Ok(Some(wait));
     }
-    rate_limits::record(&mut tx, &keys.account).await?;
-    if let Some(client) = &keys.client {
-        rate_limits::record(&mut tx, client).await?;
-    }
+    rate_limits::record_each(&mut tx, &keys.all()).await?;
     tx.commit().await?;
     Ok(None)
 }
 
-async fn wait(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<Option<u64>> {
-    let (failures, last_ago) = rate_limits::recent(conn, &keys.account, WINDOW_SECS).await?;
+/// Locks the keys until the end of the caller's transaction and checks the limits; `Some`
+/// is the wait owed. An attempt proved in that same transaction (a typed code: no slow
+/// hash) is then settled by [`failed`] or [`proved`] before the locks go, with nothing
+/// reserved to take back.
+pub async fn check(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<Option<u64>> {
+    rate_limits::lock_each(conn, &keys.all()).await?;
+    let mut windows = vec![(keys.account.as_str(), WINDOW_SECS)];
+    windows.extend(keys.client.as_deref().map(|c| (c, CLIENT_WINDOW_SECS)));
+    let counts = rate_limits::recent_each(conn, &windows).await?;
+    let (failures, last_ago) = counts[0];
     if let Some(wait) = account_wait(failures, last_ago) {
         return Ok(Some(wait));
     }
-    if let Some(client) = &keys.client {
-        let (failures, _) = rate_limits::recent(conn, client, CLIENT_WINDOW_SECS).await?;
-        if failures >= CLIENT_FAILURES {
-            return Ok(Some(CLIENT_WINDOW_SECS as u64));
-        }
+    match counts.get(1) {
+        Some((failures, _)) if *failures >= CLIENT_FAILURES => Ok(Some(CLIENT_WINDOW_SECS as u64)),
+        _ => Ok(None),
     }
-    Ok(None)
+}
+
+/// The attempt [`check`]ed in this transaction failed: it counts for the account and the
+/// client.
+pub async fn failed(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
+    rate_limits::record_each(conn, &keys.all()).await
+}
+
+/// The attempt [`check`]ed in this transaction completed the login: the account's failures
+/// are forgotten (only failures count against a client).
+pub async fn proved(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
+    rate_limits::forget(conn, &[&keys.account], &[]).await
 }
 
 /// The wait owed after `failures` failures, the latest `last_ago` seconds ago.
@@ -93,25 +115,18 @@ fn account_wait(failures: i64, last_ago: Option<f64>) -> Option<u64> {
     (remaining > 0.0).then(|| remaining.ceil() as u64)
 }
 
-/// The reserved attempt succeeded: the account's failures are forgotten and the client's
-/// reserved attempt is taken back (only failures count against a client).
+/// The [`reserve`]d attempt succeeded: the account's failures are forgotten and the
+/// client's reserved attempt is taken back.
 pub async fn succeeded(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
-    rate_limits::clear(conn, &keys.account).await?;
-    if let Some(client) = &keys.client {
-        rate_limits::forget_latest(conn, client).await?;
-    }
-    Ok(())
+    let client: Vec<&str> = keys.client.as_deref().into_iter().collect();
+    rate_limits::forget(conn, &[&keys.account], &client).await
 }
 
-/// The reserved attempt was a right password with a second step still to pass: it is taken
-/// back, but the account's earlier failures stay until the second step succeeds, and each
-/// code typed there reserves an attempt of its own.
+/// The [`reserve`]d attempt was a right password with a second step still to pass: it is
+/// taken back, but the account's earlier failures stay until the second step succeeds, and
+/// each code typed there is counted in its own right.
 pub async fn password_passed(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
-    rate_limits::forget_latest(conn, &keys.account).await?;
-    if let Some(client) = &keys.client {
-        rate_limits::forget_latest(conn, client).await?;
-    }
-    Ok(())
+    rate_limits::forget(conn, &[], &keys.all()).await
 }
 
 /// Takes back an attempt that was reserved but never made (refused before the check).

@@ -42,45 +42,85 @@ pub async fn recent(
     key: &str,
     window_secs: i64,
 ) -> sqlx::Result<(i64, Option<f64>)> {
+    let counts = recent_each(conn, &[(key, window_secs)]).await?;
+    Ok(counts[0])
+}
+
+/// [`recent`] for several keys, each in its own window, in one round trip; in the order
+/// given.
+pub async fn recent_each(
+    conn: &mut PgConnection,
+    windows: &[(&str, i64)],
+) -> sqlx::Result<Vec<(i64, Option<f64>)>> {
+    let (keys, secs): (Vec<&str>, Vec<f64>) = windows.iter().map(|(k, s)| (*k, *s as f64)).unzip();
     sqlx::query_as(
-        "SELECT count(*), extract(epoch FROM now() - max(created_at))::float8
-         FROM rate_limit_events WHERE key = $1 AND created_at > now() - make_interval(secs => $2)",
+        "SELECT count(e.key), extract(epoch FROM now() - max(e.created_at))::float8
+         FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS w(key, secs, n)
+         LEFT JOIN rate_limit_events e
+                ON e.key = w.key AND e.created_at > now() - make_interval(secs => w.secs)
+         GROUP BY w.n ORDER BY w.n",
     )
-    .bind(key)
-    .bind(window_secs as f64)
-    .fetch_one(conn)
+    .bind(keys)
+    .bind(secs)
+    .fetch_all(conn)
     .await
 }
 
 /// Records one event on `key` (and forgets events older than a day).
 pub async fn record(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "DELETE FROM rate_limit_events WHERE key = $1 AND created_at < now() - interval '1 day'",
-    )
-    .bind(key)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("INSERT INTO rate_limit_events (key) VALUES ($1)")
-        .bind(key)
-        .execute(conn)
-        .await?;
-    Ok(())
+    record_each(conn, &[key]).await
 }
 
-/// Forgets the latest event of `key` (an attempt reserved that turned out not to count).
+/// Records one event on each of `keys` in one round trip (and forgets their events older
+/// than a day).
+pub async fn record_each(conn: &mut PgConnection, keys: &[&str]) -> sqlx::Result<()> {
+    sqlx::query(
+        "WITH pruned AS (DELETE FROM rate_limit_events
+                         WHERE key = ANY($1) AND created_at < now() - interval '1 day')
+         INSERT INTO rate_limit_events (key) SELECT unnest($1::text[])",
+    )
+    .bind(keys)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Serialises, until the end of the current transaction, everyone checking any of `keys`;
+/// the locks are taken in the order given, so callers keep one order.
+pub async fn lock_each(conn: &mut PgConnection, keys: &[&str]) -> sqlx::Result<()> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+         FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n",
+    )
+    .bind(keys)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Forgets every event of the keys in `all_of`, and the latest event of each key in
+/// `latest_of` (an attempt reserved that turned out not to count), in one round trip.
 /// Concurrent forgets each take a different event (`SKIP LOCKED`): two that picked the same
 /// one would delete one event between them, and the count would creep up with every pair
 /// of logins from one address until it throttled them all.
-pub async fn forget_latest(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
+pub async fn forget(
+    conn: &mut PgConnection,
+    all_of: &[&str],
+    latest_of: &[&str],
+) -> sqlx::Result<()> {
     sqlx::query(
-        "DELETE FROM rate_limit_events WHERE ctid = (
-             SELECT ctid FROM rate_limit_events WHERE key = $1 ORDER BY created_at DESC LIMIT 1
-             FOR UPDATE SKIP LOCKED)",
+        "WITH cleared AS (DELETE FROM rate_limit_events WHERE key = ANY($1)),
+              latest AS (DELETE FROM rate_limit_events WHERE ctid = ANY (ARRAY(
+                  SELECT (SELECT e.ctid FROM rate_limit_events e WHERE e.key = k
+                          ORDER BY e.created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED)
+                  FROM unnest($2::text[]) AS k)))
+         SELECT 1",
     )
-    .bind(key)
+    .bind(all_of)
+    .bind(latest_of)
     .execute(conn)
-    .await?;
-    Ok(())
+    .await
+    .map(drop)
 }
 
 /// Forgets every event of `key` (e.g. failures, after a successful login).

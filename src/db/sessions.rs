@@ -55,9 +55,16 @@ pub struct NewSession<'a> {
     pub at: OffsetDateTime,
 }
 
-pub async fn insert(conn: &mut PgConnection, s: &NewSession<'_>) -> sqlx::Result<()> {
+/// Records a new session and forgets the user's sessions opened before `forget_before`
+/// (past the absolute lifetime: they can never be used again), in one round trip.
+pub async fn insert(
+    conn: &mut PgConnection,
+    s: &NewSession<'_>,
+    forget_before: OffsetDateTime,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO user_sessions (id, user_id, epoch, user_agent, client_addr, created_at, last_seen_at)
+        "WITH forgotten AS (DELETE FROM user_sessions WHERE user_id = $2 AND created_at < $7)
+         INSERT INTO user_sessions (id, user_id, epoch, user_agent, client_addr, created_at, last_seen_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(s.id)
@@ -66,24 +73,10 @@ pub async fn insert(conn: &mut PgConnection, s: &NewSession<'_>) -> sqlx::Result
     .bind(s.user_agent)
     .bind(s.client_addr)
     .bind(s.at)
+    .bind(forget_before)
     .execute(conn)
     .await
     .map(drop)
-}
-
-/// Forgets the user's sessions opened before `before` (past the absolute lifetime: they
-/// can never be used again).
-pub async fn delete_older(
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    before: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM user_sessions WHERE user_id = $1 AND created_at < $2")
-        .bind(user_id)
-        .bind(before)
-        .execute(conn)
-        .await
-        .map(drop)
 }
 
 /// The keep-alive: the session was used at `at`.

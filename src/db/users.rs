@@ -84,20 +84,29 @@ pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
     .await
 }
 
-/// The user and their password hash, by case-insensitive username.
-pub async fn find_credentials(
+/// What a customer's login needs, in one round trip: the account, its password hash, and
+/// whether it has an app or a passkey (which decides its second step).
+#[derive(Debug, sqlx::FromRow)]
+pub struct LoginLookup {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub password_hash: Option<String>,
+    pub strong_factor: bool,
+}
+
+pub async fn find_for_login(
     conn: &mut PgConnection,
     username: &str,
-) -> sqlx::Result<Option<(User, Option<String>)>> {
-    let row: Option<(Uuid, Option<String>)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(username) = lower($1)")
-            .bind(username)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((id, hash)) = row else {
-        return Ok(None);
-    };
-    Ok(find(conn, id).await?.map(|user| (user, hash)))
+) -> sqlx::Result<Option<LoginLookup>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, password_hash,
+                EXISTS (SELECT 1 FROM authenticator_apps a WHERE a.user_id = users.id)
+                OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) AS strong_factor
+         FROM users WHERE lower(username) = lower($1)"
+    ))
+    .bind(username)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn legal_representative(

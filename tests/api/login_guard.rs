@@ -153,12 +153,12 @@ async fn concurrent_successes_take_back_their_own_reservations() {
     drop(setup);
 
     let mut first = app.pool.begin().await.unwrap();
-    rate_limits::forget_latest(&mut first, key).await.unwrap();
+    rate_limits::forget(&mut first, &[], &[key]).await.unwrap();
     // The second forget runs while the first has not committed yet.
     let pool = app.pool.clone();
     let second = tokio::spawn(async move {
         let mut tx = pool.begin().await.unwrap();
-        rate_limits::forget_latest(&mut tx, key).await.unwrap();
+        rate_limits::forget(&mut tx, &[], &[key]).await.unwrap();
         tx.commit().await.unwrap();
     });
     let waited = tokio::time::timeout(std::time::Duration::from_secs(5), second).await;

@@ -112,53 +112,54 @@ pub async fn customer(
 ) -> Result<LoginOutcome<PasswordVerified>, LoginError> {
     let keys = typed_in.keys("");
     let find = async |conn: &mut PgConnection, username: &str| {
-        let found = users::find_credentials(conn, username).await?;
-        Ok(found.filter(|(user, _)| user.state == RegistrationState::Active))
+        let found = users::find_for_login(conn, username).await?;
+        Ok(found
+            .filter(|found| found.user.state == RegistrationState::Active)
+            .map(|found| ((found.user, found.strong_factor), found.password_hash)))
     };
-    let (user, ok) = match check_password(pool, hasher, typed_in, &keys, find).await? {
+    let (found, ok) = match check_password(pool, hasher, typed_in, &keys, find).await? {
         Checked::Throttled(wait_secs) => return Ok(LoginOutcome::Throttled { wait_secs }),
-        Checked::Verified(user, ok) => (user, ok),
+        Checked::Verified(found, ok) => (found, ok),
     };
     let actor = Actor::visitor(typed_in.client.map(str::to_owned));
-    let mut tx = pool.begin().await?;
-    let outcome = match user {
-        Some(user) if ok => {
-            let strong = factors::has_strong_factor(&mut tx, Owner::User(user.id)).await?;
-            let required = mfa_required_for.contains(&user.profile);
-            let mobile = user.mobile.is_some();
-            let next = match factors::next_after_password(strong, required, mobile, false) {
-                // An account that never had a factor enrols its first one after the
-                // password: that password was chosen after link + code (activation,
-                // recovery), the onboarding every account goes through. An account whose
-                // factors were reset was protected by more than its password, and a reset
-                // must not lower it to password-only: it proves itself again with link +
-                // code (`credentials::factor_reset`) before enrolling anything.
-                Next::MustEnrol if factors::reset_pending(&mut tx, user.id).await? => {
-                    Next::ReenrolByLink
-                }
-                next => next,
-            };
-            match next {
-                Next::SecondStep { .. } | Next::ReenrolByLink => {
-                    throttle::password_passed(&mut tx, &keys).await?
-                }
-                Next::LoggedIn | Next::MustEnrol => {
-                    logged_in(&mut tx, &keys, &actor, &user).await?
-                }
-            }
-            LoginOutcome::LoggedIn(PasswordVerified { user, next })
-        }
-        user => {
-            if let Some(user) = user {
+    let (user, strong) = match found {
+        Some(found) if ok => found,
+        found => {
+            if let Some((user, _)) = found {
                 let action = AuditAction::LoginFailed;
                 let event = actor.event(user.company_id, Some(user.id), action, json());
-                audit::append(&mut tx, &event).await?;
+                audit::append(&mut *pool.acquire().await?, &event).await?;
             }
-            failed("login failed")
+            return Ok(failed("login failed"));
         }
     };
+    let required = mfa_required_for.contains(&user.profile);
+    let mobile = user.mobile.is_some();
+    let next = factors::next_after_password(strong, required, mobile, false);
+    if let Next::SecondStep { .. } = next {
+        // The common case, in one statement: nothing else is written until the factor.
+        throttle::password_passed(&mut *pool.acquire().await?, &keys).await?;
+        return Ok(LoginOutcome::LoggedIn(PasswordVerified { user, next }));
+    }
+    let mut tx = pool.begin().await?;
+    let next = match next {
+        // An account that never had a factor enrols its first one after the password: that
+        // password was chosen after link + code (activation, recovery), the onboarding
+        // every account goes through. An account whose factors were reset was protected by
+        // more than its password, and a reset must not lower it to password-only: it proves
+        // itself again with link + code (`credentials::factor_reset`) before enrolling
+        // anything.
+        Next::MustEnrol if factors::reset_pending(&mut tx, user.id).await? => Next::ReenrolByLink,
+        next => next,
+    };
+    match next {
+        Next::SecondStep { .. } | Next::ReenrolByLink => {
+            throttle::password_passed(&mut tx, &keys).await?
+        }
+        Next::LoggedIn | Next::MustEnrol => logged_in(&mut tx, &keys, &actor, &user).await?,
+    }
     tx.commit().await?;
-    Ok(outcome)
+    Ok(LoginOutcome::LoggedIn(PasswordVerified { user, next }))
 }
 
 /// The login is complete: the account's failures are forgotten and the login audited.
