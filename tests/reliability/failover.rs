@@ -178,6 +178,7 @@ async fn open_connections_to_a_primary_that_turns_read_only_are_dropped_and_the_
             Instant::now() < within,
             "{left} portal connections still open on the read-only server"
         );
+        // Bounded poll (the deadline above): this state has no event to wait on.
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let log = traffic.stop().await;
@@ -252,6 +253,7 @@ async fn wait_for_readyz(app: &AppProcess, status: u16, within: Duration) {
         if last == Some(status) {
             return;
         }
+        // Bounded poll (the deadline above): this state has no event to wait on.
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("/readyz did not answer {status} within {within:?}; last answer: {last:?}");
@@ -367,6 +369,7 @@ impl Traffic {
                     "only {done} of {count} contracts created within {within:?}; latest requests: {recent:?}"
                 );
             }
+            // Bounded poll (the deadline above): this state has no event to wait on.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -70,6 +70,7 @@ async fn activation_emails_go_through_postfix_across_a_stopped_postfix_and_a_dow
             "Postfix never queued the message; its log:\n{}",
             postfix.log()
         );
+        // Bounded poll (the deadline above): this state has no event to wait on.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let sink = SmtpSink::start_on(sink_port).await;

@@ -85,6 +85,7 @@ impl PostfixRelay {
                 self.port,
                 self.log()
             );
+            // Bounded poll (the deadline above): this state has no event to wait on.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -101,6 +102,7 @@ impl PostfixRelay {
                 Instant::now() < deadline,
                 "Postfix still listening after stop"
             );
+            // Bounded poll (the deadline above): this state has no event to wait on.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
