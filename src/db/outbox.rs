@@ -240,28 +240,26 @@ pub async fn mark_retry(pool: &PgPool, id: Uuid, delay: Duration, error: &str) -
 
 /// Records that the message will never be delivered, and erases the body.
 pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox
-         SET state = 'failed', last_error = $2, body_text = NULL, body_html = NULL
-         WHERE id = $1 AND state = 'queued'",
-    )
-    .bind(id)
-    .bind(error)
-    .execute(pool)
-    .await?;
-    Ok(())
+    settle_undelivered(pool, id, "failed", error).await
 }
 
 /// Records that the message was not delivered before its link or code expired, and erases
 /// the body: whatever it carried no longer works.
 pub async fn mark_expired(pool: &PgPool, id: Uuid, error: &str) -> sqlx::Result<()> {
+    settle_undelivered(pool, id, "expired", error).await
+}
+
+/// A queued message ends in `state` (`failed` or `expired`) with its last error; the body
+/// goes.
+async fn settle_undelivered(pool: &PgPool, id: Uuid, state: &str, error: &str) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE outbox
-         SET state = 'expired', last_error = $2, body_text = NULL, body_html = NULL
+         SET state = $3::message_state, last_error = $2, body_text = NULL, body_html = NULL
          WHERE id = $1 AND state = 'queued'",
     )
     .bind(id)
     .bind(error)
+    .bind(state)
     .execute(pool)
     .await?;
     Ok(())

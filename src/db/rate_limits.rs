@@ -36,18 +36,8 @@ pub async fn try_acquire(conn: &mut PgConnection, key: &str, limit: Limit) -> sq
     Ok(true)
 }
 
-/// How many events `key` had in the last `window_secs`, and how long ago the latest was.
-pub async fn recent(
-    conn: &mut PgConnection,
-    key: &str,
-    window_secs: i64,
-) -> sqlx::Result<(i64, Option<f64>)> {
-    let counts = recent_each(conn, &[(key, window_secs)]).await?;
-    Ok(counts[0])
-}
-
-/// [`recent`] for several keys, each in its own window, in one round trip; in the order
-/// given.
+/// How many events each key had in its own window (seconds), and how long ago the latest
+/// was: several keys in one round trip, in the order given.
 pub async fn recent_each(
     conn: &mut PgConnection,
     windows: &[(&str, i64)],

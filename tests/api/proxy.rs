@@ -11,7 +11,6 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{Browser, TestApp, location, spawn_app_behind_nginx};
-use crate::seeds::{COMPANY_A, SeededUser};
 
 /// Failed logins of one client address before it must wait (`auth::throttle`).
 const CLIENT_FAILURES: usize = 50;
@@ -19,18 +18,6 @@ const CLIENT_FAILURES: usize = 50;
 const RECOVERY_PER_MINUTE: usize = 10;
 const ATTACKER: &str = "127.0.0.2";
 const SOMEONE_ELSE: &str = "127.0.0.3";
-
-async fn employee(app: &TestApp) -> SeededUser {
-    let company = app.seed_company(&COMPANY_A).await;
-    app.seed_user(
-        company.company_id,
-        "luca.bianchi@example.it",
-        None,
-        "utilizzatore",
-        "attivo",
-    )
-    .await
-}
 
 /// A login at `/accedi` whose request carries `X-Forwarded-For: claimed`.
 async fn login_claiming(
@@ -78,7 +65,7 @@ async fn throttled_clients(app: &TestApp) -> Vec<String> {
 async fn through_nginx_one_clients_failed_logins_do_not_lock_out_another_and_forged_hops_do_not_help()
  {
     let app = spawn_app_behind_nginx().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     let attacker = Browser::from_address(&app.address, ATTACKER);
 
     // A different account each time, so only the per-client limit can stop it, and a
@@ -118,7 +105,7 @@ async fn through_nginx_one_clients_failed_logins_do_not_lock_out_another_and_for
 #[tokio::test]
 async fn a_forged_x_forwarded_for_sent_straight_to_the_portal_changes_nothing() {
     let app = spawn_app_behind_nginx().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     // Skipping the proxy: the portal's peer is the client itself, which is not trusted.
     let attacker = Browser::from_address(&app.direct_address, ATTACKER);
     for i in 0..5 {
@@ -176,7 +163,7 @@ async fn a_forged_x_forwarded_for_sent_straight_to_the_portal_changes_nothing() 
 #[tokio::test]
 async fn through_nginx_one_clients_recovery_requests_do_not_turn_recovery_off_for_another() {
     let app = spawn_app_behind_nginx().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     let attacker = Browser::from_address(&app.address, ATTACKER);
     for i in 0..=RECOVERY_PER_MINUTE {
         let answer = attacker
@@ -212,7 +199,7 @@ async fn through_nginx_one_clients_recovery_requests_do_not_turn_recovery_off_fo
 #[tokio::test]
 async fn through_nginx_the_audit_the_session_list_and_the_new_login_notice_name_the_client() {
     let app = spawn_app_behind_nginx().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     let (home, away) = ("127.0.0.5", "127.0.0.6");
     let at_home = Browser::from_address(&app.address, home);
     let login = app.log_in(&at_home, &luca.username, luca.password).await;

@@ -70,6 +70,19 @@ pub struct SeededUser {
 }
 
 impl TestApp {
+    /// An active Utilizzatore of company A, Luca Bianchi (the password alone logs them in).
+    pub async fn seed_employee(&self) -> SeededUser {
+        let company = self.seed_company(&COMPANY_A).await;
+        self.seed_user(
+            company.company_id,
+            "luca.bianchi@example.it",
+            None,
+            "utilizzatore",
+            "attivo",
+        )
+        .await
+    }
+
     /// Writes the company, its contract, its lines and its legal representative (active,
     /// password `PASSWORD`, username = email) without any email or SMS.
     pub async fn seed_company(&self, seed: &CompanySeed<'_>) -> SeededCompany {

@@ -45,19 +45,6 @@ async fn sessions_seen_by(browser: &Browser) -> Vec<Listed> {
     sessions_on(&html)
 }
 
-/// An active Utilizzatore of company A (the password alone logs them in).
-async fn employee(app: &TestApp) -> SeededUser {
-    let company = app.seed_company(&COMPANY_A).await;
-    app.seed_user(
-        company.company_id,
-        "luca.bianchi@example.it",
-        None,
-        "utilizzatore",
-        "attivo",
-    )
-    .await
-}
-
 async fn logged_in(app: &TestApp, user: &SeededUser, user_agent: &str) -> Browser {
     let browser = Browser::with_user_agent(&app.address, user_agent);
     let done = app.log_in(&browser, &user.username, user.password).await;
@@ -73,7 +60,7 @@ async fn logged_in(app: &TestApp, user: &SeededUser, user_agent: &str) -> Browse
 #[tokio::test]
 async fn the_list_shows_each_browser_with_questa_sessione_on_its_own() {
     let app = spawn_app().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     let firefox = logged_in(&app, &luca, FIREFOX_LINUX).await;
     let chrome = logged_in(&app, &luca, CHROME_WINDOWS).await;
 
@@ -99,7 +86,7 @@ async fn the_list_shows_each_browser_with_questa_sessione_on_its_own() {
 #[tokio::test]
 async fn a_session_ended_from_another_browser_is_logged_out_at_its_next_request() {
     let app = spawn_app().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     let firefox = logged_in(&app, &luca, FIREFOX_LINUX).await;
     let chrome = logged_in(&app, &luca, CHROME_WINDOWS).await;
     let other = sessions_seen_by(&firefox)
@@ -139,7 +126,7 @@ async fn a_session_ended_from_another_browser_is_logged_out_at_its_next_request(
 #[tokio::test]
 async fn termina_altre_ends_every_other_session_and_keeps_this_one() {
     let app = spawn_app().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     let here = logged_in(&app, &luca, FIREFOX_LINUX).await;
     let phone = logged_in(&app, &luca, CHROME_WINDOWS).await;
     let laptop = logged_in(&app, &luca, "").await;
@@ -174,7 +161,7 @@ async fn termina_altre_ends_every_other_session_and_keeps_this_one() {
 #[tokio::test]
 async fn another_users_session_this_session_or_a_bad_id_is_404_and_nothing_changes() {
     let app = spawn_app().await;
-    let luca = employee(&app).await;
+    let luca = app.seed_employee().await;
     let luca_browser = logged_in(&app, &luca, FIREFOX_LINUX).await;
     let b = app.seed_company(&COMPANY_B).await;
     let other_user = app
