@@ -196,6 +196,12 @@ pub struct Settings {
         default_value_t = 300
     )]
     pub session_cleanup_interval_secs: u64,
+    /// Days a closed company's personal data is kept before the worker erases it.
+    #[arg(long, env = "RETENTION_DAYS", global = true, default_value_t = 365)]
+    pub retention_days: u32,
+    /// Days between two access reviews asked of the legal representative.
+    #[arg(long, env = "ACCESS_REVIEW_DAYS", global = true, default_value_t = 90)]
+    pub access_review_days: u32,
     /// Whether `run_until` starts the outbox worker beside the server. Always on for the
     /// binary; in-process tests turn it off and run the pending work themselves.
     #[arg(skip = true)]
@@ -220,6 +226,10 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// See [`Settings::session_cleanup_interval_secs`].
     pub session_cleanup_interval: Duration,
+    /// `RETENTION_DAYS`, on the portal's clock.
+    pub retention: time::Duration,
+    /// `ACCESS_REVIEW_DAYS`, on the portal's clock.
+    pub access_review_interval: time::Duration,
 }
 
 impl Config {
@@ -256,6 +266,12 @@ impl Config {
         if s.session_cleanup_interval_secs < 1 {
             bail!("SESSION_CLEANUP_INTERVAL_SECS deve essere almeno 1");
         }
+        if s.retention_days < 1 {
+            bail!("RETENTION_DAYS deve essere almeno 1");
+        }
+        if s.access_review_days < 1 {
+            bail!("ACCESS_REVIEW_DAYS deve essere almeno 1");
+        }
         let secret = |v: &Option<String>| {
             v.as_deref()
                 .filter(|t| !t.is_empty())
@@ -282,6 +298,8 @@ impl Config {
             trusted_proxies,
             header_read_timeout: Duration::from_millis(s.http_header_read_timeout_ms),
             session_cleanup_interval: Duration::from_secs(s.session_cleanup_interval_secs),
+            retention: time::Duration::days(i64::from(s.retention_days)),
+            access_review_interval: time::Duration::days(i64::from(s.access_review_days)),
         })
     }
 
@@ -339,6 +357,8 @@ mod tests {
             config.mfa_required_for,
             [Profile::LegalRepresentative, Profile::AdminFull]
         );
+        assert_eq!(config.retention, time::Duration::days(365));
+        assert_eq!(config.access_review_interval, time::Duration::days(90));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! one transaction; later contracts add lines; a repeated `contract_id` changes nothing.
 
 pub mod bulk;
+pub mod events;
 pub mod generate;
 pub mod import;
 pub mod payload;

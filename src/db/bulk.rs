@@ -45,12 +45,13 @@ pub async fn already_known(
             .bind(vat_numbers)
             .fetch_all(&mut *conn)
             .await?;
-    let usernames =
-        sqlx::query_scalar("SELECT lower(username) FROM users WHERE lower(username) = ANY($1)")
-            .persistent(false)
-            .bind(usernames_lower)
-            .fetch_all(&mut *conn)
-            .await?;
+    let usernames = sqlx::query_scalar(
+        "SELECT lower(username) FROM users WHERE lower(username) = ANY($1) AND retired_at IS NULL",
+    )
+    .persistent(false)
+    .bind(usernames_lower)
+    .fetch_all(&mut *conn)
+    .await?;
     let numbers = sqlx::query_scalar("SELECT number FROM mobile_lines WHERE number = ANY($1)")
         .persistent(false)
         .bind(numbers)

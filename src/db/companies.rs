@@ -11,8 +11,9 @@ pub struct Company {
     pub tax_code: Option<String>,
 }
 
-/// Inserts the company unless its VAT number is known; returns `(id, created)`.
-/// Safe under concurrency: two first contracts of one company race on the unique key.
+/// Inserts the company unless an open company has its VAT number; returns `(id, created)`.
+/// Safe under concurrency: two first contracts of one company race on the unique key. A
+/// closed company does not count: a first contract after a closure opens a new one.
 pub async fn insert_or_get(
     conn: &mut PgConnection,
     name: &str,
@@ -21,7 +22,7 @@ pub async fn insert_or_get(
 ) -> sqlx::Result<(Uuid, bool)> {
     let inserted: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO companies (id, name, vat_number, tax_code) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (vat_number) DO NOTHING RETURNING id",
+         ON CONFLICT (vat_number) WHERE closed_at IS NULL DO NOTHING RETURNING id",
     )
     .bind(Uuid::new_v4())
     .bind(name)
@@ -32,10 +33,11 @@ pub async fn insert_or_get(
     if let Some(id) = inserted {
         return Ok((id, true));
     }
-    let id = sqlx::query_scalar("SELECT id FROM companies WHERE vat_number = $1")
-        .bind(vat_number)
-        .fetch_one(&mut *conn)
-        .await?;
+    let id =
+        sqlx::query_scalar("SELECT id FROM companies WHERE vat_number = $1 AND closed_at IS NULL")
+            .bind(vat_number)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok((id, false))
 }
 
@@ -44,4 +46,19 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Comp
         .bind(id)
         .fetch_optional(conn)
         .await
+}
+
+/// The open company with this VAT number, locked until the transaction ends: the events of
+/// one company (handovers, closure) are serialised on it.
+pub async fn lock_open_by_vat(
+    conn: &mut PgConnection,
+    vat_number: &str,
+) -> sqlx::Result<Option<Company>> {
+    sqlx::query_as(
+        "SELECT id, name, vat_number, tax_code FROM companies
+         WHERE vat_number = $1 AND closed_at IS NULL FOR UPDATE",
+    )
+    .bind(vat_number)
+    .fetch_optional(conn)
+    .await
 }

@@ -7,6 +7,7 @@ pub mod companies;
 pub mod contracts;
 pub mod credentials;
 pub mod dev_mailbox;
+pub mod events;
 pub mod factor_resets;
 pub mod factors;
 pub mod failover;

@@ -102,7 +102,7 @@ pub async fn find_for_login(
         "SELECT {COLUMNS}, password_hash,
                 EXISTS (SELECT 1 FROM authenticator_apps a WHERE a.user_id = users.id)
                 OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = users.id) AS strong_factor
-         FROM users WHERE lower(username) = lower($1)"
+         FROM users WHERE lower(username) = lower($1) AND retired_at IS NULL"
     ))
     .bind(username)
     .fetch_optional(conn)
@@ -256,9 +256,9 @@ pub async fn find_by_username_or_email(
     limit: i64,
 ) -> sqlx::Result<Vec<User>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1)
+        "SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1) AND retired_at IS NULL
          UNION
-         SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)
+         SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) AND retired_at IS NULL
          LIMIT $2"
     ))
     .bind(identifier)
@@ -274,7 +274,7 @@ pub async fn find_by_email(
     limit: i64,
 ) -> sqlx::Result<Vec<User>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) LIMIT $2"
+        "SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1) AND retired_at IS NULL LIMIT $2"
     ))
     .bind(email)
     .bind(limit)

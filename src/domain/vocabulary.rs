@@ -111,6 +111,16 @@ stored_as_text! {
         SessionEnded => "sessione_terminata",
         OtherSessionsEnded => "altre_sessioni_terminate",
         UserSessionsEnded => "sessioni_utente_terminate",
+        /// A line ceased or was ported out (`details.numero`, `details.motivo`, `event_id`).
+        LineCeased => "linea_cessata",
+        /// The company's legal representative changed (subject: the new one).
+        LegalRepresentativeChanged => "rappresentante_legale_cambiato",
+        /// The previous legal representative after a handover (subject: them).
+        LegalRepresentativeReplaced => "rappresentante_legale_sostituito",
+        /// The company has no contract left: every user disabled.
+        CompanyClosed => "azienda_cessata",
+        /// The worker erased a closed company's personal data after RETENTION_DAYS.
+        PersonalDataErased => "dati_personali_cancellati",
     }
 }
 
@@ -127,6 +137,8 @@ stored_as_text! {
         FactorsReset => "fattori_azzerati",
         EmailConfirmation => "conferma_email",
         NewLogin => "nuovo_accesso",
+        LineCeased => "linea_cessata",
+        LegalRepresentativeChanged => "rappresentante_legale_cambiato",
     }
 }
 
@@ -144,6 +156,8 @@ impl MessageKind {
             MessageKind::FactorsReset => "Avviso: fattori di accesso azzerati",
             MessageKind::EmailConfirmation => "Conferma del nuovo indirizzo e-mail",
             MessageKind::NewLogin => "Avviso: nuovo accesso",
+            MessageKind::LineCeased => "Avviso: linea non più attiva",
+            MessageKind::LegalRepresentativeChanged => "Avviso: nuovo Rappresentante Legale",
         }
     }
 }

@@ -123,6 +123,7 @@ pub async fn run(worker: Worker, shutdown: impl Future<Output = ()> + Send) {
 /// and one-off maintenance; a database error ends it.
 pub async fn drain(worker: &Worker) -> sqlx::Result<()> {
     loop {
+        housekeeping(worker).await?;
         let jobs = super::jobs::run_due(worker).await?;
         let mut in_flight = InFlight::default();
         let messages = start_due(worker, &mut in_flight).await?;
@@ -136,9 +137,22 @@ pub async fn drain(worker: &Worker) -> sqlx::Result<()> {
 /// The jobs due (they queue messages), then deliveries for every free slot. Returns the
 /// number of jobs run.
 async fn background_round(worker: &Worker, in_flight: &mut InFlight) -> sqlx::Result<usize> {
+    housekeeping(worker).await?;
     let jobs = super::jobs::run_due(worker).await?;
     start_due(worker, in_flight).await?;
     Ok(jobs)
+}
+
+/// The work that falls due with time rather than with a request: the erasure of closed
+/// companies past `RETENTION_DAYS`. One indexed look a round when there is nothing to do.
+async fn housekeeping(worker: &Worker) -> sqlx::Result<()> {
+    crate::contracts::events::retention::erase_due(
+        &worker.pool,
+        worker.clock.now(),
+        worker.config.retention,
+    )
+    .await?;
+    Ok(())
 }
 
 /// What to do after a round.

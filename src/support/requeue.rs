@@ -35,7 +35,11 @@ pub fn not_requeueable_because(kind: MessageKind) -> Option<&'static str> {
         MessageKind::PasswordChanged
         | MessageKind::ContactsChanged
         | MessageKind::SupportNotice
-        | MessageKind::NewLogin => Some("Un avviso non si reinvia: non contiene link né codici."),
+        | MessageKind::NewLogin
+        | MessageKind::LineCeased
+        | MessageKind::LegalRepresentativeChanged => {
+            Some("Un avviso non si reinvia: non contiene link né codici.")
+        }
     }
 }
 

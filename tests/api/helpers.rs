@@ -115,6 +115,8 @@ async fn spawn(customize: impl FnOnce(&mut Settings), behind_proxy: bool) -> Tes
         mfa_required_for: "rappresentante_legale,amministratore_full".into(),
         http_header_read_timeout_ms: 10_000,
         session_cleanup_interval_secs: 300,
+        retention_days: 365,
+        access_review_days: 90,
     };
     customize(&mut settings);
     let config = Config::from_settings(&settings).expect("test config");

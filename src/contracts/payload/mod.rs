@@ -90,23 +90,31 @@ pub struct Referent {
     pub profile: Option<Profile>,
 }
 
-/// Collects field errors while parsing.
+/// Collects field errors while parsing (the events of `contracts::events` use it too).
 #[derive(Default)]
-struct Errors(Vec<FieldError>);
+pub(crate) struct Errors(pub(crate) Vec<FieldError>);
 
 impl Errors {
-    fn check<T>(&mut self, field: impl Into<String>, result: Result<T, DomainError>) -> Option<T> {
+    pub(crate) fn check<T>(
+        &mut self,
+        field: impl Into<String>,
+        result: Result<T, DomainError>,
+    ) -> Option<T> {
         result.map_err(|e| self.push(field, e.to_string())).ok()
     }
 
-    fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError {
             field: field.into(),
             message: message.into(),
         });
     }
 
-    fn required<'a>(&mut self, field: &str, value: &'a Option<String>) -> Option<&'a str> {
+    pub(crate) fn required<'a>(
+        &mut self,
+        field: &str,
+        value: &'a Option<String>,
+    ) -> Option<&'a str> {
         match value.as_deref().map(str::trim) {
             Some(v) if !v.is_empty() => Some(v),
             _ => {
@@ -161,14 +169,23 @@ impl ContractPayload {
 }
 
 fn contract_id(errors: &mut Errors, value: &Option<String>) -> Option<String> {
-    errors.required("contract_id", value).and_then(|id| {
+    identifier(errors, "contract_id", value)
+}
+
+/// A sales channel's idempotency key (`contract_id`, `event_id`).
+pub(crate) fn identifier(
+    errors: &mut Errors,
+    field: &str,
+    value: &Option<String>,
+) -> Option<String> {
+    errors.required(field, value).and_then(|id| {
         let ok = id.len() <= 64
             && id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
         if !ok {
             errors.push(
-                "contract_id",
+                field,
                 "Identificativo non valido: al massimo 64 caratteri tra lettere, cifre e - _ . /",
             );
         }
@@ -176,7 +193,7 @@ fn contract_id(errors: &mut Errors, value: &Option<String>) -> Option<String> {
     })
 }
 
-fn channel(errors: &mut Errors, value: &Option<String>) -> String {
+pub(crate) fn channel(errors: &mut Errors, value: &Option<String>) -> String {
     let channel = value.as_deref().unwrap_or("").trim().to_owned();
     if channel.chars().count() > 64 {
         errors.push("channel", DomainError::TooLong { max: 64 }.to_string());
@@ -235,7 +252,11 @@ fn company<'a>(errors: &mut Errors, payload: Option<&'a CompanyPayload>) -> Comp
     }
 }
 
-fn person(errors: &mut Errors, path: &str, payload: Option<&PersonPayload>) -> Option<Person> {
+pub(crate) fn person(
+    errors: &mut Errors,
+    path: &str,
+    payload: Option<&PersonPayload>,
+) -> Option<Person> {
     let Some(p) = payload else {
         errors.push(path, DomainError::Required.to_string());
         return None;
@@ -267,6 +288,11 @@ fn email(errors: &mut Errors, field: &str, value: &Option<String>) -> Option<Ema
 
 /// Parses a JSON body, naming the field of a type error (e.g. `mobile_lines[0].number`).
 pub fn parse_json(bytes: &[u8]) -> Result<ContractPayload, FieldError> {
+    parse_json_as(bytes)
+}
+
+/// [`parse_json`] for any body (the events' too).
+pub fn parse_json_as<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();

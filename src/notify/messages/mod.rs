@@ -2,9 +2,14 @@
 //! `templates/email/<name>.{txt,html}`. The `.html` parts are auto-escaped by askama; the
 //! `.txt` parts are not, so a name or username reads exactly as the person typed it.
 
+mod events;
 mod notices;
 mod proofs;
 
+pub use events::{
+    UntiedUser, legal_representative_left_email, legal_representative_promoted_email,
+    line_ceased_email,
+};
 pub use notices::{
     NewLogin, contacts_changed_email, new_login_email, password_changed_email, recovery_email,
     reminder_email, support_notice_email,

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::contracts::events::EventError;
 use crate::contracts::{FieldError, IngestError};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,15 @@ pub enum ApiError {
     /// 409: the `contract_id` was used for a contract with other data.
     #[error("conflict")]
     Conflict,
+    /// 404: the event names a company or a number the portal does not have (open).
+    #[error("not found")]
+    NotFound {
+        field: &'static str,
+        message: String,
+    },
+    /// 409: the `event_id` was used for another event, or with other data.
+    #[error("event conflict")]
+    EventConflict,
     /// 500: logged with an id, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -41,6 +51,17 @@ impl From<IngestError> for ApiError {
             IngestError::Invalid(list) => ApiError::Invalid(list),
             IngestError::Conflict => ApiError::Conflict,
             IngestError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<EventError> for ApiError {
+    fn from(e: EventError) -> Self {
+        match e {
+            EventError::Invalid(list) => ApiError::Invalid(list),
+            EventError::NotFound { field, message } => ApiError::NotFound { field, message },
+            EventError::Conflict => ApiError::EventConflict,
+            EventError::Internal(e) => ApiError::Internal(e),
         }
     }
 }
@@ -80,6 +101,15 @@ impl IntoResponse for ApiError {
                 one(
                     "contract_id",
                     "Questo contract_id è già stato usato per un contratto con dati diversi".into(),
+                ),
+            ),
+            ApiError::NotFound { field, message } => (StatusCode::NOT_FOUND, one(field, message)),
+            ApiError::EventConflict => (
+                StatusCode::CONFLICT,
+                one(
+                    "event_id",
+                    "Questo event_id è già stato usato per un evento diverso o con dati diversi"
+                        .into(),
                 ),
             ),
             ApiError::Internal(e) if crate::db::is_pool_exhausted(&e) => {

@@ -1,11 +1,12 @@
-//! Internal API for sales channels: `POST /api/v1/contratti` (bearer token).
+//! Internal API for sales channels (bearer token): `POST /api/v1/contratti`, and the
+//! events after the first contract (CONTRACT.md §3b, `contracts::events`).
 //! Answers are JSON; invalid input names its field (errors in [`ApiError`]).
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -17,6 +18,7 @@ mod error;
 pub use error::ApiError;
 
 use super::AppState;
+use crate::contracts::events::{self, Context, EventOutcome, Via};
 use crate::contracts::{self, payload};
 
 /// Large enough for a contract with the biggest customer's 20,000 lines.
@@ -25,6 +27,12 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/contratti", post(create_contract))
+        .route("/linee/{number}/cessazione", post(cease_line))
+        .route(
+            "/aziende/{vat_number}/rappresentante-legale",
+            post(change_legal_representative),
+        )
+        .route("/aziende/{vat_number}/cessazione", post(close_company))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         // ASVS 14.4.2: a browser never renders an API answer inline.
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
@@ -84,4 +92,77 @@ async fn create_contract(
         StatusCode::OK
     };
     Ok((status, Json(outcome)).into_response())
+}
+
+/// The checks every event request passes before its body is parsed: token, readable body,
+/// JSON.
+fn event_body<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    authorize(state, headers)?;
+    let body = body.map_err(|rejection| ApiError::UnreadableBody {
+        status: rejection.status(),
+        max_mib: MAX_BODY / (1024 * 1024),
+    })?;
+    if !is_json(headers) {
+        return Err(ApiError::NotJson);
+    }
+    payload::parse_json_as(&body).map_err(|e| ApiError::Invalid(vec![e]))
+}
+
+fn event_context(state: &AppState) -> Context<'_> {
+    Context {
+        pool: &state.pool,
+        config: &state.config,
+        now: state.clock.now(),
+        via: Via::Api,
+    }
+}
+
+fn event_answer(outcome: EventOutcome) -> Response {
+    let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK);
+    (status, Json(outcome.body)).into_response()
+}
+
+#[tracing::instrument(skip_all)]
+async fn cease_line(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let payload = event_body(&state, &headers, body)?;
+    let ctx = event_context(&state);
+    let outcome = events::line_cessation::cease_line(&ctx, &number, &payload).await?;
+    Ok(event_answer(outcome))
+}
+
+#[tracing::instrument(skip_all)]
+async fn change_legal_representative(
+    State(state): State<AppState>,
+    Path(vat_number): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let payload = event_body(&state, &headers, body)?;
+    let ctx = event_context(&state);
+    let outcome =
+        events::legal_representative::change_legal_representative(&ctx, &vat_number, &payload)
+            .await?;
+    Ok(event_answer(outcome))
+}
+
+#[tracing::instrument(skip_all)]
+async fn close_company(
+    State(state): State<AppState>,
+    Path(vat_number): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let payload = event_body(&state, &headers, body)?;
+    let ctx = event_context(&state);
+    let outcome = events::closure::close_company(&ctx, &vat_number, &payload).await?;
+    Ok(event_answer(outcome))
 }
