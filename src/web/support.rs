@@ -163,6 +163,8 @@ pub(super) async fn sheet(
         line_count: crate::db::lines::count_for_company(&mut conn, company_id).await?,
         messages: queries::messages(&mut conn, company_id, 50).await?,
         audit: crate::db::audit::company_page(&mut conn, company_id, 50, 0).await?,
+        handover: crate::db::events::last_handover(&mut conn, company_id).await?,
+        closure: crate::db::events::closure_of(&mut conn, company_id).await?,
     };
     Ok(views::company_sheet(
         csrf, staff, company, data, flash, errors,

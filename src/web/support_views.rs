@@ -102,6 +102,29 @@ pub struct SheetData {
     pub line_count: i64,
     pub messages: Vec<MessageRow>,
     pub audit: Vec<CompanyAuditRow>,
+    /// The last handover of the legal representative, if any.
+    pub handover: Option<crate::db::events::HandoverRow>,
+    /// Set when the company is closed.
+    pub closure: Option<crate::db::events::Closure>,
+}
+
+/// The last handover of the legal representative, as the sheet says it.
+pub struct HandoverView {
+    pub event_id: String,
+    pub when: String,
+    pub previous: String,
+    pub new: String,
+    pub previous_becomes: &'static str,
+    /// The new legal representative has not activated yet.
+    pub pending: bool,
+}
+
+/// The closure of the company, as the sheet says it.
+pub struct ClosureView {
+    pub when: String,
+    pub event_id: String,
+    /// When the worker erased its personal data, or empty.
+    pub erased: String,
 }
 
 pub struct UserView {
@@ -171,6 +194,8 @@ pub struct CompanySheet {
     pub lines_shown: i64,
     pub messages: Vec<MessageView>,
     pub events: Vec<EventView>,
+    pub handover: Option<HandoverView>,
+    pub closure: Option<ClosureView>,
 }
 
 fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
@@ -267,5 +292,22 @@ pub fn company_sheet(
         line_count: data.line_count,
         messages: data.messages.into_iter().map(message_view).collect(),
         events: data.audit.into_iter().map(event_view).collect(),
+        handover: data.handover.map(|h| HandoverView {
+            event_id: h.event_id,
+            when: when(h.created_at),
+            previous: h.previous_username.unwrap_or_else(|| "—".to_owned()),
+            new: h.new_username,
+            previous_becomes: if h.previous_becomes == "amministratore_full" {
+                "diventato Amministratore Full"
+            } else {
+                "disabilitato"
+            },
+            pending: h.pending,
+        }),
+        closure: data.closure.map(|c| ClosureView {
+            when: when(c.closed_at),
+            event_id: c.closed_event_id.unwrap_or_default(),
+            erased: c.erased_at.map(when).unwrap_or_default(),
+        }),
     }
 }

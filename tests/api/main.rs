@@ -10,6 +10,7 @@ mod helpers;
 mod hostile_input;
 mod hostile_properties;
 mod import;
+mod legal_representative_change;
 mod link_lifetimes;
 mod login;
 mod login_guard;
