@@ -1,6 +1,7 @@
 //! Integration tests: the real portal over HTTP, real PostgreSQL, real SMTP and HTTP SMS.
 
 mod activation;
+mod company_closure;
 mod contract_events;
 mod contracts;
 mod database;
