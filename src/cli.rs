@@ -33,10 +33,12 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("riga {line}: {error}");
             }
             println!(
-                "Importazione terminata: {} contratti nuovi, {} già presenti, {} linee aggiunte, {} errori",
+                "Importazione terminata: {} contratti nuovi, {} già presenti, {} linee aggiunte, {} eventi applicati, {} eventi già presenti, {} errori",
                 report.created,
                 report.already_present,
                 report.lines_added,
+                report.events_applied,
+                report.events_already_present,
                 report.errors.len()
             );
             if !report.errors.is_empty() {

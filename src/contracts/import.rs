@@ -1,5 +1,7 @@
 //! `area-clienti import FILE`: contracts from a JSON Lines file, one
-//! `POST /api/v1/contratti` body per line, idempotent by `contract_id`.
+//! `POST /api/v1/contratti` body per line, idempotent by `contract_id`; a line with a
+//! `"type"` field may also be an event after the first contract ([`super::events::import`]),
+//! applied once every line before it is recorded.
 
 use std::path::Path;
 
@@ -9,6 +11,7 @@ use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
+use super::events::import::{self as event_lines, Typed};
 use super::{IngestError, bulk, ingest, payload};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -23,6 +26,9 @@ pub struct ImportReport {
     pub created: u64,
     pub already_present: u64,
     pub lines_added: u64,
+    /// Events applied, and events whose `event_id` was already recorded.
+    pub events_applied: u64,
+    pub events_already_present: u64,
     /// `(line number, "campo: messaggio")`, one per problem, in file order.
     pub errors: Vec<(u64, String)>,
 }
@@ -61,6 +67,42 @@ pub async fn import_file(
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let buf = if event_lines::may_be_typed(&buf) {
+            match event_lines::classify(&buf) {
+                Typed::Contract(contract) => contract,
+                Typed::Invalid(error) => {
+                    report.errors.push((line_no, error));
+                    continue;
+                }
+                Typed::Event(event) => {
+                    // In file order: every line before it is recorded first.
+                    if !batch.lines.is_empty() {
+                        let (pool, config) = (pool.clone(), config.clone());
+                        let full = std::mem::take(&mut batch);
+                        let now = clock.now();
+                        running.spawn(async move { import_batch(&pool, &config, now, full).await });
+                    }
+                    while let Some(done) = running.join_next().await {
+                        record(&mut report, Some(done))?;
+                    }
+                    let outcome = event_lines::apply(pool, config, clock.now(), &event)
+                        .await
+                        .with_context(|| format!("riga {line_no}"))?;
+                    match outcome {
+                        event_lines::Outcome::Applied => report.events_applied += 1,
+                        event_lines::Outcome::AlreadyPresent => {
+                            report.events_already_present += 1;
+                        }
+                        event_lines::Outcome::Refused(errors) => report
+                            .errors
+                            .extend(errors.into_iter().map(|e| (line_no, e))),
+                    }
+                    continue;
+                }
+            }
+        } else {
+            buf
+        };
         batch.push(line_no, buf);
         if batch.is_full() {
             if running.len() >= BATCHES_IN_FLIGHT {

@@ -266,3 +266,77 @@ mod tempfile_path {
         }
     }
 }
+
+#[tokio::test]
+async fn import_applies_the_events_of_the_file_in_order_once() {
+    let app = spawn_app().await;
+    // The emails these steps queue are not what this test checks.
+    app.leaves_messages_queued();
+    let file = jsonl(&[
+        contract_body(
+            "CTR-1",
+            VAT_A,
+            "maria.rossi@example.it",
+            None,
+            &["+393401112233", "+393401112234"],
+        ),
+        serde_json::json!({ "type": "cessazione_linea", "number": "+393401112233",
+                            "event_id": "EVT-1", "reason": "portabilita_uscente", "channel": "web" }),
+        serde_json::json!({ "type": "rappresentante_legale", "vat_number": VAT_A, "event_id": "EVT-2",
+                            "legal_representative": { "first_name": "Anna", "last_name": "Neri",
+                                                      "email": "anna.neri@example.it" },
+                            "previous": "amministratore_full" }),
+        serde_json::json!({ "type": "contratto", "contract_id": "CTR-2", "channel": "web",
+                            "company": { "name": "Verdi S.p.A.", "vat_number": VAT_B },
+                            "legal_representative": { "first_name": "Luca", "last_name": "Verdi",
+                                                      "email": "luca.verdi@example.it" } }),
+        serde_json::json!({ "type": "cessazione_azienda", "vat_number": VAT_B, "event_id": "EVT-3" }),
+    ]);
+
+    let first = run_import(&app, file.path());
+    let second = run_import(&app, file.path());
+
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let summary = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        summary.contains("2 contratti nuovi") && summary.contains("3 eventi applicati"),
+        "{summary}"
+    );
+    let summary = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        summary.contains("0 contratti nuovi") && summary.contains("3 eventi già presenti"),
+        "{summary}"
+    );
+    app.assert_holds(
+        "SELECT (SELECT count(*) FROM mobile_lines) = 1
+            AND (SELECT count(*) FROM ceased_lines WHERE reason = 'portabilita_uscente') = 1
+            AND (SELECT profile = 'rappresentante_legale' FROM users WHERE username = 'anna.neri@example.it')
+            AND (SELECT profile = 'amministratore_full' FROM users WHERE username = 'maria.rossi@example.it')
+            AND (SELECT closed_at IS NOT NULL FROM companies WHERE name = 'Verdi S.p.A.')
+            AND (SELECT count(*) FROM audit_events WHERE details->>'via' = 'import') = 4",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn import_refuses_a_wrong_event_naming_its_line_and_field() {
+    let app = spawn_app().await;
+    let file = jsonl(&[
+        serde_json::json!({ "type": "trasloco", "event_id": "E" }),
+        serde_json::json!({ "type": "cessazione_linea", "number": "+393409999999",
+                            "event_id": "E", "reason": "cessazione" }),
+        serde_json::json!({ "type": "cessazione_azienda", "vat_number": VAT_A }),
+    ]);
+
+    let output = run_import(&app, file.path());
+
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    for expected in ["riga 1: type:", "riga 2: number:", "riga 3: event_id:"] {
+        assert!(errors.contains(expected), "{expected} in {errors}");
+    }
+}

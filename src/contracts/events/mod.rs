@@ -10,6 +10,7 @@
 //! into the same `{"errors": [{"field", "message"}]}` shape as contracts.
 
 pub mod closure;
+pub mod import;
 pub mod legal_representative;
 pub mod line_cessation;
 pub mod payload;
