@@ -3,6 +3,7 @@
 mod activation;
 mod company_closure;
 mod contract_events;
+mod contract_events_races;
 mod contracts;
 mod database;
 mod delivery;
