@@ -119,6 +119,7 @@ impl Application {
             settings: worker::WorkerSettings::from(&self.state.config.notify),
             config: self.state.config.clone(),
             clock: self.state.clock.clone(),
+            last_scan: Default::default(),
         }
     }
 

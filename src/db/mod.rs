@@ -1,6 +1,7 @@
 //! Database access: the pool, migrations, and one module of queries per table.
 //! Functions here take a connection or pool and plain values; they know nothing of HTTP.
 
+pub mod access_reviews;
 pub mod audit;
 pub mod bulk;
 pub mod companies;

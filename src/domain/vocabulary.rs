@@ -121,6 +121,8 @@ stored_as_text! {
         CompanyClosed => "azienda_cessata",
         /// The worker erased a closed company's personal data after RETENTION_DAYS.
         PersonalDataErased => "dati_personali_cancellati",
+        /// The legal representative submitted an access review (counts in `details`).
+        AccessReviewed => "revisione_accessi",
     }
 }
 
@@ -139,6 +141,7 @@ stored_as_text! {
         NewLogin => "nuovo_accesso",
         LineCeased => "linea_cessata",
         LegalRepresentativeChanged => "rappresentante_legale_cambiato",
+        AccessReview => "revisione_accessi",
     }
 }
 
@@ -158,6 +161,7 @@ impl MessageKind {
             MessageKind::NewLogin => "Avviso: nuovo accesso",
             MessageKind::LineCeased => "Avviso: linea non più attiva",
             MessageKind::LegalRepresentativeChanged => "Avviso: nuovo Rappresentante Legale",
+            MessageKind::AccessReview => "Promemoria: revisione degli accessi",
         }
     }
 }

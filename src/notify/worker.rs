@@ -73,7 +73,13 @@ pub struct Worker {
     pub settings: WorkerSettings,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// When (portal clock, Unix seconds) the access-review reminders were last looked for.
+    pub last_scan: Arc<std::sync::atomic::AtomicI64>,
 }
+
+/// How often the worker looks for access reviews due: a scan of the open companies, cheap
+/// but not worth doing every round.
+const REVIEW_SCAN_INTERVAL: time::Duration = time::Duration::minutes(1);
 
 /// Works until `shutdown` completes, then finishes the deliveries in flight and returns.
 /// Database errors are logged and retried: they never end the worker.
@@ -144,14 +150,25 @@ async fn background_round(worker: &Worker, in_flight: &mut InFlight) -> sqlx::Re
 }
 
 /// The work that falls due with time rather than with a request: the erasure of closed
-/// companies past `RETENTION_DAYS`. One indexed look a round when there is nothing to do.
+/// companies past `RETENTION_DAYS` (one indexed look a round when there is nothing to do),
+/// and, once a minute of the portal's clock, the access-review reminders due.
 async fn housekeeping(worker: &Worker) -> sqlx::Result<()> {
-    crate::contracts::events::retention::erase_due(
-        &worker.pool,
-        worker.clock.now(),
-        worker.config.retention,
-    )
-    .await?;
+    let now = worker.clock.now();
+    crate::contracts::events::retention::erase_due(&worker.pool, now, worker.config.retention)
+        .await?;
+    let last = worker.last_scan.load(std::sync::atomic::Ordering::Relaxed);
+    if now.unix_timestamp() - last >= REVIEW_SCAN_INTERVAL.whole_seconds() {
+        crate::user_management::review::remind_due(
+            &worker.pool,
+            &worker.config,
+            now,
+            worker.config.access_review_interval,
+        )
+        .await?;
+        worker
+            .last_scan
+            .store(now.unix_timestamp(), std::sync::atomic::Ordering::Relaxed);
+    }
     Ok(())
 }
 

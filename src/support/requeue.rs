@@ -37,7 +37,8 @@ pub fn not_requeueable_because(kind: MessageKind) -> Option<&'static str> {
         | MessageKind::SupportNotice
         | MessageKind::NewLogin
         | MessageKind::LineCeased
-        | MessageKind::LegalRepresentativeChanged => {
+        | MessageKind::LegalRepresentativeChanged
+        | MessageKind::AccessReview => {
             Some("Un avviso non si reinvia: non contiene link né codici.")
         }
     }

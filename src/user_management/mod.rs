@@ -13,6 +13,7 @@ mod factors;
 mod input;
 mod permissions;
 mod register;
+pub mod review;
 
 pub use edit::{add, disable, enable, end_sessions, modify, save_line_user};
 pub use factors::reset_factors;

@@ -165,6 +165,7 @@ pub(super) async fn sheet(
         audit: crate::db::audit::company_page(&mut conn, company_id, 50, 0).await?,
         handover: crate::db::events::last_handover(&mut conn, company_id).await?,
         closure: crate::db::events::closure_of(&mut conn, company_id).await?,
+        last_review: crate::db::access_reviews::last_review(&mut conn, company_id).await?,
     };
     Ok(views::company_sheet(
         csrf, staff, company, data, flash, errors,

@@ -106,6 +106,8 @@ pub struct SheetData {
     pub handover: Option<crate::db::events::HandoverRow>,
     /// Set when the company is closed.
     pub closure: Option<crate::db::events::Closure>,
+    /// The last access review, if any.
+    pub last_review: Option<crate::db::access_reviews::LastReview>,
 }
 
 /// The last handover of the legal representative, as the sheet says it.
@@ -196,6 +198,8 @@ pub struct CompanySheet {
     pub events: Vec<EventView>,
     pub handover: Option<HandoverView>,
     pub closure: Option<ClosureView>,
+    /// "12/09/2026 alle 10:15, di maria.rossi@example.it", or empty.
+    pub last_review: String,
 }
 
 fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
@@ -304,6 +308,16 @@ pub fn company_sheet(
             },
             pending: h.pending,
         }),
+        last_review: data
+            .last_review
+            .map(|r| {
+                format!(
+                    "{}, di {}",
+                    crate::clock::in_rome_words(r.reviewed_at),
+                    r.reviewer_label
+                )
+            })
+            .unwrap_or_default(),
         closure: data.closure.map(|c| ClosureView {
             when: when(c.closed_at),
             event_id: c.closed_event_id.unwrap_or_default(),

@@ -1,5 +1,6 @@
 //! Integration tests: the real portal over HTTP, real PostgreSQL, real SMTP and HTTP SMS.
 
+mod access_review;
 mod activation;
 mod company_closure;
 mod contract_events;

@@ -96,6 +96,27 @@ pub fn legal_representative_promoted_email(
     )
 }
 
+/// To the legal representative, every `ACCESS_REVIEW_DAYS`: review who still has access.
+pub fn access_review_email(
+    first_name: &str,
+    company: &str,
+    link: &str,
+    days: i64,
+) -> RenderedEmail {
+    let paragraphs = [
+        format!(
+            "è il momento di verificare chi ha ancora accesso all'Area Clienti dell'azienda {company}: te lo chiediamo ogni {days} giorni."
+        ),
+        "Nella pagina di revisione trovi ogni utente con profilo, linea, stato e ultimo accesso; ti segnaliamo chi non ha mai attivato l'accesso e chi non accede da tempo. Conferma chi deve restare e disabilita gli altri, con un solo invio.".to_owned(),
+    ];
+    notice(
+        first_name,
+        "Area Clienti: revisione degli accessi",
+        &paragraphs,
+        Some(("Apri la revisione degli accessi", link)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@ mod notices;
 mod proofs;
 
 pub use events::{
-    UntiedUser, legal_representative_left_email, legal_representative_promoted_email,
-    line_ceased_email,
+    UntiedUser, access_review_email, legal_representative_left_email,
+    legal_representative_promoted_email, line_ceased_email,
 };
 pub use notices::{
     NewLogin, contacts_changed_email, new_login_email, password_changed_email, recovery_email,

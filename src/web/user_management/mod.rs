@@ -26,6 +26,7 @@ use views::RosterPage;
 mod actions;
 pub mod form_views;
 mod forms;
+mod review;
 pub mod views;
 
 const BASE: &str = "/area-clienti/gestione-utenze";
@@ -41,6 +42,10 @@ pub fn router() -> Router<AppState> {
         )
         .route(&format!("{BASE}/registra"), post(register_many))
         .route(&format!("{BASE}/registro"), get(audit_trail))
+        .route(
+            &format!("{BASE}/revisione"),
+            get(review::show).post(review::submit),
+        )
         .route(
             &format!("{BASE}/utenti/{{user_id}}/registra"),
             user_action_route(UserAction::Register),
