@@ -11,6 +11,7 @@ mod cluster;
 mod crash;
 mod database_restart;
 mod dev_mailbox;
+mod events_crash;
 mod failover;
 mod graceful_shutdown;
 mod postfix;
