@@ -36,6 +36,14 @@ pub const ROUTES: &[Route] = &[
         Caller::Customer,
     ),
     route(
+        "GET /area-clienti/gestione-utenze/revisione",
+        Caller::Customer,
+    ),
+    route(
+        "POST /area-clienti/gestione-utenze/revisione",
+        Caller::Customer,
+    ),
+    route(
         "POST /area-clienti/gestione-utenze/aggiungi",
         Caller::Customer,
     ),
@@ -135,4 +143,10 @@ pub const ROUTES: &[Route] = &[
         Caller::Staff,
     ),
     route("POST /api/v1/contratti", Caller::Api),
+    route("POST /api/v1/linee/{number}/cessazione", Caller::Api),
+    route(
+        "POST /api/v1/aziende/{vat_number}/rappresentante-legale",
+        Caller::Api,
+    ),
+    route("POST /api/v1/aziende/{vat_number}/cessazione", Caller::Api),
 ];
