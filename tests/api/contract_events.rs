@@ -336,3 +336,49 @@ impl TestApp {
         .unwrap()
     }
 }
+
+#[tokio::test]
+async fn hostile_text_in_an_event_is_a_422_naming_the_field_and_nothing_is_recorded() {
+    let app = spawn_app().await;
+    app.seed_company(&crate::seeds::COMPANY_A).await;
+    let snapshot = app.state_snapshot().await;
+    for hostile in ["\\u0000", "a\\u0000b", "\\ud800", "\\u202egpj", "\\u001b[31m"] {
+        let requests = [
+            (
+                cessation_path(LINES_A[0]),
+                format!(r#"{{"event_id":"E-1","reason":"cessazione","channel":"web{hostile}"}}"#),
+            ),
+            (
+                "/aziende/IT01234567897/rappresentante-legale".to_owned(),
+                format!(
+                    r#"{{"event_id":"E-2","legal_representative":{{"first_name":"Anna{hostile}","last_name":"Neri","email":"anna@example.it"}}}}"#
+                ),
+            ),
+            (
+                "/aziende/IT01234567897/cessazione".to_owned(),
+                format!(r#"{{"event_id":"E-3{hostile}"}}"#),
+            ),
+        ];
+        for (path, raw) in requests {
+            let response = app
+                .browser
+                .client
+                .post(format!("{}/api/v1{path}", app.address))
+                .bearer_auth(API_TOKEN)
+                .header("content-type", "application/json")
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            assert!(
+                status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+                "{path} {hostile}: {status} {body}"
+            );
+            assert!(!fields(&body).is_empty(), "{path} {hostile}: {body}");
+        }
+    }
+    assert_eq!(app.state_snapshot().await, snapshot);
+    app.assert_holds("SELECT NOT EXISTS (SELECT 1 FROM contract_events)").await;
+}
