@@ -158,16 +158,19 @@ async fn housekeeping(worker: &Worker) -> sqlx::Result<()> {
         .await?;
     let last = worker.last_scan.load(std::sync::atomic::Ordering::Relaxed);
     if now.unix_timestamp() - last >= REVIEW_SCAN_INTERVAL.whole_seconds() {
-        crate::user_management::review::remind_due(
+        let reminded = crate::user_management::review::remind_due(
             &worker.pool,
             &worker.config,
             now,
             worker.config.access_review_interval,
         )
         .await?;
-        worker
-            .last_scan
-            .store(now.unix_timestamp(), std::sync::atomic::Ordering::Relaxed);
+        // A full call may have left more due: look again at the next round.
+        if reminded < crate::user_management::review::REMINDERS_PER_CALL {
+            worker
+                .last_scan
+                .store(now.unix_timestamp(), std::sync::atomic::Ordering::Relaxed);
+        }
     }
     Ok(())
 }

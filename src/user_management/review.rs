@@ -68,11 +68,15 @@ pub async fn submit(
     })
 }
 
-/// Companies reminded per statement (the worker loops while full batches come back).
+/// Companies reminded per transaction, and per call at most: a backlog (the first scan after
+/// an upgrade finds every company due) goes out over several worker rounds, between which
+/// the worker delivers what is queued.
 const REMINDERS_PER_BATCH: i64 = 100;
+pub const REMINDERS_PER_CALL: usize = 1_000;
 
 /// Queues the review reminder to the legal representative of every open company whose last
-/// review (or reminder, or creation) is older than `interval` at `now`; returns how many.
+/// review (or reminder, or creation) is older than `interval` at `now`, up to
+/// [`REMINDERS_PER_CALL`]; returns how many.
 pub async fn remind_due(
     pool: &PgPool,
     config: &Config,
@@ -103,7 +107,9 @@ pub async fn remind_due(
         }
         tx.commit().await?;
         total += due.len();
-        if i64::try_from(due.len()).unwrap_or(i64::MAX) < REMINDERS_PER_BATCH {
+        if i64::try_from(due.len()).unwrap_or(i64::MAX) < REMINDERS_PER_BATCH
+            || total >= REMINDERS_PER_CALL
+        {
             return Ok(total);
         }
     }
