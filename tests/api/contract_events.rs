@@ -342,7 +342,13 @@ async fn hostile_text_in_an_event_is_a_422_naming_the_field_and_nothing_is_recor
     let app = spawn_app().await;
     app.seed_company(&crate::seeds::COMPANY_A).await;
     let snapshot = app.state_snapshot().await;
-    for hostile in ["\\u0000", "a\\u0000b", "\\ud800", "\\u202egpj", "\\u001b[31m"] {
+    for hostile in [
+        "\\u0000",
+        "a\\u0000b",
+        "\\ud800",
+        "\\u202egpj",
+        "\\u001b[31m",
+    ] {
         let requests = [
             (
                 cessation_path(LINES_A[0]),
@@ -380,5 +386,6 @@ async fn hostile_text_in_an_event_is_a_422_naming_the_field_and_nothing_is_recor
         }
     }
     assert_eq!(app.state_snapshot().await, snapshot);
-    app.assert_holds("SELECT NOT EXISTS (SELECT 1 FROM contract_events)").await;
+    app.assert_holds("SELECT NOT EXISTS (SELECT 1 FROM contract_events)")
+        .await;
 }
