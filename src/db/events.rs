@@ -301,6 +301,18 @@ pub async fn erase_company(
     .bind(company_id)
     .execute(&mut *conn)
     .await?;
+    // The answers kept for repeats named the line; the last review, its reviewer.
+    sqlx::query("UPDATE contract_events SET response = response - 'number' WHERE company_id = $1")
+        .bind(company_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE access_reviews SET reviewer_label = 'utente cancellato'
+         WHERE company_id = $1 AND reviewer_label IS NOT NULL",
+    )
+    .bind(company_id)
+    .execute(&mut *conn)
+    .await?;
     for table in ["user_sessions", "known_browsers", "pending_contact_changes"] {
         sqlx::query(&format!(
             "DELETE FROM {table} t USING users u WHERE t.user_id = u.id AND u.company_id = $1"

@@ -114,6 +114,15 @@ async fn after_retention_days_the_worker_erases_the_personal_data_and_keeps_ids_
     let b = app.seed_company(&COMPANY_B).await;
     // A login leaves a client address and a session.
     app.logged_in_as(&company.legal_rep).await;
+    // A line ceased before the closure: its answer, kept for repeats, names the number.
+    let ceased = post_event(
+        &app,
+        &cessation_path(LINES_A[0]),
+        &json!({ "event_id": "EVT-L", "reason": "cessazione" }),
+    )
+    .await;
+    assert_eq!(ceased.status(), StatusCode::OK);
+    app.run_pending_work().await;
     let b_before = app.company_rows(b.company_id).await;
     close(&app, "EVT-CLOSE-1").await;
     let id = company.company_id;
@@ -130,6 +139,8 @@ async fn after_retention_days_the_worker_erases_the_personal_data_and_keeps_ids_
                         OR details::text LIKE '%+39%' OR actor_label LIKE '%example.it%'))
               + (SELECT count(*) FROM ceased_lines WHERE company_id = '{id}' AND number IS NOT NULL)
               + (SELECT count(*) FROM outbox WHERE company_id = '{id}' AND recipient <> 'cancellato')
+              + (SELECT count(*) FROM contract_events WHERE company_id = '{id}'
+                   AND response::text LIKE '%+39%')
               + (SELECT count(*) FROM user_sessions s JOIN users u ON u.id = s.user_id
                    WHERE u.company_id = '{id}')"
     );
@@ -154,7 +165,7 @@ async fn after_retention_days_the_worker_erases_the_personal_data_and_keeps_ids_
             AND EXISTS (SELECT 1 FROM users WHERE id = '{}')
             AND EXISTS (SELECT 1 FROM audit_events WHERE company_id = '{id}'
                           AND action = 'azienda_cessata' AND details->>'event_id' = 'EVT-CLOSE-1'
-                          AND (details->>'linee_cessate')::int = 2)
+                          AND (details->>'linee_cessate')::int = 1)
             AND EXISTS (SELECT 1 FROM audit_events WHERE company_id = '{id}'
                           AND action = 'dati_personali_cancellati')",
         audit_before + 1,
