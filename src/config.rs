@@ -196,6 +196,16 @@ pub struct Settings {
         default_value_t = 300
     )]
     pub session_cleanup_interval_secs: u64,
+    /// Requests a minute one client address may make to the pages (a burst of as many is
+    /// allowed); more are answered 429. 0 turns the cap off. Behind a reverse proxy it needs
+    /// `TRUSTED_PROXIES`, or every client shares the proxy's address.
+    #[arg(
+        long,
+        env = "CLIENT_REQUESTS_PER_MINUTE",
+        global = true,
+        default_value_t = 600
+    )]
+    pub client_requests_per_minute: u32,
     /// Whether `run_until` starts the outbox worker beside the server. Always on for the
     /// binary; in-process tests turn it off and run the pending work themselves.
     #[arg(skip = true)]
@@ -220,6 +230,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// See [`Settings::session_cleanup_interval_secs`].
     pub session_cleanup_interval: Duration,
+    /// See [`Settings::client_requests_per_minute`].
+    pub client_requests_per_minute: u32,
 }
 
 impl Config {
@@ -282,6 +294,7 @@ impl Config {
             trusted_proxies,
             header_read_timeout: Duration::from_millis(s.http_header_read_timeout_ms),
             session_cleanup_interval: Duration::from_secs(s.session_cleanup_interval_secs),
+            client_requests_per_minute: s.client_requests_per_minute,
         })
     }
 

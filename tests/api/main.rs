@@ -1,6 +1,7 @@
 //! Integration tests: the real portal over HTTP, real PostgreSQL, real SMTP and HTTP SMS.
 
 mod activation;
+mod anonymous_forms;
 mod contracts;
 mod database;
 mod delivery;
