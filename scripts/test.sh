@@ -35,3 +35,9 @@ if [ ! -f node_modules/axe-core/axe.min.js ]; then
 fi
 
 cargo test "$@"
+if [ $# -eq 0 ]; then
+  # The whole API suite once more with every test app behind a real nginx, as in
+  # production (tests/api/helpers.rs, AREA_CLIENTI_TEST_PROXY).
+  echo "== the API suite again, behind nginx =="
+  AREA_CLIENTI_TEST_PROXY=nginx cargo test --test api
+fi

@@ -64,7 +64,18 @@ impl Application {
         } else {
             tracing::info!(trusted_proxies = %config.trusted_proxies, "X-Forwarded-For is believed from these proxies only");
         }
+        let csrf_key = crate::db::secrets::get_or_create(
+            &pool,
+            crate::web::kit::csrf::KEY_NAME,
+            &rand::RngExt::random::<[u8; 32]>(&mut rand::rng()),
+        )
+        .await
+        .context("chiave CSRF condivisa (portal_secrets)")?;
         let state = AppState {
+            anonymous_csrf: crate::web::kit::csrf::AnonymousCsrf::new(&csrf_key, config.is_https()),
+            client_limit: crate::web::kit::client_limit::ClientLimit::per_minute(
+                config.client_requests_per_minute,
+            ),
             passkeys: passkeys.map(Arc::new),
             transports: Transports::from_settings(&config.notify, pool.clone())?,
             hasher: PasswordHasher::new(cores)?,
@@ -140,6 +151,11 @@ impl Application {
             PostgresStore::new(self.background_pool.clone()),
             self.state.config.session_cleanup_interval,
         ));
+        let forget_idle_clients = self
+            .state
+            .client_limit
+            .clone()
+            .map(|limit| tokio::spawn(limit.forget_idle_every(Duration::from_secs(60))));
         tracing::info!(addr = %self.listener.local_addr()?, "Area Clienti in ascolto");
         let stop_serving = stop.clone();
         crate::http_server::serve(
@@ -154,6 +170,9 @@ impl Application {
         .await;
         stop.cancel();
         cleanup.abort();
+        if let Some(task) = forget_idle_clients {
+            task.abort();
+        }
         if let Some(worker) = worker {
             worker.await.context("outbox worker panicked")?;
         }
@@ -168,7 +187,16 @@ fn router(state: AppState) -> Router {
         .layer(sessions)
         .merge(web::support::router().layer(staff_sessions))
         .merge(web::assets::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.anonymous_csrf.clone(),
+            crate::web::kit::csrf::anonymous_cookie,
+        ))
         .layer(axum::middleware::from_fn(session_store_failures))
+        // Outside the sessions: a refused request costs no database work.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::kit::client_limit::per_client,
+        ))
         .fallback(|| async { crate::web::error::AppError::NotFound })
         // Inside the header layers, so a timed-out answer carries the security headers too.
         .layer(TimeoutLayer::with_status_code(
@@ -178,6 +206,11 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::metrics::track_requests));
     with_security_headers(router, https)
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // Outside the trace layer, whose span names the id.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::kit::request_id::assign,
+        ))
         .with_state(state)
 }
 
@@ -273,7 +306,8 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or("<nessuna rotta>", |p| p.as_str());
-    tracing::info_span!("request", method = %request.method(), route)
+    let request_id = crate::web::kit::request_id::of(request);
+    tracing::info_span!("request", method = %request.method(), route, request_id)
 }
 
 /// Deletes the expired sessions every `interval`, for as long as the portal runs: a failed

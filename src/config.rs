@@ -202,6 +202,16 @@ pub struct Settings {
     /// Days between two access reviews asked of the legal representative.
     #[arg(long, env = "ACCESS_REVIEW_DAYS", global = true, default_value_t = 90)]
     pub access_review_days: u32,
+    /// Requests a minute one client address may make to the pages (a burst of as many is
+    /// allowed); more are answered 429. 0 turns the cap off. Behind a reverse proxy it needs
+    /// `TRUSTED_PROXIES`, or every client shares the proxy's address.
+    #[arg(
+        long,
+        env = "CLIENT_REQUESTS_PER_MINUTE",
+        global = true,
+        default_value_t = 600
+    )]
+    pub client_requests_per_minute: u32,
     /// Whether `run_until` starts the outbox worker beside the server. Always on for the
     /// binary; in-process tests turn it off and run the pending work themselves.
     #[arg(skip = true)]
@@ -230,6 +240,8 @@ pub struct Config {
     pub retention: time::Duration,
     /// `ACCESS_REVIEW_DAYS`, on the portal's clock.
     pub access_review_interval: time::Duration,
+    /// See [`Settings::client_requests_per_minute`].
+    pub client_requests_per_minute: u32,
 }
 
 impl Config {
@@ -300,6 +312,7 @@ impl Config {
             session_cleanup_interval: Duration::from_secs(s.session_cleanup_interval_secs),
             retention: time::Duration::days(i64::from(s.retention_days)),
             access_review_interval: time::Duration::days(i64::from(s.access_review_days)),
+            client_requests_per_minute: s.client_requests_per_minute,
         })
     }
 

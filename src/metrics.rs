@@ -62,6 +62,11 @@ pub fn database_busy() {
     metrics::counter!("database_busy_total").increment(1);
 }
 
+/// A request refused by the general cap on requests from one client address.
+pub fn client_limited() {
+    metrics::counter!("client_limited_total").increment(1);
+}
+
 pub fn login_throttled() {
     metrics::counter!("login_throttled_total").increment(1);
 }

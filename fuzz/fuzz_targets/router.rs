@@ -87,6 +87,7 @@ async fn build() -> (Router, World) {
         mfa_required_for: String::new(),
         http_header_read_timeout_ms: 10_000,
         session_cleanup_interval_secs: 300,
+        client_requests_per_minute: 0,
     };
     let app = Application::build(Config::from_settings(&settings).expect("config"))
         .await

@@ -31,6 +31,8 @@ pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
 pub const KEEP_ALIVE_EVERY: Duration = Duration::minutes(1);
 /// Session key of the last keep-alive (Unix seconds).
 const SEEN_KEY: &str = "seen_at";
+/// Session key of the token the session's forms carry (`web::kit::csrf`).
+pub const FORM_TOKEN_KEY: &str = "csrf";
 
 /// Sessions live on the system clock, because the store's idle expiry does (tower-sessions
 /// reads it; the portal's test clock cannot move it): their rows' times come from here too.
@@ -110,7 +112,20 @@ async fn open(
         must_enrol,
         key: Some(key),
     };
+    bind_form_token(session).await?;
     Ok(session.insert(SESSION_KEY, auth).await?)
+}
+
+/// At login the session gets a form token of its own, which no one could learn before (a
+/// visitor's forms carry one signed from a cookie): unless it holds one already, as when a
+/// login confirms another within the session, whose other tabs keep working. Returns it.
+pub async fn bind_form_token(session: &Session) -> Result<String, SessionError> {
+    if let Some(token) = session.get::<String>(FORM_TOKEN_KEY).await? {
+        return Ok(token);
+    }
+    let token = crate::credentials::secret::new_link_token();
+    session.insert(FORM_TOKEN_KEY, &token).await?;
+    Ok(token)
 }
 
 /// After the user changed their own password: every other session ended with the new

@@ -60,6 +60,7 @@ async fn open(session: &Session, staff: &StaffUser, must_enrol: bool) -> Result<
         logged_in_at: OffsetDateTime::now_utc(),
         must_enrol,
     };
+    super::session::bind_form_token(session).await?;
     session.insert(SESSION_KEY, auth).await
 }
 

@@ -19,6 +19,7 @@ pub mod passkeys;
 pub mod pending_contacts;
 pub mod rate_limits;
 pub mod roster;
+pub mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod support;

@@ -16,6 +16,7 @@ use crate::credentials::{self, CodeError, LinkView, SendCodeError, Step};
 use crate::db::credentials::Purpose;
 use crate::domain::Password;
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::{ClientAddr, ThisBrowser};
 use crate::web::kit::{CsrfForm, CsrfToken};
 use crate::web::second_step::after_new_password;
@@ -49,7 +50,10 @@ pub fn routes(j: Journey) -> Router<AppState> {
                       t: Path<String>,
                       b: ThisBrowser,
                       session: Session,
-                      f: CsrfForm<CodeForm>| { check_code(j, s, t, b, session, f) },
+                      csrf: Csrf,
+                      f: CsrfForm<CodeForm>| {
+                    check_code(j, s, t, b, session, csrf, f)
+                },
             ),
         )
         .route(
@@ -58,8 +62,8 @@ pub fn routes(j: Journey) -> Router<AppState> {
                 move |s: State<AppState>,
                       t: Path<String>,
                       a: ClientAddr,
-                      session: Session,
-                      f: CsrfForm<Empty>| { send_code(j, s, t, a, session, f) },
+                      csrf: Csrf,
+                      f: CsrfForm<Empty>| { send_code(j, s, t, a, csrf, f) },
             ),
         )
         .route(
@@ -70,8 +74,9 @@ pub fn routes(j: Journey) -> Router<AppState> {
                           t: Path<String>,
                           b: ThisBrowser,
                           session: Session,
+                          csrf: Csrf,
                           f: CsrfForm<PasswordForm>| {
-                        set_password(j, s, t, b, session, f)
+                        set_password(j, s, t, b, session, csrf, f)
                     },
                 ),
         )
@@ -135,7 +140,7 @@ async fn send_code(
     State(state): State<AppState>,
     Path(token): Path<String>,
     ClientAddr(client): ClientAddr,
-    session: Session,
+    csrf: Csrf,
     _: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let actor = Actor::visitor(client);
@@ -161,12 +166,7 @@ async fn send_code(
         }
     };
     let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
-    let mut page = link_page(
-        j,
-        &token,
-        view,
-        crate::web::kit::csrf::token_of(&session).await?,
-    );
+    let mut page = link_page(j, &token, view, csrf.token().await?);
     page.notice = Some(refusal.to_owned());
     Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
 }
@@ -178,6 +178,7 @@ async fn check_code(
     Path(token): Path<String>,
     browser: ThisBrowser,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
@@ -215,12 +216,7 @@ async fn check_code(
         }
     };
     let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
-    let mut page = link_page(
-        j,
-        &token,
-        view,
-        crate::web::kit::csrf::token_of(&session).await?,
-    );
+    let mut page = link_page(j, &token, view, csrf.token().await?);
     page.errors.add("code", message);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
@@ -252,6 +248,7 @@ async fn set_password(
     Path(token): Path<String>,
     browser: ThisBrowser,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let view = credentials::link::open(&state.pool, state.clock.now(), &token, j.purpose).await?;
@@ -271,7 +268,7 @@ async fn set_password(
         Err(e) => {
             let mut errors = FormErrors::default();
             errors.add(e.field(), e.to_string());
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             let page = PasswordPage {
                 layout: Layout::anonymous(csrf),
                 title: j.title,

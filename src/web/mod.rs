@@ -50,6 +50,10 @@ pub struct AppState {
     /// The portal as a WebAuthn relying party; `None` on an IP-address host, where browsers
     /// refuse passkeys (the pages then say why).
     pub passkeys: Option<Arc<RelyingParty>>,
+    /// Signs the CSRF cookie of visitors without a session (`kit::csrf`).
+    pub anonymous_csrf: kit::csrf::AnonymousCsrf,
+    /// `CLIENT_REQUESTS_PER_MINUTE`, when not 0 (`kit::client_limit`).
+    pub client_limit: Option<kit::client_limit::ClientLimit>,
 }
 
 impl FromRef<AppState> for PgPool {

@@ -202,6 +202,9 @@ pub const MOBILE_CONFIRMED: &str = "Nuovo cellulare confermato: da ora i codici 
 pub const EMAIL_CONFIRMED: &str = "Nuovo indirizzo e-mail confermato: da ora ti scriviamo lì.";
 pub const CONTACT_CHANGE_CANCELLED: &str =
     "Modifica annullata: i contatti restano quelli di prima.";
+/// The general cap on requests from one address (`web::kit::client_limit`).
+pub const CLIENT_LIMITED: &str = "Dal tuo indirizzo sono arrivate troppe richieste in poco tempo. Attendi qualche secondo e riprova: i dati inseriti non sono stati registrati.";
+
 pub const CONTACT_CHANGE_TOO_MANY: &str =
     "Hai chiesto troppe modifiche dei contatti in poco tempo: riprova tra qualche minuto.";
 pub const MOBILE_CODE_EXHAUSTED: &str = "Hai sbagliato il codice troppe volte: la modifica è annullata. Inserisci di nuovo il nuovo numero per ricevere un altro codice.";

@@ -19,6 +19,7 @@ use crate::credentials::self_service::{self, SelfServiceError};
 use crate::domain::Password;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
+use crate::web::kit::Csrf;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
 use crate::web::outcome;
 
@@ -68,6 +69,7 @@ async fn change_password(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::default();
@@ -103,7 +105,7 @@ async fn change_password(
     }
     let page = OwnPasswordPage {
         username: user.username.clone(),
-        layout: layout_for(&user, crate::web::kit::csrf::token_of(&session).await?),
+        layout: layout_for(&user, csrf.token().await?),
         errors,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

@@ -23,6 +23,7 @@ use crate::db::pending_contacts::ContactKind;
 use crate::db::users::User;
 use crate::domain::{EmailAddress, PhoneNumber};
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, flash};
 use crate::web::outcome;
 
@@ -88,6 +89,7 @@ async fn change_contacts(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<ContactsForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FormErrors::default();
@@ -112,7 +114,7 @@ async fn change_contacts(
             Err(e) => errors.add("current_password", super::own_account::refusal(e)?),
         }
     }
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let csrf = csrf.token().await?;
     let mut shown = page(&state, &user, csrf, notice, errors).await?;
     shown.email = form.email.chars().take(254).collect();
     shown.mobile = form.mobile.chars().take(32).collect();
@@ -146,6 +148,7 @@ async fn confirm_mobile(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let typed: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
@@ -170,7 +173,7 @@ async fn confirm_mobile(
             Err(MobileCodeError::Internal(e)) => return Err(AppError::Internal(e)),
         }
     }
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let csrf = csrf.token().await?;
     let notice = notice.map(str::to_owned);
     let shown = page(&state, &user, csrf, notice, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, shown).into_response())

@@ -13,6 +13,7 @@ use super::pages::{Layout, LoginPage};
 use crate::auth::login::{self, Credentials, LoginOutcome, PasswordVerified};
 use crate::auth::session;
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::{CsrfForm, CsrfToken, ThisBrowser};
 use crate::web::second_step::after_password;
 
@@ -65,6 +66,7 @@ async fn login(
     State(state): State<AppState>,
     session: Session,
     browser: ThisBrowser,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let typed_in = Credentials {
@@ -81,7 +83,7 @@ async fn login(
             let message = LOGIN_FAILED.to_owned();
             login_refused(
                 &state,
-                &session,
+                &csrf,
                 &form.username,
                 StatusCode::UNAUTHORIZED,
                 message,
@@ -92,7 +94,7 @@ async fn login(
             let message = crate::web::outcome::login_throttled(wait_secs);
             login_refused(
                 &state,
-                &session,
+                &csrf,
                 &form.username,
                 StatusCode::TOO_MANY_REQUESTS,
                 message,
@@ -105,12 +107,12 @@ async fn login(
 /// The login form again, with what was typed (never the password) and why it failed.
 async fn login_refused(
     state: &AppState,
-    session: &Session,
+    csrf: &Csrf,
     username: &str,
     status: StatusCode,
     message: String,
 ) -> Result<Response, AppError> {
-    let csrf = crate::web::kit::csrf::token_of(session).await?;
+    let csrf = csrf.token().await?;
     let page = LoginPage {
         layout: Layout::anonymous(csrf),
         username: login::typed(username),

@@ -20,6 +20,7 @@ use crate::db::factors::Owner;
 use crate::db::passkeys;
 use crate::db::users::User;
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::current::ENROL;
 use crate::web::kit::{CsrfForm, CsrfToken, ThisBrowser, flash};
 use crate::web::outcome;
@@ -183,6 +184,7 @@ async fn verify(
     State(state): State<AppState>,
     session: Session,
     browser: ThisBrowser,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some(pending) = second_step::pending(&session).await? else {
@@ -198,7 +200,7 @@ async fn verify(
             Ok((browser.remembered(), Redirect::to(to)).into_response())
         }
         StepOutcome::Wrong { tries_left } => {
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             let pending = second_step::pending(&session).await?;
             let Some(pending) = pending else {
                 return Ok(Redirect::to("/accedi").into_response());

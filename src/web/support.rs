@@ -18,6 +18,7 @@ use crate::domain::text::{self, Lines};
 use crate::support::{self, ResendError};
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
+use crate::web::kit::Csrf;
 use crate::web::kit::{
     CompanyId, CsrfForm, CsrfToken, CurrentStaff, MessageId, Page, UserId, flash,
 };
@@ -59,6 +60,7 @@ async fn login(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(client): ClientAddr,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let typed_in = Credentials {
@@ -74,7 +76,7 @@ async fn login(
         LoginOutcome::Refused => StatusCode::UNAUTHORIZED,
         LoginOutcome::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
     };
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let csrf = csrf.token().await?;
     let typed = login::typed(&form.username);
     let throttled = status == StatusCode::TOO_MANY_REQUESTS;
     Ok((status, views::login_page(csrf, typed, true, throttled)).into_response())
@@ -184,6 +186,7 @@ async fn resend(
     ClientAddr(client): ClientAddr,
     session: Session,
     UserId(user_id): UserId,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<ResendForm>,
 ) -> Result<Response, AppError> {
     let reason = form.reason.trim();
@@ -202,7 +205,7 @@ async fn resend(
         Ok(_) => None,
     };
     if let Some(message) = refused {
-        let csrf = crate::web::kit::csrf::token_of(&session).await?;
+        let csrf = csrf.token().await?;
         let errors = SheetErrors {
             resend: Some((user_id, message)),
             ..SheetErrors::default()

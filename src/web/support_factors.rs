@@ -14,6 +14,7 @@ use super::support_views::SheetErrors;
 use crate::domain::text::{self, Lines};
 use crate::support::{self, ResetError};
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::{ClientAddr, CsrfForm, CurrentStaff, UserId, flash};
 use crate::web::outcome;
 
@@ -32,6 +33,7 @@ pub(super) async fn reset_factors(
     ClientAddr(client): ClientAddr,
     session: Session,
     UserId(user_id): UserId,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Result<Response, AppError> {
     let reason = form.motivo.trim();
@@ -48,7 +50,7 @@ pub(super) async fn reset_factors(
             reset: Some((user_id, message, typed)),
             ..SheetErrors::default()
         };
-        let csrf = crate::web::kit::csrf::token_of(&session).await?;
+        let csrf = csrf.token().await?;
         let staff = &staff_user.username;
         let page = sheet(&state, csrf, staff, company_id, None, errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

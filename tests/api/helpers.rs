@@ -84,7 +84,12 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 /// The portal behind a real nginx (`TestApp::address`), trusting it as its reverse proxy
 /// (`TRUSTED_PROXIES=127.0.0.1`); `TestApp::direct_address` skips the proxy.
 pub async fn spawn_app_behind_nginx() -> TestApp {
-    spawn(|_| {}, true).await
+    spawn_app_behind_nginx_with(|_| {}).await
+}
+
+/// Like [`spawn_app_behind_nginx`], with settings adjusted first.
+pub async fn spawn_app_behind_nginx_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(customize, true).await
 }
 
 async fn spawn(customize: impl FnOnce(&mut Settings), behind_proxy: bool) -> TestApp {
@@ -117,6 +122,8 @@ async fn spawn(customize: impl FnOnce(&mut Settings), behind_proxy: bool) -> Tes
         session_cleanup_interval_secs: 300,
         retention_days: 365,
         access_review_days: 90,
+        // Tests send far more than a person; the cap's own test sets one.
+        client_requests_per_minute: 0,
     };
     customize(&mut settings);
     let config = Config::from_settings(&settings).expect("test config");

@@ -2,6 +2,7 @@
 
 mod access_review;
 mod activation;
+mod anonymous_forms;
 mod company_closure;
 mod contract_events;
 mod contract_events_races;

@@ -39,14 +39,23 @@ async fn with_every_database_connection_busy_pages_and_the_api_answer_503_with_r
     let app = spawn_app().await;
     let person = app.logged_in_legal_representative().await;
     let visitor = Browser::new(&app.address);
+    let csrf = visitor.csrf().await;
     let connections = app.pool.options().get_max_connections();
     let mut held = Vec::new();
     for _ in 0..connections {
         held.push(app.pool.acquire().await.expect("take a connection"));
     }
 
+    // The login page itself needs no database (its form is signed from a cookie); the
+    // login does.
+    assert_eq!(visitor.get("/accedi").await.status(), StatusCode::OK);
     let started = Instant::now();
-    let page = quick_503(started, visitor.get("/accedi").await).await;
+    let login = [
+        ("username", "chiunque"),
+        ("password", "una password qualsiasi"),
+        ("csrf_token", csrf.as_str()),
+    ];
+    let page = quick_503(started, visitor.post_raw("/accedi", &login).await).await;
     assert!(page.contains("Riprova tra qualche secondo"), "{page}");
     assert!(!page.contains("PoolTimedOut") && !page.contains("pool timed out"));
 
@@ -68,7 +77,12 @@ async fn with_every_database_connection_busy_pages_and_the_api_answer_503_with_r
     // Once connections come free the same requests are served, and the refused contract
     // can be sent again.
     drop(held);
-    assert_eq!(visitor.get("/accedi").await.status(), StatusCode::OK);
+    let refused = visitor.post_raw("/accedi", &login).await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::UNAUTHORIZED,
+        "tried, and refused"
+    );
     assert_eq!(
         person.get("/area-clienti/gestione-utenze").await.status(),
         StatusCode::OK
@@ -80,7 +94,9 @@ async fn with_every_database_connection_busy_pages_and_the_api_answer_503_with_r
 #[tokio::test]
 async fn a_client_that_never_finishes_its_request_headers_is_disconnected() {
     let app = spawn_app_with(|s| s.http_header_read_timeout_ms = 300).await;
-    let address = app.address.trim_start_matches("http://").to_owned();
+    // The portal's own timeout: straight to it, never through a proxy of the suite
+    // (`AREA_CLIENTI_TEST_PROXY`), which has its own.
+    let address = app.direct_address.trim_start_matches("http://").to_owned();
     let mut slow = TcpStream::connect(&address).await.unwrap();
     slow.write_all(b"GET /accedi HTTP/1.1\r\nHost: portale")
         .await
@@ -99,4 +115,49 @@ async fn a_client_that_never_finishes_its_request_headers_is_disconnected() {
         closed.is_err() || answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
         "{answer}"
     );
+}
+
+#[tokio::test]
+async fn one_address_over_its_requests_a_minute_waits_while_others_the_api_and_probes_go_on() {
+    let app = spawn_app_with(|s| s.client_requests_per_minute = 3).await;
+    let flooding = Browser::from_address(&app.address, "127.0.0.4");
+    for page in ["/accedi", "/recupera-password", "/accedi"] {
+        assert_eq!(flooding.get(page).await.status(), StatusCode::OK, "{page}");
+    }
+    let started = Instant::now();
+    let refused = flooding.get("/accedi").await;
+    assert!(started.elapsed() < QUICK, "refused at once");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Attendi qualche secondo")
+    );
+
+    let other = Browser::from_address(&app.address, "127.0.0.5");
+    assert_eq!(
+        other.get("/accedi").await.status(),
+        StatusCode::OK,
+        "another address"
+    );
+    assert_eq!(
+        flooding.get("/healthz").await.status(),
+        StatusCode::OK,
+        "probes"
+    );
+    let body = contract_body("CTR-CAP", VAT_B, "cap@example.it", None, &[]);
+    assert_eq!(
+        app.post_contract(&body).await.status(),
+        StatusCode::CREATED,
+        "the API"
+    );
+    app.leaves_messages_queued();
 }

@@ -241,3 +241,57 @@ async fn through_nginx_the_audit_the_session_list_and_the_new_login_notice_name_
     assert_eq!(notices.len(), 1, "the second browser is new");
     assert!(notices[0].text.contains(away), "{}", notices[0].text);
 }
+
+#[tokio::test]
+async fn through_nginx_each_client_has_its_own_request_cap_and_the_proxys_request_id() {
+    let app =
+        crate::helpers::spawn_app_behind_nginx_with(|s| s.client_requests_per_minute = 5).await;
+    let attacker = Browser::from_address(&app.address, ATTACKER);
+    for _ in 0..5 {
+        assert_eq!(attacker.get("/accedi").await.status(), StatusCode::OK);
+    }
+    let refused = attacker.get("/accedi").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("troppe richieste"), "{page}");
+
+    let someone_else = Browser::from_address(&app.address, SOMEONE_ELSE);
+    let answer = someone_else
+        .client
+        .get(format!("{}/accedi", someone_else.address))
+        .header("x-request-id", "scelto-dal-cliente")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        StatusCode::OK,
+        "another client is not held back"
+    );
+    // nginx replaces what the client sent with its own `$request_id` (32 hex digits), and
+    // the portal, trusting nginx, keeps it: the proxy's log and the portal's name the same
+    // request.
+    let id = answer.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 32, "{id}");
+    assert!(id.bytes().all(|c| c.is_ascii_hexdigit()), "{id}");
+}
+
+#[tokio::test]
+async fn straight_to_the_portal_a_request_id_sent_by_the_client_is_replaced() {
+    let app = spawn_app_behind_nginx().await;
+    let direct = Browser::from_address(&app.direct_address, SOMEONE_ELSE);
+    let answer = direct
+        .client
+        .get(format!("{}/accedi", direct.address))
+        .header("x-request-id", "scelto-dal-cliente")
+        .send()
+        .await
+        .unwrap();
+    let id = answer.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(id, "scelto-dal-cliente");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "a new UUID: {id}");
+}

@@ -4,15 +4,17 @@
 
 pub mod browser;
 pub mod client;
+pub mod client_limit;
 pub mod csrf;
 pub mod current;
 pub mod flash;
 pub mod paging;
 pub mod path;
+pub mod request_id;
 
 pub use browser::ThisBrowser;
 pub use client::ClientAddr;
-pub use csrf::{CsrfForm, CsrfJson, CsrfToken};
+pub use csrf::{Csrf, CsrfForm, CsrfJson, CsrfToken};
 pub use current::{CurrentStaff, CurrentUser, EnrollingStaff, EnrollingUser};
 pub use paging::{Page, PageLinks};
 pub use path::{CompanyId, LineId, MessageId, SessionId, UserId};

@@ -19,6 +19,7 @@ use crate::db::users::User;
 use crate::web::AppState;
 use crate::web::account::layout_for;
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, EnrollingUser, flash};
 use crate::web::outcome;
 use crate::web::pages::{FormErrors, Layout};
@@ -95,6 +96,7 @@ pub(super) async fn start_app(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let client = client.as_deref();
@@ -104,7 +106,7 @@ pub(super) async fn start_app(
     }
     let secret = totp::new_secret();
     session.insert(ENROLMENT_KEY, &secret).await?;
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let csrf = csrf.token().await?;
     let enrolling = EnrollingUser {
         user,
         must_enrol: false,
@@ -117,6 +119,7 @@ pub(super) async fn confirm_app(
     enrolling: EnrollingUser,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some(secret) = session.get::<Vec<u8>>(ENROLMENT_KEY).await? else {
@@ -133,13 +136,13 @@ pub(super) async fn confirm_app(
                 flash::set(&session, outcome::APP_ENROLLED.to_owned()).await?;
                 return Ok(Redirect::to(SECURITY).into_response());
             };
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             Ok(codes_page(layout_for(user, csrf), true, codes))
         }
         Err(EnrolError::WrongCode) => {
             let mut errors = FormErrors::default();
             errors.add("code", WRONG_ENROLMENT_CODE);
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             let page = enrol_page(&state, &enrolling, csrf, &secret, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

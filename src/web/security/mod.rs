@@ -23,6 +23,7 @@ use crate::auth::login::{self, LoginOutcome};
 use crate::db::factors::Owner;
 use crate::db::users::User;
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::{ClientAddr, CsrfForm, CurrentUser, flash};
 use crate::web::outcome;
 
@@ -125,7 +126,7 @@ async fn security_page(
     flash: Option<String>,
     failed: (&'static str, FormErrors),
 ) -> Result<SecurityPage, AppError> {
-    let csrf = crate::web::kit::csrf::token_of(session).await?;
+    let csrf = crate::web::kit::csrf::logged_in_token(session).await?;
     let current = crate::auth::session::key_of(session).await?;
     let mut conn = state.pool.acquire().await?;
     let enrolled = factors::enrolled(&mut conn, Owner::User(user.id)).await?;
@@ -252,6 +253,7 @@ async fn regenerate_codes(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let typed = client.as_deref();
@@ -267,6 +269,6 @@ async fn regenerate_codes(
     let Some(codes) = regenerated else {
         return Ok(Redirect::to(SECURITY).into_response());
     };
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let csrf = csrf.token().await?;
     Ok(codes_page(layout_for(&user, csrf), false, codes))
 }

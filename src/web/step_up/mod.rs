@@ -8,7 +8,7 @@
 mod pages;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -102,16 +102,14 @@ pub async fn require_recent(
     let Some(auth) = auth.filter(|a| !recent && !a.must_enrol) else {
         return Ok(next.run(request).await);
     };
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let csrf = crate::web::kit::Csrf::from_request_parts(&mut parts, &state).await?;
     let body = axum::body::to_bytes(body, MAX_KEPT_BYTES)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
     // Only a form of this session is kept: anything else goes on to be refused (403) by
     // the handler, so a forged POST can never come back on the resume page.
-    if crate::web::kit::csrf::verify(&session, &body)
-        .await
-        .is_err()
-    {
+    if csrf.verify(&body).await.is_err() {
         return Ok(next.run(Request::from_parts(parts, body.into())).await);
     }
     let kept = keep(auth.user_id, &parts, &body);

@@ -15,6 +15,7 @@ use crate::db::users::User;
 use crate::web::AppState;
 use crate::web::account::layout_for;
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser, ThisBrowser};
 use crate::web::outcome;
 use crate::web::pages::Layout;
@@ -66,6 +67,7 @@ pub(super) async fn confirm(
     CurrentUser(user): CurrentUser,
     session: Session,
     browser: ThisBrowser,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let typed_in = Credentials {
@@ -92,7 +94,7 @@ pub(super) async fn confirm(
                 outcome::login_throttled(wait_secs),
             ),
         };
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let csrf = csrf.token().await?;
     Ok((status, confirm_page(&user, csrf, Some(message))).into_response())
 }
 

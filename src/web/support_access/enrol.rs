@@ -16,6 +16,7 @@ use crate::auth::staff;
 use crate::db::staff::StaffUser;
 use crate::web::AppState;
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::current::STAFF_ENROL;
 use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, EnrollingStaff};
 use crate::web::outcome;
@@ -66,6 +67,7 @@ pub(super) async fn confirm(
     enrolling: EnrollingStaff,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let secret = session.get::<Vec<u8>>(ENROLMENT_KEY).await?;
@@ -91,7 +93,7 @@ pub(super) async fn confirm(
             let Some(codes) = codes else {
                 return Ok(Redirect::to(CONSOLE).into_response());
             };
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             Ok(codes_page(
                 staff_layout(csrf, &staff_user.username),
                 true,
@@ -101,7 +103,7 @@ pub(super) async fn confirm(
         Err(EnrolError::WrongCode) => {
             let mut errors = FormErrors::default();
             errors.add("code", WRONG_ENROLMENT_CODE);
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             let page = enrol_page(staff_user, csrf, &secret, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

@@ -21,6 +21,7 @@ use crate::auth::factors::Next;
 use crate::auth::login::StaffPasswordVerified;
 use crate::auth::{staff, staff_step};
 use crate::web::error::AppError;
+use crate::web::kit::Csrf;
 use crate::web::kit::current::STAFF_ENROL;
 use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, flash};
 use crate::web::outcome;
@@ -85,6 +86,7 @@ async fn verify(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(client): ClientAddr,
+    csrf: Csrf,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some(pending) = staff_step::pending(&session).await? else {
@@ -98,7 +100,7 @@ async fn verify(
         }
         StepOutcome::Wrong { tries_left } => {
             let page = StaffVerifyPage {
-                layout: Layout::anonymous(crate::web::kit::csrf::token_of(&session).await?),
+                layout: Layout::anonymous(csrf.token().await?),
                 notice: None,
                 error: Some(outcome::wrong_staff_code(tries_left)),
             };

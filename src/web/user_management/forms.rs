@@ -14,6 +14,7 @@ use crate::web::AppState;
 use crate::web::account::layout_for;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
+use crate::web::kit::Csrf;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser, LineId, UserId};
 use crate::web::outcome;
 use crate::web::pages::FormErrors;
@@ -82,10 +83,11 @@ pub(super) async fn add(
     CurrentUser(user): CurrentUser,
     ClientAddr(client): ClientAddr,
     session: Session,
+    csrf: Csrf,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
     let m = manager(&state, &user, client)?;
-    let csrf = crate::web::kit::csrf::token_of(&session).await?;
+    let csrf = csrf.token().await?;
     let register = fields.action != "save";
     let outcome = match fields.input().parse() {
         Ok(details) => um::add(&state.pool, &state.config, &m, &details, register).await,
@@ -145,6 +147,7 @@ pub(super) async fn save_line(
     ClientAddr(client): ClientAddr,
     session: Session,
     LineId(line_id): LineId,
+    csrf: Csrf,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
     let m = manager(&state, &user, client)?;
@@ -161,7 +164,7 @@ pub(super) async fn save_line(
             let line = lines::find_in_company(&mut conn, user.company_id, line_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             Ok(rerender(views::line_page(
                 layout_for(&user, csrf),
                 &line,
@@ -222,6 +225,7 @@ pub(super) async fn modify(
     ClientAddr(client): ClientAddr,
     session: Session,
     UserId(id): UserId,
+    csrf: Csrf,
     CsrfForm(fields): CsrfForm<UserFormFields>,
 ) -> Result<Response, AppError> {
     let m = manager(&state, &user, client)?;
@@ -238,7 +242,7 @@ pub(super) async fn modify(
         Ok(()) => done(&session, outcome::USER_MODIFIED).await,
         Err(ManageError::Invalid(errors)) => {
             let target = modifiable(&state, &user, id).await?;
-            let csrf = crate::web::kit::csrf::token_of(&session).await?;
+            let csrf = csrf.token().await?;
             let mut form = fields.form();
             form.username = target.username.clone();
             let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
