@@ -168,6 +168,27 @@ pub async fn set_profile_and_state(
     Ok(())
 }
 
+/// A promoted legal representative takes the names the contract gives; a mobile only if
+/// they had none (the one they proved stays theirs).
+pub async fn take_contract_names(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    first_name: &str,
+    last_name: &str,
+    mobile: Option<&crate::domain::PhoneNumber>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET first_name = $2, last_name = $3, mobile = coalesce(mobile, $4) WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(first_name)
+    .bind(last_name)
+    .bind(mobile)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// What the closure of a company did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Closed {

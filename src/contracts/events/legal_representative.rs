@@ -174,14 +174,13 @@ async fn promote(
         other => other,
     };
     events::set_profile_and_state(conn, user.id, Profile::LegalRepresentative, state).await?;
-    sqlx::query(
-        "UPDATE users SET first_name = $2, last_name = $3, mobile = coalesce(mobile, $4) WHERE id = $1",
+    events::take_contract_names(
+        conn,
+        user.id,
+        person.first_name.as_str(),
+        person.last_name.as_str(),
+        person.mobile.as_ref(),
     )
-    .bind(user.id)
-    .bind(person.first_name.as_str())
-    .bind(person.last_name.as_str())
-    .bind(person.mobile.as_ref())
-    .execute(&mut *conn)
     .await?;
     Ok(users::find(conn, user.id)
         .await?
