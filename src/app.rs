@@ -22,6 +22,7 @@ use crate::auth::factors::passkey::RelyingParty;
 use crate::auth::session::IDLE_LIFETIME;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::db::session_store::SessionRows;
 use crate::notify::{Transports, worker};
 use crate::web::{self, AppState};
 
@@ -236,10 +237,10 @@ fn session_layers(
     pool: &PgPool,
     https: bool,
 ) -> (
-    SessionManagerLayer<PostgresStore>,
-    SessionManagerLayer<PostgresStore>,
+    SessionManagerLayer<SessionRows>,
+    SessionManagerLayer<SessionRows>,
 ) {
-    let sessions = SessionManagerLayer::new(PostgresStore::new(pool.clone()))
+    let sessions = SessionManagerLayer::new(SessionRows::new(pool.clone()))
         .with_name(if https {
             "__Host-area_clienti"
         } else {
@@ -251,7 +252,7 @@ fn session_layers(
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(IDLE_LIFETIME));
-    let staff_sessions = SessionManagerLayer::new(PostgresStore::new(pool.clone()))
+    let staff_sessions = SessionManagerLayer::new(SessionRows::new(pool.clone()))
         .with_name(if https {
             "__Host-area_clienti_assistenza"
         } else {

@@ -72,7 +72,7 @@ pub async fn begin(
     username: &str,
     strong: bool,
 ) -> Result<(), SessionError> {
-    session.cycle_id().await?;
+    super::session::new_id(session).await?;
     // Whoever was logged in on this browser is not any more: a password is a new login.
     session
         .remove::<super::session::SessionAuth>(super::session::SESSION_KEY)

@@ -99,7 +99,7 @@ async fn open(
     must_enrol: bool,
 ) -> anyhow::Result<()> {
     let previous = key_of(session).await?;
-    session.cycle_id().await?;
+    new_id(session).await?;
     let (key, at) = (Uuid::new_v4(), now());
     let mut tx = pool.begin().await?;
     session_list::opened(&mut tx, user, key, origin, previous, at).await?;
@@ -114,6 +114,16 @@ async fn open(
     };
     bind_form_token(session).await?;
     Ok(session.insert(SESSION_KEY, auth).await?)
+}
+
+/// A new session id, so an id known before (fixation) is worth nothing after: the stored
+/// session under the old id is deleted. A session never stored (a visitor's first form:
+/// anonymous pages store none) has no id to replace, and costs no statement.
+pub async fn new_id(session: &Session) -> Result<(), SessionError> {
+    if session.id().is_some() {
+        session.cycle_id().await?;
+    }
+    Ok(())
 }
 
 /// At login the session gets a form token of its own, which no one could learn before (a
@@ -134,7 +144,7 @@ pub async fn renew(pool: &PgPool, session: &Session, user: &User) -> anyhow::Res
     let Some(mut auth) = session.get::<SessionAuth>(SESSION_KEY).await? else {
         return Ok(());
     };
-    session.cycle_id().await?;
+    new_id(session).await?;
     if let Some(key) = auth.key {
         db::move_to_epoch(&mut *pool.acquire().await?, key, user.session_epoch).await?;
     }

@@ -52,7 +52,7 @@ pub async fn login_to_enrol(session: &Session, staff: &StaffUser) -> Result<(), 
 }
 
 async fn open(session: &Session, staff: &StaffUser, must_enrol: bool) -> Result<(), SessionError> {
-    session.cycle_id().await?;
+    super::session::new_id(session).await?;
     session.remove_value(super::staff_step::PENDING_KEY).await?;
     let auth = StaffAuth {
         staff_id: staff.id,

@@ -49,7 +49,7 @@ pub async fn begin(
     staff: &StaffUser,
     username: &str,
 ) -> Result<(), SessionError> {
-    session.cycle_id().await?;
+    super::session::new_id(session).await?;
     session.remove_value(super::staff::SESSION_KEY).await?;
     let pending = PendingStaffLogin {
         staff_id: staff.id,

@@ -20,6 +20,7 @@ pub mod pending_contacts;
 pub mod rate_limits;
 pub mod roster;
 pub mod secrets;
+pub mod session_store;
 pub mod sessions;
 pub mod staff;
 pub mod support;

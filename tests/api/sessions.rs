@@ -354,3 +354,37 @@ async fn a_new_browser_is_told_by_email_once_and_never_at_activation() {
         "a browser is new once"
     );
 }
+
+#[tokio::test]
+async fn a_new_session_never_overwrites_another_that_drew_the_same_id() {
+    use tower_sessions::SessionStore;
+    use tower_sessions::session::{Id, Record};
+    let app = spawn_app().await;
+    let store = area_clienti::db::session_store::SessionRows::new(app.pool.clone());
+    let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::minutes(5);
+    let mut first = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date,
+    };
+    store.create(&mut first).await.unwrap();
+    let mut second = Record {
+        id: first.id,
+        data: [("chi".to_owned(), serde_json::json!("un altro"))].into(),
+        expiry_date,
+    };
+    store.create(&mut second).await.unwrap();
+    assert_ne!(second.id, first.id, "another id was drawn");
+    let kept = store
+        .load(&first.id)
+        .await
+        .unwrap()
+        .expect("the first is there");
+    assert!(kept.data.is_empty(), "and untouched");
+    let made = store
+        .load(&second.id)
+        .await
+        .unwrap()
+        .expect("the second too");
+    assert_eq!(made.data["chi"], "un altro");
+}
