@@ -10,7 +10,6 @@ use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::response::{IntoResponseParts, ResponseParts};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::ClientAddr;
 use crate::auth::session::Origin;
@@ -72,14 +71,12 @@ impl ThisBrowser {
     /// answer to a completed login.
     pub fn remembered(&self) -> RememberBrowser {
         let name = if self.https { HTTPS_COOKIE } else { COOKIE };
-        let cookie = Cookie::build((name, self.id.clone()))
-            .path("/")
-            .http_only(true)
-            .secure(self.https)
-            .same_site(SameSite::Lax)
-            .max_age(LIFETIME)
-            .build();
-        RememberBrowser(cookie.to_string())
+        RememberBrowser(super::host_cookie(
+            name,
+            self.id.clone(),
+            self.https,
+            LIFETIME,
+        ))
     }
 }
 

@@ -18,7 +18,6 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -100,14 +99,8 @@ pub async fn anonymous_cookie(
     });
     let mut response = next.run(request).await;
     if shown.is_some_and(|s| s.load(Ordering::Relaxed)) {
-        let cookie = Cookie::build((csrf.cookie_name(), value))
-            .path("/")
-            .http_only(true)
-            .secure(csrf.https)
-            .same_site(SameSite::Lax)
-            .max_age(COOKIE_LIFETIME)
-            .build();
-        if let Ok(header) = cookie.to_string().parse() {
+        let cookie = super::host_cookie(csrf.cookie_name(), value, csrf.https, COOKIE_LIFETIME);
+        if let Ok(header) = cookie.parse() {
             response.headers_mut().append(SET_COOKIE, header);
         }
     }

@@ -12,6 +12,24 @@ pub mod paging;
 pub mod path;
 pub mod request_id;
 
+/// A cookie of this host only, for `lifetime`: HttpOnly, SameSite=Lax, path `/`, and over
+/// HTTPS `Secure` (the names given for HTTPS carry the `__Host-` prefix).
+pub(crate) fn host_cookie(
+    name: &'static str,
+    value: String,
+    https: bool,
+    lifetime: time::Duration,
+) -> String {
+    axum_extra::extract::cookie::Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .secure(https)
+        .same_site(axum_extra::extract::cookie::SameSite::Lax)
+        .max_age(lifetime)
+        .build()
+        .to_string()
+}
+
 pub use browser::ThisBrowser;
 pub use client::ClientAddr;
 pub use csrf::{Csrf, CsrfForm, CsrfJson, CsrfToken};
