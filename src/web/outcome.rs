@@ -86,7 +86,11 @@ pub fn registered_selected(done: &Registered) -> String {
     if !done.skipped.is_empty() {
         message.push_str(&format!(
             " Da completare con «Aggiorna» (dati mancanti o username già in uso): {}.",
-            done.skipped.join(", ")
+            done.skipped
+                .iter()
+                .map(crate::domain::PhoneNumber::grouped)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     message
@@ -267,6 +271,19 @@ pub fn other_sessions_ended(count: u64) -> String {
         1 => "Hai terminato 1 altra sessione: resta aperta solo questa.".to_owned(),
         n => format!("Hai terminato {n} altre sessioni: resta aperta solo questa."),
     }
+}
+
+/// After the access review was sent: how many users were kept and how many disabled.
+pub fn review_recorded(kept: usize, disabled: usize) -> String {
+    let kept = match kept {
+        1 => "1 utente confermato".to_owned(),
+        n => format!("{n} utenti confermati"),
+    };
+    let disabled = match disabled {
+        1 => "1 disabilitato".to_owned(),
+        n => format!("{n} disabilitati"),
+    };
+    format!("Revisione registrata: {kept}, {disabled}.")
 }
 
 /// After "Termina sessioni" on a user of Gestione Utenze.
