@@ -94,7 +94,7 @@ pub async fn verify(
             ),
             None => (AuditAction::SecondFactorWrong, json!({})),
         };
-        staff_db::append_detailed_event(conn, staff.id, action, client, &details).await?;
+        staff_db::append_detailed_event(conn, staff.id, action, client, &details, None).await?;
         Ok(match factor {
             Some(factor) => {
                 tracing::info!(staff = %staff.username, factor = factor.as_str(), "staff login");

@@ -287,11 +287,21 @@ pub async fn lock_one_to_erase(
 /// Audit details that survive erasure: ids, counts, flags and the words of the portal's own
 /// vocabulary; anything a person typed or is (names, e-mails, numbers) goes.
 const KEPT_DETAIL_KEYS: &str = "'event_id', 'contract_id', 'channel', 'via', 'motivo', 'reason', \
-                                'previous', 'profilo', 'sessioni'";
+                                'previous', 'profilo', 'sessioni', 'messaggio', 'tipo', 'stato'";
+
+/// The details of an event of the trail (alias `a`) once erased: the keys above, numbers and
+/// flags.
+fn kept_details() -> String {
+    format!(
+        "coalesce((SELECT jsonb_object_agg(key, value) FROM jsonb_each(a.details)
+                   WHERE key IN ({KEPT_DETAIL_KEYS})
+                      OR jsonb_typeof(value) IN ('number', 'boolean')), '{{}}'::jsonb)"
+    )
+}
 
 /// Erases the personal data of a closed company (names, e-mails, mobiles, numbers, client
-/// addresses, message recipients and bodies, sessions and browsers); ids, counts and the
-/// fact that each thing happened stay. Returns how many users were erased.
+/// addresses, message recipients and bodies, sessions and browsers, what the operators'
+/// events about its users name); ids, counts and the fact that each thing happened stay. Returns how many users were erased.
 pub async fn erase_company(
     conn: &mut PgConnection,
     company_id: Uuid,
@@ -350,10 +360,18 @@ pub async fn erase_company(
         "UPDATE audit_events a SET
              client_addr = NULL,
              actor_label = CASE WHEN a.actor_user_id IS NOT NULL THEN 'utente cancellato' ELSE a.actor_label END,
-             details = coalesce((SELECT jsonb_object_agg(key, value) FROM jsonb_each(a.details)
-                                 WHERE key IN ({KEPT_DETAIL_KEYS})
-                                    OR jsonb_typeof(value) IN ('number', 'boolean')), '{{}}'::jsonb)
-         WHERE a.company_id = $1"
+             details = {}
+         WHERE a.company_id = $1",
+        kept_details()
+    ))
+    .bind(company_id)
+    .execute(&mut *conn)
+    .await?;
+    // The operators' trail keeps what they did for the company's users (and from where:
+    // the operator's address), not the e-mails or numbers it named (migration 20261205000001).
+    sqlx::query(&format!(
+        "UPDATE staff_events a SET details = {} WHERE a.company_id = $1 AND a.details <> '{{}}'",
+        kept_details()
     ))
     .bind(company_id)
     .execute(&mut *conn)

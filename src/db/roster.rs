@@ -51,9 +51,10 @@ const ROWS: &str = "
     FROM users u
     WHERE u.company_id = $1 AND NOT u.holds_line";
 
-/// `$2` is the LIKE pattern of the search (NULL for none), `$3` the digits of it.
+/// `$2` is the LIKE pattern of the search (NULL for none), `$3` its digits when the search
+/// is a number (NULL otherwise: then numbers are not searched).
 const MATCHES: &str = "($2::text IS NULL
-        OR number LIKE '%' || $3 || '%'
+        OR ($3::text IS NOT NULL AND number LIKE '%' || $3 || '%')
         OR username ILIKE $2 OR email ILIKE $2 OR first_name ILIKE $2 OR last_name ILIKE $2
         OR (first_name || ' ' || last_name) ILIKE $2)";
 
@@ -65,15 +66,16 @@ fn like_pattern(search: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Digits of the search, for matching numbers typed with spaces or a prefix;
-/// `-` (matches nothing) when the search has no digits.
-fn digits(search: &str) -> String {
+/// The digits of a search that is a number, as people type one ("+39 340 111 2200",
+/// "340-111", "(+39) 340"), for matching the stored E.164 numbers; `None` for any other
+/// search. A search that mixes letters and digits ("abc1") is a name, an e-mail or a
+/// username: its digits alone would be a fragment that nearly every number contains.
+fn digits(search: &str) -> Option<String> {
+    let is_number = search
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/' | '(' | ')'));
     let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() {
-        "-".to_owned()
-    } else {
-        digits
-    }
+    (is_number && !digits.is_empty()).then_some(digits)
 }
 
 /// The order of the page: lines by number, then users tied to no line (by mobile, then
@@ -98,7 +100,7 @@ pub async fn page(
         return unfiltered_page(conn, company_id, offset).await;
     }
     let pattern = query.search.as_deref().map(like_pattern);
-    let digits = query.search.as_deref().map(digits).unwrap_or_default();
+    let digits = query.search.as_deref().and_then(digits);
     let sql = format!(
         "SELECT r.*, {DELIVERY}
          FROM (SELECT * FROM ({ROWS}) rows
@@ -212,7 +214,24 @@ mod tests {
 
     #[test]
     fn digits_of_a_typed_number() {
-        assert_eq!(digits("+39 340 111"), "39340111");
-        assert_eq!(digits("rossi"), "-");
+        assert_eq!(digits("+39 340 111").as_deref(), Some("39340111"));
+        assert_eq!(digits("340-111.22").as_deref(), Some("34011122"));
+        assert_eq!(digits("(+39) 340").as_deref(), Some("39340"));
+        assert_eq!(digits("0012345").as_deref(), Some("0012345"));
+        assert_eq!(digits("1").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn a_search_with_letters_is_not_a_number() {
+        for search in [
+            "rossi",
+            "abc1",
+            "luca.bianchi2@example.it",
+            "+39 340 abc",
+            "-",
+            "+ ()",
+        ] {
+            assert_eq!(digits(search), None, "{search}");
+        }
     }
 }

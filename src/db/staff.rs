@@ -97,25 +97,38 @@ pub async fn append_event(
     client_addr: Option<&str>,
 ) -> sqlx::Result<()> {
     let details = serde_json::json!({});
-    append_detailed_event(conn, staff_user_id, action, client_addr, &details).await
+    append_detailed_event(conn, staff_user_id, action, client_addr, &details, None).await
 }
 
-/// An event of the staff trail with details (e.g. `{"fattore": "app"}` on a login).
+/// The company's user a staff event is about: what the erasure of a closed company
+/// (`db::events::erase_company`) looks for in the staff trail.
+#[derive(Debug, Clone, Copy)]
+pub struct EventSubject {
+    pub company_id: Uuid,
+    pub user_id: Uuid,
+}
+
+/// An event of the staff trail with details (e.g. `{"fattore": "app"}` on a login), and the
+/// company's user it concerns when its details name one (e.g. a message sent again).
 pub async fn append_detailed_event(
     conn: &mut PgConnection,
     staff_user_id: Uuid,
     action: crate::domain::AuditAction,
     client_addr: Option<&str>,
     details: &serde_json::Value,
+    about: Option<EventSubject>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO staff_events (staff_user_id, action, client_addr, details)
-         VALUES ($1, $2, $3, $4)",
+        "INSERT INTO staff_events (staff_user_id, action, client_addr, details, company_id,
+                                   subject_user_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(staff_user_id)
     .bind(action)
     .bind(client_addr)
     .bind(details)
+    .bind(about.map(|a| a.company_id))
+    .bind(about.map(|a| a.user_id))
     .execute(conn)
     .await?;
     Ok(())

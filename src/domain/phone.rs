@@ -60,6 +60,13 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// The number as people read it, in the groups of its country: `+39 340 111 2200` for
+    /// an Italian mobile (`+49 1512 3456789` for a German one). Pages show this form; the
+    /// database, SMS gateway, CSV export and logs keep E.164 ([`PhoneNumber::as_str`]).
+    pub fn grouped(&self) -> String {
+        grouped(&self.0)
+    }
+
     /// The number with its middle hidden, for pages and logs: `+39 333 ••• 4567`.
     pub fn masked(&self) -> String {
         // E.164 is "+", the country code, then the national number; re-parsing a value we
@@ -76,6 +83,18 @@ impl PhoneNumber {
             let tail = &national[national.len().saturating_sub(2)..];
             format!("+{code} ••• {tail}")
         }
+    }
+}
+
+/// An E.164 number (`+393401112200`) as people read it (`+39 340 111 2200`); any other text
+/// (a number from before E.164 was enforced, an e-mail address) is returned as it is.
+pub fn grouped(e164: &str) -> String {
+    if !e164.starts_with('+') {
+        return e164.to_owned();
+    }
+    match phonenumber::parse(None, e164) {
+        Ok(number) if number.is_valid() => number.format().mode(Mode::International).to_string(),
+        _ => e164.to_owned(),
     }
 }
 
@@ -179,6 +198,30 @@ mod tests {
             PhoneNumber::parse(&"3".repeat(33)),
             Err(DomainError::TooLong { max: 32 })
         );
+    }
+
+    #[test]
+    fn grouped_as_people_read_a_number() {
+        let grouped = |raw: &str| PhoneNumber::parse(raw).unwrap().grouped();
+        assert_eq!(grouped("+393401112200"), "+39 340 111 2200");
+        assert_eq!(grouped("3331234567"), "+39 333 123 4567");
+        // Nine-digit Italian mobiles exist too.
+        assert_eq!(grouped("+39 333 123 456"), "+39 333 123 456");
+        assert_eq!(grouped("+49 151 23456789"), "+49 1512 3456789");
+        // Read back as the same number: what a person copies from a page, a form accepts.
+        let shown = grouped("+393401112200");
+        assert_eq!(
+            PhoneNumber::parse(&shown).unwrap().as_str(),
+            "+393401112200"
+        );
+    }
+
+    #[test]
+    fn grouped_leaves_other_text_alone() {
+        assert_eq!(super::grouped("+393401112200"), "+39 340 111 2200");
+        assert_eq!(super::grouped("maria@example.it"), "maria@example.it");
+        assert_eq!(super::grouped("+12"), "+12");
+        assert_eq!(super::grouped(""), "");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::credentials::recovery;
-use crate::db::staff::{self as staff_db, StaffUser};
+use crate::db::staff::{self as staff_db, EventSubject, StaffUser};
 use crate::db::{audit, outbox, users};
 use crate::domain::{AuditAction, MessageKind};
 
@@ -94,6 +94,10 @@ pub async fn requeue_message(
         AuditAction::SupportRequeuedMessage,
         client.as_deref(),
         &details,
+        Some(EventSubject {
+            company_id: user.company_id,
+            user_id: user.id,
+        }),
     )
     .await?;
     tx.commit().await?;

@@ -12,14 +12,14 @@ use crate::config::Config;
 use crate::credentials::send_username_email;
 use crate::db::users::{self, NewUser};
 use crate::db::{self, lines};
-use crate::domain::{AuditAction, Profile, RegistrationState};
+use crate::domain::{AuditAction, PhoneNumber, Profile, RegistrationState};
 
 /// What "Registra i selezionati" did: how many got the email, and the lines left to
 /// complete with Aggiorna (by number).
 #[derive(Debug, Default)]
 pub struct Registered {
     pub sent: usize,
-    pub skipped: Vec<String>,
+    pub skipped: Vec<PhoneNumber>,
 }
 
 /// Registra: a saved user gets the username email.
@@ -86,7 +86,7 @@ async fn register_line(
     config: &Config,
     m: &Manager<'_>,
     line_id: Uuid,
-) -> Result<Option<String>, ManageError> {
+) -> Result<Option<PhoneNumber>, ManageError> {
     let line = lines::lock_in_company(conn, m.company_id(), line_id)
         .await?
         .ok_or(ManageError::NotFound)?;
@@ -96,7 +96,7 @@ async fn register_line(
         .as_ref()
         .filter(|_| line.user_id.is_none() && allowed.register_from_referent)
     else {
-        return Ok(Some(line.number.to_string()));
+        return Ok(Some(line.number.clone()));
     };
     let new_user = NewUser {
         company_id: m.company_id(),
@@ -114,7 +114,7 @@ async fn register_line(
         Ok(id) => id,
         Err(e) if db::is_unique_violation(&e, users::USERNAME_UNIQUE) => {
             one.rollback().await?;
-            return Ok(Some(line.number.to_string()));
+            return Ok(Some(line.number.clone()));
         }
         Err(e) => return Err(e.into()),
     };

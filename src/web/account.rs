@@ -8,7 +8,8 @@ use super::AppState;
 use super::pages::{HomePage, Layout, NavUser, ProfilePage};
 use crate::db::users::User;
 use crate::db::{companies, lines};
-use crate::domain::Profile;
+use crate::domain::phone::grouped;
+use crate::domain::{PhoneNumber, Profile};
 use crate::web::error::AppError;
 use crate::web::kit::{CsrfToken, CurrentUser};
 
@@ -84,10 +85,10 @@ async fn profile(
         mobile: user
             .mobile
             .as_ref()
-            .map_or_else(|| "—".to_owned(), ToString::to_string),
+            .map_or_else(|| "—".to_owned(), PhoneNumber::grouped),
         profile: user.profile.label(),
         state: user.state.label(),
-        own_line,
+        own_line: own_line.as_deref().map(grouped),
         show_user_management: crate::user_management::can_view(&user),
     })
 }

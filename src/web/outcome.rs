@@ -4,15 +4,30 @@
 use std::sync::LazyLock;
 
 use crate::clock::in_words;
+use crate::credentials::recovery::EMAIL_LIMIT;
 use crate::credentials::{CODE_LIFETIME, RECOVERY_LINK_LIFETIME};
 use crate::user_management::Registered;
 
 // Recupero, reinvio, attivazione, assistenza
 
+/// What the answer says of the cap on these e-mails ([`EMAIL_LIMIT`], per account): a
+/// request over it is answered the same and sends nothing, so the answer says so.
+fn email_cap() -> String {
+    let per_minute = match EMAIL_LIMIT.per_minute {
+        1 => "un messaggio al minuto".to_owned(),
+        n => format!("{n} messaggi al minuto"),
+    };
+    format!(
+        "Per proteggere il tuo account inviamo al massimo {per_minute} e {} in un'ora: se l'hai appena richiesto, controlla la posta (anche la cartella della posta indesiderata) prima di riprovare.",
+        EMAIL_LIMIT.per_hour
+    )
+}
+
 static RECOVERY_SENT: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "Se i dati corrispondono a un account dell'Area Clienti, riceverai a breve una e-mail con il link per scegliere una nuova password. Il link è valido {}. Se non hai ancora attivato l'accesso, riceverai invece la e-mail con la username.",
-        in_words(RECOVERY_LINK_LIFETIME)
+        "Se i dati corrispondono a un'utenza dell'Area Clienti, riceverai un'e-mail entro pochi minuti: con il link per scegliere una nuova password (valido {}) oppure, se non hai ancora attivato l'accesso, con la username. {}",
+        in_words(RECOVERY_LINK_LIFETIME),
+        email_cap()
     )
 });
 
@@ -21,8 +36,17 @@ pub fn recovery_sent() -> &'static str {
     RECOVERY_SENT.as_str()
 }
 
+static RESEND_SENT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "Se l'indirizzo corrisponde a un'utenza dell'Area Clienti, riceverai un'e-mail entro pochi minuti: con la username e il link di attivazione se non hai ancora attivato l'accesso, oppure con la username e il link per scegliere una nuova password se l'accesso è già attivo. Con la nuova e-mail i link delle precedenti non funzionano più. {}",
+        email_cap()
+    )
+});
+
 /// After a "chiedi nuovamente l'invio" request: the same whether or not the account exists.
-pub const RESEND_SENT: &str = "Se l'indirizzo corrisponde a un account dell'Area Clienti, riceverai a breve una e-mail: con la username e il link di attivazione se non hai ancora attivato l'accesso, oppure con la username e il link per scegliere una nuova password se l'accesso è già attivo. I link precedenti non funzionano più.";
+pub fn resend_sent() -> &'static str {
+    RESEND_SENT.as_str()
+}
 
 /// After a verification code was sent, by SMS to the masked number or by e-mail.
 pub fn code_sent(masked_mobile: Option<&str>) -> String {
@@ -62,7 +86,11 @@ pub fn registered_selected(done: &Registered) -> String {
     if !done.skipped.is_empty() {
         message.push_str(&format!(
             " Da completare con «Aggiorna» (dati mancanti o username già in uso): {}.",
-            done.skipped.join(", ")
+            done.skipped
+                .iter()
+                .map(crate::domain::PhoneNumber::grouped)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     message
@@ -243,6 +271,19 @@ pub fn other_sessions_ended(count: u64) -> String {
         1 => "Hai terminato 1 altra sessione: resta aperta solo questa.".to_owned(),
         n => format!("Hai terminato {n} altre sessioni: resta aperta solo questa."),
     }
+}
+
+/// After the access review was sent: how many users were kept and how many disabled.
+pub fn review_recorded(kept: usize, disabled: usize) -> String {
+    let kept = match kept {
+        1 => "1 utente confermato".to_owned(),
+        n => format!("{n} utenti confermati"),
+    };
+    let disabled = match disabled {
+        1 => "1 disabilitato".to_owned(),
+        n => format!("{n} disabilitati"),
+    };
+    format!("Revisione registrata: {kept}, {disabled}.")
 }
 
 /// After "Termina sessioni" on a user of Gestione Utenze.

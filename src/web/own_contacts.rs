@@ -21,6 +21,7 @@ use crate::credentials::contact_proof::{self, MobileCodeError};
 use crate::credentials::self_service::SelfServiceError;
 use crate::db::pending_contacts::ContactKind;
 use crate::db::users::User;
+use crate::domain::phone::grouped;
 use crate::domain::{EmailAddress, PhoneNumber};
 use crate::web::error::AppError;
 use crate::web::kit::Csrf;
@@ -54,13 +55,13 @@ async fn page(
         mobile: user
             .mobile
             .as_ref()
-            .map(ToString::to_string)
+            .map(PhoneNumber::grouped)
             .unwrap_or_default(),
         layout: layout_for(user, csrf),
         errors,
         notice,
         pending_email: pending.email,
-        pending_mobile: pending.mobile,
+        pending_mobile: pending.mobile.as_deref().map(grouped),
     })
 }
 

@@ -72,7 +72,7 @@ fn resend_page(csrf: String, value: String, sent: bool, errors: FormErrors) -> R
         autocomplete: "email",
         value,
         sent,
-        sent_text: outcome::RESEND_SENT,
+        sent_text: outcome::resend_sent(),
         note: "Sei un dipendente? Puoi chiedere il reinvio anche al Rappresentante Legale della tua azienda. Il Rappresentante Legale può chiederlo anche al Servizio Clienti 191.",
         errors,
     }

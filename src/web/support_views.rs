@@ -9,8 +9,10 @@ use super::kit::{Page, PageLinks};
 use super::pages::Layout;
 use crate::db::audit::CompanyAuditRow;
 use crate::db::companies::Company;
+use crate::db::outbox::Channel;
 use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow};
-use crate::domain::RegistrationState;
+use crate::domain::phone::grouped;
+use crate::domain::{PhoneNumber, RegistrationState};
 
 /// Lines listed on the company sheet (the count shows how many there are in all).
 pub const LINES_SHOWN: i64 = 200;
@@ -222,7 +224,7 @@ fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
         mobile: u
             .mobile
             .as_ref()
-            .map(ToString::to_string)
+            .map(PhoneNumber::grouped)
             .unwrap_or_default(),
         profile: u.profile.label(),
         state: u.state.as_str(),
@@ -243,7 +245,11 @@ fn message_view(m: MessageRow) -> MessageView {
         requeue_hint: if open { hint.unwrap_or_default() } else { "" },
         requeued_at: m.requeued_at.map(when).unwrap_or_default(),
         when: when(m.created_at),
-        recipient: m.recipient,
+        // An SMS goes to a number: shown in groups, as everywhere else.
+        recipient: match m.channel {
+            Channel::Sms => grouped(&m.recipient),
+            Channel::Email => m.recipient,
+        },
         channel: m.channel.as_str(),
         template: m.template.label(),
         state_label: m.state.label(),

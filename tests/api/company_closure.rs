@@ -196,6 +196,60 @@ async fn after_retention_days_the_worker_erases_the_personal_data_and_keeps_ids_
     assert_eq!(erased, id);
 }
 
+/// Servizio Clienti 191 sent a failed username e-mail again: the operator's own trail names
+/// the address. The erasure scrubs it there too, keeping which message and what was done.
+#[tokio::test]
+async fn the_erasure_also_scrubs_the_addresses_that_the_operators_trail_names() {
+    let app = spawn_app_with(|s| s.access_review_days = 10_000).await;
+    app.smtp.set_reject(Some("550 5.1.1 casella inesistente"));
+    let contract = contract_body("CTR-1", VAT_A, LR_EMAIL, Some(LR_MOBILE), &LINES_A);
+    assert_eq!(
+        app.post_contract(&contract).await.status(),
+        StatusCode::CREATED
+    );
+    app.run_pending_work().await;
+    app.smtp.set_reject(None);
+    let failed: Uuid = sqlx::query_scalar("SELECT id FROM outbox WHERE state = 'failed'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let staff = staff_browser(&app).await;
+    let sent_again = staff
+        .post_staff_form(&format!("/assistenza/messaggi/{failed}/reinvia"), &[])
+        .await;
+    assert_eq!(sent_again.status(), StatusCode::SEE_OTHER);
+    app.run_pending_work().await;
+    let naming = format!(
+        "SELECT count(*) FROM staff_events
+         WHERE action = 'assistenza_messaggio_reinviato' AND details::text LIKE '%{LR_EMAIL}%'"
+    );
+    assert_eq!(app.count(&naming).await, 1, "the trail names the address");
+    close(&app, "EVT-CLOSE-1").await;
+
+    app.advance_clock(time::Duration::days(366));
+    app.run_pending_work().await;
+
+    app.assert_holds("SELECT EXISTS (SELECT 1 FROM companies WHERE erased_at IS NOT NULL)")
+        .await;
+    assert_eq!(app.count(&naming).await, 0, "the address is erased");
+    app.assert_holds(
+        "SELECT NOT EXISTS (SELECT 1 FROM staff_events
+                            WHERE details::text LIKE '%example.it%' OR details::text LIKE '%+39%')",
+    )
+    .await;
+    // What the operator did stays: the event, its message and its kind.
+    app.assert_holds(&format!(
+        "SELECT count(*) = 1 FROM staff_events WHERE action = 'assistenza_messaggio_reinviato'
+            AND details->>'messaggio' = '{failed}' AND details->>'tipo' = 'username'"
+    ))
+    .await;
+    // And the operators' trail is append-only again outside the erasure.
+    let refused = sqlx::query("UPDATE staff_events SET details = '{}'")
+        .execute(&app.pool)
+        .await;
+    assert!(refused.is_err());
+}
+
 #[tokio::test]
 async fn a_first_contract_after_the_closure_reopens_the_company_cleanly() {
     let app = spawn_app().await;

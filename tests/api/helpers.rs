@@ -785,6 +785,17 @@ impl TestApp {
     }
 }
 
+/// An Italian mobile in E.164 (`+393401112233`) as pages show it: `+39 340 111 2233`.
+/// Written out here rather than taken from the portal, so a test can tell when it changes.
+pub fn shown(e164: &str) -> String {
+    assert!(
+        e164.starts_with("+39") && e164.len() == 13,
+        "an Italian mobile of 10 digits: {e164}"
+    );
+    let n = &e164[3..];
+    format!("+39 {} {} {}", &n[..3], &n[3..6], &n[6..])
+}
+
 /// One row of the Gestione Utenze list (`tr[data-row]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -797,12 +808,13 @@ pub struct Row {
 }
 
 impl Row {
-    /// The first E.164 number shown in the row, if any.
+    /// The first number shown in the row (in groups, "+39 340 111 2233"), in E.164 form.
     pub fn number(&self) -> Option<String> {
         let start = self.text.find("+39")?;
         let digits: String = self.text[start + 1..]
             .chars()
-            .take_while(char::is_ascii_digit)
+            .take_while(|c| c.is_ascii_digit() || *c == ' ')
+            .filter(char::is_ascii_digit)
             .collect();
         (digits.len() >= 8).then(|| format!("+{digits}"))
     }

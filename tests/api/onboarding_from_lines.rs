@@ -74,8 +74,8 @@ async fn lines_with_a_referent_are_registered_in_one_go_and_the_rest_are_listed_
     let notice = texts(&page, ".notice").join(" ");
     assert!(
         notice.contains("2 utenti")
-            && notice.contains("+393401112235")
-            && notice.contains("+393401112236"),
+            && notice.contains("+39 340 111 2235")
+            && notice.contains("+39 340 111 2236"),
         "{notice}"
     );
     for (email, profile) in [

@@ -66,7 +66,7 @@ async fn a_new_mobile_counts_only_after_the_code_sent_to_it() {
     assert!(page.contains("codice via SMS al nuovo numero"), "{page}");
     assert_eq!(
         texts(&page, r#"[data-pending="mobile"] strong"#),
-        [NEW_MOBILE]
+        ["+39 340 555 1234"]
     );
     let code = code_in(&app.sms_to(NEW_MOBILE).await.text);
     assert_eq!(contacts(&app).await.0.as_deref(), Some(LR_MOBILE));

@@ -277,6 +277,40 @@ async fn known_and_unknown_identifiers_get_identical_answers() {
     }
 }
 
+/// The answer promises nothing the cap may break: it says how often a message goes out,
+/// and is the same for a request that the cap (one a minute per account) drops.
+#[tokio::test]
+async fn the_answer_says_how_often_a_message_is_sent_and_is_the_same_over_the_cap() {
+    let app = spawn_app().await;
+    active_user(&app, Some(MOBILE)).await;
+    app.run_pending_work().await;
+    let browser = Browser::new(&app.address);
+    let to_the_user = format!("SELECT count(*) FROM outbox WHERE recipient = '{EMAIL}'");
+    let before = app.count(&to_the_user).await;
+    let cap = "inviamo al massimo un messaggio al minuto e 5 in un'ora: se l'hai appena \
+               richiesto, controlla la posta";
+
+    for (path, field) in [
+        ("/recupera-password", "username"),
+        ("/reinvio-credenziali", "email"),
+    ] {
+        let first = answer(&browser, path, field, EMAIL).await;
+        app.run_pending_work().await;
+        let over_the_cap = answer(&browser, path, field, EMAIL).await;
+        app.run_pending_work().await;
+        let unknown = answer(&browser, path, field, "nessuno@example.it").await;
+
+        assert_eq!(first, over_the_cap, "{path}");
+        assert_eq!(first, unknown, "{path}");
+        let text = &first.2;
+        assert!(text.contains("entro pochi minuti"), "{path}: {text}");
+        assert!(text.contains(cap), "{path}: {text}");
+        assert!(!text.contains("a breve"), "{path}: {text}");
+    }
+    // Four requests within the minute for the one account: one e-mail.
+    assert_eq!(app.count(&to_the_user).await, before + 1);
+}
+
 #[tokio::test]
 async fn known_and_unknown_identifiers_cost_the_request_the_same_work() {
     // No timing here (a functional test must not measure time): the request itself does

@@ -277,7 +277,7 @@ async fn the_company_sheet_shows_users_lines_messages_with_their_errors_and_no_s
         "Rossi Impianti S.r.l.",
         "01234567897",
         EMAIL,
-        "+393401112233",
+        "+39 340 111 2233",
         "CTR-1",
         "550",
         "failed",

@@ -3,7 +3,8 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{GU, spawn_app};
+use crate::helpers::{GU, LINES_A, data_count, data_total, rows, spawn_app};
+use crate::seeds::COMPANY_A;
 
 const MARA: &str = "mara.verdi@example.it";
 
@@ -129,4 +130,62 @@ async fn control_characters_in_aggiungi_are_a_422_next_to_the_field_keeping_the_
         .count("SELECT count(*) FROM users WHERE username = 'mara.verdi'")
         .await;
     assert_eq!(users, 0);
+}
+
+/// The ids of the rows a search of the list shows, and its total.
+async fn found(lr: &crate::helpers::Browser, q: &str) -> (i64, Vec<String>) {
+    let query: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let (status, page) = lr.get_html(&format!("{GU}?q={query}")).await;
+    assert_eq!(status, StatusCode::OK, "{q}");
+    let ids = rows(&page)
+        .into_iter()
+        .map(|r| {
+            if r.user_id.is_empty() {
+                r.line_id
+            } else {
+                r.user_id
+            }
+        })
+        .collect();
+    (data_total(&page), ids)
+}
+
+#[tokio::test]
+async fn a_search_mixing_letters_and_digits_matches_names_emails_and_usernames_only() {
+    // Every number of the company contains a "1": the digits of "abc1" alone used to be
+    // searched in the numbers, and found nearly every row.
+    let app = spawn_app().await;
+    let company = app.seed_company(&COMPANY_A).await;
+    let abc1 = app
+        .seed_user(
+            company.company_id,
+            "abc1.neri@example.it",
+            Some("+393471234561"),
+            "utilizzatore",
+            "attivo",
+        )
+        .await;
+    app.seed_user(
+        company.company_id,
+        "carla.blu@example.it",
+        Some("+393471111111"),
+        "utilizzatore",
+        "attivo",
+    )
+    .await;
+    let lr = app.logged_in_as(&company.legal_rep).await;
+    let abc1_only = (1, vec![abc1.id.to_string()]);
+
+    assert_eq!(found(&lr, "abc1").await, abc1_only);
+    assert_eq!(found(&lr, "ABC1.N").await, abc1_only);
+    let (_, page) = lr.get_html(&format!("{GU}?q=abc1")).await;
+    assert_eq!(data_count(&page, "attivo"), 1, "the counts agree");
+    assert_eq!(data_count(&page, "da_registrare"), 0);
+
+    // A number, whole or in part, as people type it, still finds its line.
+    let second_line = app.line_id(LINES_A[1]).await.to_string();
+    assert_eq!(found(&lr, "2234").await, (1, vec![second_line.clone()]));
+    assert_eq!(found(&lr, "+39 340 111 2234").await, (1, vec![second_line]));
+    let (all, _) = found(&lr, "1").await;
+    assert_eq!(all, 5, "two lines, three mobiles: all contain a 1");
 }

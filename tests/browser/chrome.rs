@@ -37,6 +37,12 @@ pub const DESKTOP: Viewport = Viewport {
 };
 /// Every page is checked at these sizes.
 pub const VIEWPORTS: [Viewport; 2] = [PHONE, DESKTOP];
+/// The narrowest phone WCAG's reflow criterion (1.4.10) asks for: 320 CSS px.
+pub const NARROW_PHONE: Viewport = Viewport {
+    width: 320,
+    height: 640,
+    mobile: true,
+};
 
 /// How long a page may take to show what a test waits for.
 const WAIT: Duration = Duration::from_secs(15);
@@ -459,8 +465,13 @@ impl Page {
     /// is written to `target/screenshots/{name}-{width}x{height}.png`, then axe-core must
     /// find no WCAG 2.1 A/AA violation (when JavaScript runs). Leaves it at desktop size.
     pub async fn check(&self, name: &str) {
+        self.check_at(name, &VIEWPORTS).await;
+    }
+
+    /// Like [`Page::check`], at the sizes given (e.g. [`NARROW_PHONE`] and [`DESKTOP`]).
+    pub async fn check_at(&self, name: &str, viewports: &[Viewport]) {
         self.wait_loaded().await;
-        for viewport in VIEWPORTS {
+        for &viewport in viewports {
             self.set_viewport(viewport).await;
             self.screenshot(name, viewport).await;
             if self.javascript == Js::Enabled {

@@ -15,6 +15,9 @@ mod database;
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[allow(dead_code)]
+#[path = "../api/seeds.rs"]
+mod seeds;
+#[allow(dead_code)]
 #[path = "../api/support/mod.rs"]
 mod support;
 
@@ -22,6 +25,7 @@ mod support;
 /// at a browser waits for their email, they do not run the worker.
 const BACKGROUND_WORKER: bool = true;
 
+mod access_review;
 mod accessibility;
 mod authenticator;
 mod chrome;

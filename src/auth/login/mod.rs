@@ -218,6 +218,7 @@ pub async fn staff(
                     action,
                     typed_in.client,
                     &details,
+                    None,
                 )
                 .await?;
                 tracing::info!(staff = %staff.username, "staff login to enrol the app");

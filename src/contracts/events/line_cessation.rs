@@ -104,7 +104,7 @@ async fn apply(
         let email = messages::line_ceased_email(
             &lr.first_name,
             &company.name,
-            event.number.as_str(),
+            &event.number.grouped(),
             event.reason.in_words(),
             untied.as_ref(),
         );

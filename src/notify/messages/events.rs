@@ -13,7 +13,8 @@ pub struct UntiedUser<'a> {
 }
 
 /// To the legal representative: a line of the company ceased or was ported out (`what`:
-/// "è cessata", …), and what changed for the user tied to it.
+/// "è cessata", …), and what changed for the user tied to it. `number` as people read it
+/// (`PhoneNumber::grouped`).
 pub fn line_ceased_email(
     first_name: &str,
     company: &str,
@@ -131,13 +132,13 @@ mod tests {
         let email = line_ceased_email(
             "Maria",
             "Rossi Impianti S.r.l.",
-            "+393401112233",
+            "+39 340 111 2233",
             "è cessata",
             Some(&user),
         );
         for part in [&email.text, &email.html] {
             for shown in [
-                "+393401112233",
+                "+39 340 111 2233",
                 "Rossi Impianti S.r.l.",
                 "Luca Bianchi",
                 "luca.bianchi@example.it",

@@ -75,7 +75,7 @@ pub fn line_prefill(line: &Line, saved: Option<&User>) -> UserForm {
         .unwrap_or_default();
     match saved {
         Some(u) => UserForm {
-            mobile: line.number.to_string(),
+            mobile: line.number.grouped(),
             email: u.email.to_string(),
             username: u.username.clone(),
             profile: u.profile.as_str().to_owned(),
@@ -83,7 +83,7 @@ pub fn line_prefill(line: &Line, saved: Option<&User>) -> UserForm {
             last_name: u.last_name.clone(),
         },
         None => UserForm {
-            mobile: line.number.to_string(),
+            mobile: line.number.grouped(),
             email: referent_email.clone(),
             username: referent_email,
             profile: line
@@ -100,17 +100,17 @@ pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors
     let intro = if line.referent_email.is_some() {
         format!(
             "Linea {}: i dati del referente indicato nel contratto sono già inseriti. Controllali e conferma.",
-            line.number
+            line.number.grouped()
         )
     } else {
         format!(
             "Linea {}: inserisci i dati del dipendente che la usa, poi conferma.",
-            line.number
+            line.number.grouped()
         )
     };
     UserFormPage {
         layout,
-        title: format!("Aggiorna la linea {}", line.number),
+        title: format!("Aggiorna la linea {}", line.number.grouped()),
         action: format!("/area-clienti/gestione-utenze/linee/{}/aggiorna", line.id),
         intro,
         form,

@@ -9,6 +9,7 @@ use tower_sessions::Session;
 use super::form_views::{self as views, UserForm, UserFormPage};
 use super::{done, manager, require_manager};
 use crate::db::{lines, users};
+use crate::domain::PhoneNumber;
 use crate::user_management::{self as um, DetailsInput, ManageError, NewUserInput};
 use crate::web::AppState;
 use crate::web::account::layout_for;
@@ -187,7 +188,7 @@ pub(super) async fn modify_form(
         mobile: target
             .mobile
             .as_ref()
-            .map(ToString::to_string)
+            .map(PhoneNumber::grouped)
             .unwrap_or_default(),
         email: target.email.to_string(),
         username: target.username.clone(),

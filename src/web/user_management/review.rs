@@ -13,13 +13,14 @@ use tower_sessions::Session;
 use super::{manager, require_manager};
 use crate::db::access_reviews::{self, ReviewRow};
 use crate::db::users::User;
-use crate::domain::RegistrationState;
+use crate::domain::{PhoneNumber, RegistrationState};
 use crate::user_management::review::{self, DORMANT_AFTER};
 use crate::user_management::{Target, allowed_actions};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::kit::path::form_ids;
 use crate::web::kit::{ClientAddr, CsrfForm, CsrfToken, CurrentUser, flash};
+use crate::web::outcome;
 use crate::web::pages::Layout;
 
 const PATH: &str = "/area-clienti/gestione-utenze/revisione";
@@ -88,7 +89,11 @@ fn review_user(
             .to_owned(),
         username: row.username,
         profile: row.profile.label(),
-        line: row.line.map(|l| l.to_string()).unwrap_or_default(),
+        line: row
+            .line
+            .as_ref()
+            .map(PhoneNumber::grouped)
+            .unwrap_or_default(),
         state: row.state.as_str(),
         state_label: row.state.label(),
         last_access: row
@@ -170,10 +175,7 @@ pub(super) async fn submit(
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let done = review::submit(&state.pool, &m, &keep, &disable).await?;
-    let message = format!(
-        "Revisione registrata: {} utenti confermati, {} disabilitati.",
-        done.kept, done.disabled
-    );
+    let message = outcome::review_recorded(done.kept, done.disabled);
     flash::set(&session, message).await?;
     Ok(Redirect::to(PATH).into_response())
 }

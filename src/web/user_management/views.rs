@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use crate::db::outbox::MessageState;
 use crate::db::roster::{RosterQuery, RosterRow};
 use crate::db::users::User;
-use crate::domain::{Profile, RegistrationState};
+use crate::domain::{PhoneNumber, Profile, RegistrationState};
 use crate::user_management::{Actions, Target, allowed_actions, allowed_line_actions, can_manage};
 use crate::web::kit::{Page, PageLinks};
 use crate::web::pages::Layout;
@@ -103,7 +103,7 @@ fn row_view(row: RosterRow, manager: &User) -> RowView {
         number: row
             .number
             .as_ref()
-            .map(ToString::to_string)
+            .map(PhoneNumber::grouped)
             .unwrap_or_default(),
         name,
         email: row
