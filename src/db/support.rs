@@ -154,10 +154,10 @@ pub async fn users(
         invitations::latest_join("u.id")
     );
     sqlx::query_as(&sql)
-    .bind(company_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+        .bind(company_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -46,13 +46,7 @@ pub fn checked(raw: &str, lines: Lines) -> Result<&str, DomainError> {
 pub fn cleaned(raw: &str, max_chars: usize) -> String {
     let spaced: String = raw
         .chars()
-        .map(|c| {
-            if is_refused(c, Lines::Single) {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_refused(c, Lines::Single) { ' ' } else { c })
         .collect();
     spaced
         .split_whitespace()
@@ -70,7 +64,10 @@ mod tests {
     #[test]
     fn cleaned_text_keeps_the_words_on_one_line_within_the_limit() {
         assert_eq!(
-            cleaned("550-5.1.1 <luca@example.it>\r\n550 5.1.1 user\0 unknown\u{202E}", 100),
+            cleaned(
+                "550-5.1.1 <luca@example.it>\r\n550 5.1.1 user\0 unknown\u{202E}",
+                100
+            ),
             "550-5.1.1 <luca@example.it> 550 5.1.1 user unknown"
         );
         assert_eq!(cleaned("  àèìòù  ", 3), "àèì");

@@ -187,13 +187,14 @@ mod tests {
     #[test]
     fn a_wrong_status_or_a_missing_field_is_named() {
         let fields = |p: ReceiptPayload| -> Vec<String> {
-            p.validate().unwrap_err().into_iter().map(|e| e.field).collect()
+            p.validate()
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
         };
         assert_eq!(fields(payload("x", "sent", None)), ["status"]);
-        assert_eq!(
-            fields(ReceiptPayload::default()),
-            ["message_id", "status"]
-        );
+        assert_eq!(fields(ReceiptPayload::default()), ["message_id", "status"]);
         assert_eq!(fields(payload("a\0b", "bounced", None)), ["message_id"]);
     }
 

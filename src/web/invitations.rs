@@ -64,7 +64,11 @@ fn view(inv: Invitation) -> InvitationView {
 
 /// The user's latest username e-mail; its link is spoken of only while the user has still
 /// to activate (`now`: the portal's clock, which links expire by).
-pub fn latest(inv: Invitation, user_state: RegistrationState, now: OffsetDateTime) -> InvitationView {
+pub fn latest(
+    inv: Invitation,
+    user_state: RegistrationState,
+    now: OffsetDateTime,
+) -> InvitationView {
     let expires_at = inv.expires_at;
     let mut shown = view(inv);
     if let (RegistrationState::Pending, Some(expires_at)) = (user_state, expires_at) {
@@ -146,7 +150,11 @@ mod tests {
         assert_eq!(expired.link_text, "Link scaduto");
         let active = latest(sent(None), RegistrationState::Active, later);
         assert_eq!((active.link, active.link_text.as_str()), ("", ""));
-        let all = history(vec![sent(None), sent(None)], RegistrationState::Pending, later);
+        let all = history(
+            vec![sent(None), sent(None)],
+            RegistrationState::Pending,
+            later,
+        );
         assert_eq!(
             all.iter().map(|v| v.link).collect::<Vec<_>>(),
             ["scaduto", "sostituito"]

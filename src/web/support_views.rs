@@ -9,8 +9,8 @@ use super::kit::{Page, PageLinks};
 use super::pages::Layout;
 use crate::db::audit::CompanyAuditRow;
 use crate::db::companies::Company;
-use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow};
 use crate::db::outbox::Delivery;
+use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow};
 use crate::domain::RegistrationState;
 use crate::web::invitations::{self, InvitationView};
 

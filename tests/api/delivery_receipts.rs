@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    API_TOKEN, Browser, GU, LR_EMAIL, LR_MOBILE, TestApp, activation_path, location,
-    row_of_user, spawn_app, texts,
+    API_TOKEN, Browser, GU, LR_EMAIL, LR_MOBILE, TestApp, VAT_A, activation_path, location,
+    row_of_user, spawn_app, spawn_app_with, texts,
 };
 use crate::seeds::COMPANY_A;
 use crate::servizio_clienti::staff_browser;
@@ -29,7 +29,12 @@ impl TestApp {
     }
 
     /// The receipt's answer: status and JSON body.
-    async fn receipt(&self, message_id: &str, status: &str, detail: Option<&str>) -> (StatusCode, Value) {
+    async fn receipt(
+        &self,
+        message_id: &str,
+        status: &str,
+        detail: Option<&str>,
+    ) -> (StatusCode, Value) {
         let mut body = json!({ "message_id": message_id, "status": status });
         if let Some(detail) = detail {
             body["detail"] = json!(detail);
@@ -103,7 +108,14 @@ async fn receipts_need_the_internal_api_token() {
     let url = format!("{}/api/v1/notifiche/esiti", app.address);
     let body = json!({ "message_id": message_id, "status": "bounced" });
 
-    let anonymous = app.browser.client.post(&url).json(&body).send().await.unwrap();
+    let anonymous = app
+        .browser
+        .client
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let wrong = app
         .browser
         .client
@@ -126,10 +138,19 @@ async fn a_receipt_with_a_wrong_status_or_body_is_422_naming_the_field() {
     let app = spawn_app().await;
     let (_, _, message_id) = registered_employee(&app).await;
     let cases = [
-        (json!({ "message_id": message_id, "status": "sent" }), "status"),
-        (json!({ "message_id": message_id, "status": "consegnato" }), "status"),
+        (
+            json!({ "message_id": message_id, "status": "sent" }),
+            "status",
+        ),
+        (
+            json!({ "message_id": message_id, "status": "consegnato" }),
+            "status",
+        ),
         (json!({ "status": "delivered" }), "message_id"),
-        (json!({ "message_id": "a\u{0}b", "status": "delivered" }), "message_id"),
+        (
+            json!({ "message_id": "a\u{0}b", "status": "delivered" }),
+            "message_id",
+        ),
         (
             json!({ "message_id": message_id, "status": "delivered", "extra": 1 }),
             "extra",
@@ -140,7 +161,11 @@ async fn a_receipt_with_a_wrong_status_or_body_is_422_naming_the_field() {
     for (body, field) in cases {
         let response = app.post_receipt(&body).await;
 
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
         let answer: Value = response.json().await.unwrap();
         let fields: Vec<&str> = answer["errors"]
             .as_array()
@@ -164,7 +189,10 @@ async fn a_repeated_receipt_changes_nothing_and_the_newest_receipt_wins() {
     let (again, repeat) = app.receipt(&message_id, "bounced", bounce).await;
 
     assert_eq!((first, again), (StatusCode::OK, StatusCode::OK));
-    assert_eq!((body["recorded"].clone(), body["status"].clone()), (json!(true), json!("bounced")));
+    assert_eq!(
+        (body["recorded"].clone(), body["status"].clone()),
+        (json!(true), json!("bounced"))
+    );
     assert_eq!(repeat["recorded"], json!(false), "{repeat}");
     assert_eq!(app.receipts_of(id).await, (1, Some("bounced".into())));
 
@@ -175,7 +203,10 @@ async fn a_repeated_receipt_changes_nothing_and_the_newest_receipt_wins() {
     // The first bounce sent again late (a retry of that call) is not news.
     let (status, late) = app.receipt(&message_id, "bounced", bounce).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((late["recorded"].clone(), late["status"].clone()), (json!(false), json!("delivered")));
+    assert_eq!(
+        (late["recorded"].clone(), late["status"].clone()),
+        (json!(false), json!("delivered"))
+    );
     assert_eq!(app.receipts_of(id).await, (2, Some("delivered".into())));
 
     let metrics = app.browser.get("/metrics").await.text().await.unwrap();
@@ -205,18 +236,32 @@ async fn an_sms_receipt_updates_the_sms_and_an_email_receipt_the_email() {
 
     assert_eq!((sms_status, email_status), (StatusCode::OK, StatusCode::OK));
     assert_eq!(app.receipts_of(sms_id).await, (1, Some("failed".into())));
-    assert_eq!(app.receipts_of(email_id).await, (1, Some("delivered".into())));
+    assert_eq!(
+        app.receipts_of(email_id).await,
+        (1, Some("delivered".into()))
+    );
     let staff = staff_browser(&app).await;
     let company: Uuid = sqlx::query_scalar("SELECT id FROM companies")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let (_, sheet) = staff.get_html(&format!("/assistenza/aziende/{company}")).await;
+    let (_, sheet) = staff
+        .get_html(&format!("/assistenza/aziende/{company}"))
+        .await;
     let shown: Vec<String> = texts(&sheet, "tr[data-messaggio]");
     let sms_row = shown.iter().find(|r| r.contains("(sms)")).expect("the SMS");
-    let email_row = shown.iter().find(|r| r.contains("(email)")).expect("the e-mail");
-    assert!(sms_row.contains("Non consegnata") && sms_row.contains("numero non raggiungibile"), "{sms_row}");
-    assert!(email_row.contains("Consegnata") && !email_row.contains("Non consegnata"), "{email_row}");
+    let email_row = shown
+        .iter()
+        .find(|r| r.contains("(email)"))
+        .expect("the e-mail");
+    assert!(
+        sms_row.contains("Non consegnata") && sms_row.contains("numero non raggiungibile"),
+        "{sms_row}"
+    );
+    assert!(
+        email_row.contains("Consegnata") && !email_row.contains("Non consegnata"),
+        "{email_row}"
+    );
 }
 
 #[tokio::test]
@@ -241,15 +286,28 @@ async fn a_bounced_username_email_asks_the_legal_representative_to_correct_the_a
         row.text
     );
     let edit = format!("{GU}/utenti/{id}/modifica");
-    assert!(html.contains(&format!(r#"href="{edit}""#)), "the prompt links the edit form");
+    assert!(
+        html.contains(&format!(r#"href="{edit}""#)),
+        "the prompt links the edit form"
+    );
     let (_, page) = lr.get_html(&edit).await;
     let sends = texts(&page, "tr[data-invio]");
     assert_eq!(sends.len(), 1, "{sends:?}");
-    assert!(sends[0].contains(EMPLOYEE) && sends[0].contains("indirizzo rifiutato"), "{sends:?}");
+    assert!(
+        sends[0].contains(EMPLOYEE) && sends[0].contains("indirizzo rifiutato"),
+        "{sends:?}"
+    );
 
     let corrected = "luca.bianchi@example.com";
     let saved = lr
-        .post_form(&edit, &[("email", corrected), ("mobile", ""), ("profile", "utilizzatore")])
+        .post_form(
+            &edit,
+            &[
+                ("email", corrected),
+                ("mobile", ""),
+                ("profile", "utilizzatore"),
+            ],
+        )
         .await;
 
     assert_eq!(location(&saved), GU);
@@ -260,8 +318,14 @@ async fn a_bounced_username_email_asks_the_legal_representative_to_correct_the_a
     let (_, page) = lr.get_html(&edit).await;
     let sends = texts(&page, "tr[data-invio]");
     assert_eq!(sends.len(), 2, "every send is listed: {sends:?}");
-    assert!(sends[0].contains(corrected) && sends[0].contains("Il link scade il"), "{sends:?}");
-    assert!(sends[1].contains(EMPLOYEE) && sends[1].contains("Sostituito"), "{sends:?}");
+    assert!(
+        sends[0].contains(corrected) && sends[0].contains("Il link scade il"),
+        "{sends:?}"
+    );
+    assert!(
+        sends[1].contains(EMPLOYEE) && sends[1].contains("Sostituito"),
+        "{sends:?}"
+    );
 }
 
 #[tokio::test]
@@ -273,7 +337,11 @@ async fn an_expired_link_reads_link_scaduto_with_reinvia_and_a_fresh_one_is_vali
     app.receipt(&message_id, "delivered", None).await;
     let row = row_of_user(&list(&lr).await, id);
     assert_eq!(row.consegna, "delivered");
-    assert!(row.shows("· Consegnata") && row.shows("Il link scade il"), "{}", row.text);
+    assert!(
+        row.shows("· Consegnata") && row.shows("Il link scade il"),
+        "{}",
+        row.text
+    );
     assert!(!row.shows("Link scaduto"));
 
     app.advance_clock(time::Duration::days(7) + time::Duration::minutes(1));
@@ -281,9 +349,16 @@ async fn an_expired_link_reads_link_scaduto_with_reinvia_and_a_fresh_one_is_vali
     let html = list(&lr).await;
     let row = row_of_user(&html, id);
     assert_eq!(row.stato, "in_attesa");
-    assert!(row.shows("Link scaduto") && !row.shows("Il link scade"), "{}", row.text);
+    assert!(
+        row.shows("Link scaduto") && !row.shows("Il link scade"),
+        "{}",
+        row.text
+    );
     let resend = format!("{GU}/utenti/{id}/reinvia");
-    assert!(html.contains(&format!(r#"action="{resend}""#)), "Reinvia on the row");
+    assert!(
+        html.contains(&format!(r#"action="{resend}""#)),
+        "Reinvia on the row"
+    );
 
     // A week later the legal representative logs in again (a fresh login: no step-up).
     let lr = app.logged_in_as(&company.legal_rep).await;
@@ -292,7 +367,11 @@ async fn an_expired_link_reads_link_scaduto_with_reinvia_and_a_fresh_one_is_vali
     app.username_email(EMPLOYEE).await;
     let row = row_of_user(&list(&lr).await, id);
     assert_eq!(row.consegna, "sent", "the fresh e-mail");
-    assert!(row.shows("Il link scade il") && !row.shows("Link scaduto"), "{}", row.text);
+    assert!(
+        row.shows("Il link scade il") && !row.shows("Link scaduto"),
+        "{}",
+        row.text
+    );
 }
 
 #[tokio::test]
@@ -308,9 +387,14 @@ async fn the_support_sheet_shows_each_users_username_email_and_its_receipt() {
         .await
         .unwrap();
 
-    let (_, sheet) = staff.get_html(&format!("/assistenza/aziende/{company}")).await;
+    let (_, sheet) = staff
+        .get_html(&format!("/assistenza/aziende/{company}"))
+        .await;
 
-    let user_row = texts(&sheet, &format!(r#"tr[data-user-id="{id}"][data-consegna="bounced"]"#));
+    let user_row = texts(
+        &sheet,
+        &format!(r#"tr[data-user-id="{id}"][data-consegna="bounced"]"#),
+    );
     assert_eq!(user_row.len(), 1, "{sheet}");
     assert!(
         user_row[0].contains("indirizzo rifiutato")
@@ -321,5 +405,43 @@ async fn the_support_sheet_shows_each_users_username_email_and_its_receipt() {
     );
     let messages = texts(&sheet, r#"tr[data-messaggio][data-consegna="bounced"]"#);
     assert_eq!(messages.len(), 1, "{sheet}");
-    assert!(messages[0].contains("550 5.1.1 user unknown"), "{}", messages[0]);
+    assert!(
+        messages[0].contains("550 5.1.1 user unknown"),
+        "{}",
+        messages[0]
+    );
+}
+
+#[tokio::test]
+async fn erasing_a_closed_company_blanks_the_receipts_diagnostics_and_keeps_the_receipts() {
+    // No access-review reminder within the year this test moves through.
+    let app = spawn_app_with(|s| s.access_review_days = 10_000).await;
+    let (_, _, message_id) = registered_employee(&app).await;
+    let detail = format!("550 5.1.1 <{EMPLOYEE}>: user unknown");
+    app.receipt(&message_id, "bounced", Some(&detail)).await;
+    let closed = crate::contract_events::post_event(
+        &app,
+        &format!("/aziende/{VAT_A}/cessazione"),
+        &json!({ "event_id": "EVT-CLOSE" }),
+    )
+    .await;
+    assert_eq!(closed.status(), StatusCode::OK);
+    let quoted = "SELECT (SELECT count(*) FROM delivery_receipts WHERE detail LIKE '%example.it%')
+                       + (SELECT count(*) FROM outbox WHERE receipt_detail LIKE '%example.it%')";
+    assert_eq!(app.count(quoted).await, 2);
+
+    app.advance_clock(time::Duration::days(366));
+    app.run_pending_work().await;
+
+    assert_eq!(
+        app.count(quoted).await,
+        0,
+        "the address quoted by the bounce is erased"
+    );
+    let id: Uuid = message_id.parse().unwrap();
+    assert_eq!(
+        app.receipts_of(id).await,
+        (1, Some("bounced".into())),
+        "the fact remains"
+    );
 }

@@ -157,7 +157,10 @@ pub fn roster_page(
         .map(|(_, n)| n)
         .sum::<i64>();
     let pages = page.count_for(total);
-    let rows: Vec<RowView> = rows.into_iter().map(|r| row_view(r, manager, now)).collect();
+    let rows: Vec<RowView> = rows
+        .into_iter()
+        .map(|r| row_view(r, manager, now))
+        .collect();
     RosterPage {
         layout,
         can_manage: can_manage(manager),
