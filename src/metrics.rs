@@ -1,5 +1,5 @@
 //! Prometheus metrics: requests by route and status with latency histograms, login
-//! failures and throttling, deliveries by result, and the outbox's depth and age
+//! failures and throttling, deliveries by result, delivery receipts by status, and the outbox's depth and age
 //! (read from the database at scrape time, so every instance reports the shared queue).
 
 use std::sync::OnceLock;
@@ -75,6 +75,23 @@ pub fn login_throttled() {
 pub fn delivery(channel: &'static str, result: &'static str) {
     metrics::counter!("outbox_deliveries_total", "channel" => channel, "result" => result)
         .increment(1);
+}
+
+/// A delivery receipt: `status` as received, `outcome` `recorded` or `repeated` (the same
+/// receipt again, which changed nothing).
+pub fn delivery_receipt(channel: &'static str, status: &'static str, outcome: &'static str) {
+    metrics::counter!(
+        "delivery_receipts_total",
+        "channel" => channel,
+        "status" => status,
+        "outcome" => outcome
+    )
+    .increment(1);
+}
+
+/// A delivery receipt for an id the portal never gave a message (answered 404).
+pub fn delivery_receipt_unknown() {
+    metrics::counter!("delivery_receipts_unknown_total").increment(1);
 }
 
 /// Sets the outbox gauges just before a scrape.

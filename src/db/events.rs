@@ -326,12 +326,17 @@ pub async fn erase_company(
     .await?;
     sqlx::query(
         "UPDATE outbox SET recipient = 'cancellato', subject = NULL, body_text = NULL,
-                           body_html = NULL, last_error = NULL
+                           body_html = NULL, last_error = NULL, receipt_detail = NULL
          WHERE company_id = $1",
     )
     .bind(company_id)
     .execute(&mut *conn)
     .await?;
+    // A bounce's diagnostic often quotes the refused address.
+    sqlx::query("UPDATE delivery_receipts SET detail = NULL WHERE company_id = $1")
+        .bind(company_id)
+        .execute(&mut *conn)
+        .await?;
     // The answers kept for repeats named the line; the last review, its reviewer.
     sqlx::query("UPDATE contract_events SET response = response - 'number' WHERE company_id = $1")
         .bind(company_id)

@@ -14,6 +14,7 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::db::delivery_receipts::ReceiptStatus;
 use crate::domain::MessageKind;
 
 /// How a message travels (`message_channel`).
@@ -67,6 +68,63 @@ impl MessageState {
     /// Settled without reaching the recipient: support may send a fresh one.
     pub fn undelivered(self) -> bool {
         matches!(self, MessageState::Failed | MessageState::Expired)
+    }
+}
+
+/// Where a message is as its reader sees it: the worker's [`MessageState`], unless the
+/// gateway or the mail system sent a receipt, whose newest word wins (a receipt never says
+/// "sent", so a message with one never reads as just sent again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Queued,
+    Sent,
+    Delivered,
+    /// The address was refused: the legal representative is asked to correct it.
+    Bounced,
+    Failed,
+    Expired,
+}
+
+impl Delivery {
+    pub fn of(state: MessageState, receipt: Option<ReceiptStatus>) -> Delivery {
+        match (receipt, state) {
+            (Some(ReceiptStatus::Delivered), _) => Delivery::Delivered,
+            (Some(ReceiptStatus::Bounced), _) => Delivery::Bounced,
+            (Some(ReceiptStatus::Failed), _) => Delivery::Failed,
+            (None, MessageState::Queued) => Delivery::Queued,
+            (None, MessageState::Sent) => Delivery::Sent,
+            (None, MessageState::Failed) => Delivery::Failed,
+            (None, MessageState::Expired) => Delivery::Expired,
+        }
+    }
+
+    /// The code pages carry in `data-consegna`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Queued => "queued",
+            Delivery::Sent => "sent",
+            Delivery::Delivered => "delivered",
+            Delivery::Bounced => "bounced",
+            Delivery::Failed => "failed",
+            Delivery::Expired => "expired",
+        }
+    }
+
+    /// The status in words, as support and administrators read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Queued => MessageState::Queued.label(),
+            Delivery::Sent => MessageState::Sent.label(),
+            Delivery::Delivered => "Consegnata",
+            Delivery::Bounced => "Non consegnata: indirizzo rifiutato",
+            Delivery::Failed => MessageState::Failed.label(),
+            Delivery::Expired => MessageState::Expired.label(),
+        }
+    }
+
+    /// Refused by the recipient's side for good: for an e-mail, the address needs a look.
+    pub fn refused(self) -> bool {
+        matches!(self, Delivery::Bounced | Delivery::Failed)
     }
 }
 
@@ -302,6 +360,49 @@ pub async fn mark_requeued(
         .bind(now)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// What a receipt needs of its message, locked so that receipts of one message are
+/// recorded one at a time.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ReceiptTarget {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub channel: Channel,
+    pub state: MessageState,
+    pub receipt_status: Option<ReceiptStatus>,
+}
+
+pub async fn lock_for_receipt(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<ReceiptTarget>> {
+    sqlx::query_as(
+        "SELECT id, company_id, channel, state, receipt_status FROM outbox WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Copies the newest receipt onto its message.
+pub async fn set_receipt(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: ReceiptStatus,
+    detail: Option<&str>,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET receipt_status = $2, receipt_detail = $3, receipt_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(detail)
+    .bind(at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db::invitations::{self, LatestInvitation};
 use crate::domain::{EmailAddress, PhoneNumber, Profile, RegistrationState};
 
 /// Rows per page.
@@ -22,9 +23,10 @@ pub struct RosterRow {
     pub username: Option<String>,
     pub profile: Option<Profile>,
     pub state: RegistrationState,
-    /// `queued`, `sent` or `failed`: the user's latest username email.
-    pub delivery: Option<crate::db::outbox::MessageState>,
     pub has_referent: bool,
+    /// The user's latest username email, for its delivery and link.
+    #[sqlx(flatten)]
+    pub invitation: LatestInvitation,
 }
 
 /// What the page asked for.
@@ -82,12 +84,10 @@ fn digits(search: &str) -> Option<String> {
 /// username). A line and such a user with the same number: the line first.
 const ORDER: &str = "number NULLS LAST, (line_id IS NULL), lower(username), line_id";
 
-/// Latest username email of the row's user, for the delivery column. Bounded by the user
-/// (already one of the company's): a `company_id` condition here would tempt the planner
-/// to walk the company's whole outbox instead of the user's few messages.
-const DELIVERY: &str = "(SELECT o.state FROM outbox o
-     WHERE o.user_id = r.user_id AND o.template = 'username'
-     ORDER BY o.created_at DESC LIMIT 1) AS delivery";
+/// Latest username email of each row's user (of the page only), for the e-mail column.
+fn invitation_join() -> String {
+    invitations::latest_join("r.user_id")
+}
 
 /// One page of rows.
 pub async fn page(
@@ -102,12 +102,14 @@ pub async fn page(
     let pattern = query.search.as_deref().map(like_pattern);
     let digits = query.search.as_deref().and_then(digits);
     let sql = format!(
-        "SELECT r.*, {DELIVERY}
+        "SELECT r.*, inv.*
          FROM (SELECT * FROM ({ROWS}) rows
                WHERE {MATCHES} AND ($4::registration_state IS NULL OR state = $4)
                ORDER BY {ORDER}
                LIMIT $5 OFFSET $6) r
-         ORDER BY {ORDER}"
+         {}
+         ORDER BY {ORDER}",
+        invitation_join()
     );
     sqlx::query_as(&sql)
         .bind(company_id)
@@ -157,7 +159,8 @@ async fn unfiltered_page(
                  OFFSET 0
              ) u ON u.company_id = $1
          )
-         SELECT r.*, {DELIVERY} FROM r ORDER BY {ORDER}"
+         SELECT r.*, inv.* FROM r {} ORDER BY {ORDER}",
+        invitation_join()
     );
     sqlx::query_as(&sql)
         .bind(company_id)

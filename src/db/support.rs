@@ -5,6 +5,8 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::db::delivery_receipts::ReceiptStatus;
+use crate::db::invitations::{self, LatestInvitation};
 use crate::db::outbox::{Channel, MessageState};
 use crate::domain::MessageKind;
 
@@ -131,22 +133,31 @@ pub struct UserRow {
     pub last_name: String,
     pub profile: Profile,
     pub state: RegistrationState,
+    /// The user's latest username email.
+    #[sqlx(flatten)]
+    pub invitation: LatestInvitation,
 }
 
-/// The company's users, legal representative first.
+/// The company's users, legal representative first, each with their latest username email.
 pub async fn users(
     conn: &mut PgConnection,
     company_id: Uuid,
     limit: i64,
 ) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as(
-        "SELECT id, username, email, mobile, first_name, last_name, profile, state FROM users
-         WHERE company_id = $1 ORDER BY profile = 'rappresentante_legale' DESC, lower(username) LIMIT $2",
-    )
-    .bind(company_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+    let sql = format!(
+        "SELECT u.*, inv.* FROM (
+             SELECT id, username, email, mobile, first_name, last_name, profile, state FROM users
+             WHERE company_id = $1
+             ORDER BY profile = 'rappresentante_legale' DESC, lower(username) LIMIT $2
+         ) u {}
+         ORDER BY u.profile = 'rappresentante_legale' DESC, lower(u.username)",
+        invitations::latest_join("u.id")
+    );
+    sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -184,6 +195,10 @@ pub struct MessageRow {
     pub sent_at: Option<OffsetDateTime>,
     /// When support sent a fresh copy of it (failed or expired messages only).
     pub requeued_at: Option<OffsetDateTime>,
+    /// The newest delivery receipt, if the gateway or the mail system sent one.
+    pub receipt_status: Option<ReceiptStatus>,
+    pub receipt_detail: Option<String>,
+    pub receipt_at: Option<OffsetDateTime>,
 }
 
 pub async fn messages(
@@ -193,7 +208,7 @@ pub async fn messages(
 ) -> sqlx::Result<Vec<MessageRow>> {
     sqlx::query_as(
         "SELECT id, recipient, channel, template, state, attempts, last_error, created_at, sent_at,
-                requeued_at
+                requeued_at, receipt_status, receipt_detail, receipt_at
          FROM outbox WHERE company_id = $1 ORDER BY created_at DESC LIMIT $2",
     )
     .bind(company_id)

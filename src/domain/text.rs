@@ -40,9 +40,39 @@ pub fn checked(raw: &str, lines: Lines) -> Result<&str, DomainError> {
     }
 }
 
+/// Machine text quoted from outside that must be kept rather than refused (a mail server's
+/// bounce diagnostic, often several lines long): every refused character and every run of
+/// whitespace becomes one space, and the result is cut to `max_chars` characters.
+pub fn cleaned(raw: &str, max_chars: usize) -> String {
+    let spaced: String = raw
+        .chars()
+        .map(|c| if is_refused(c, Lines::Single) { ' ' } else { c })
+        .collect();
+    spaced
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(max_chars)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cleaned_text_keeps_the_words_on_one_line_within_the_limit() {
+        assert_eq!(
+            cleaned(
+                "550-5.1.1 <luca@example.it>\r\n550 5.1.1 user\0 unknown\u{202E}",
+                100
+            ),
+            "550-5.1.1 <luca@example.it> 550 5.1.1 user unknown"
+        );
+        assert_eq!(cleaned("  àèìòù  ", 3), "àèì");
+        assert_eq!(cleaned("\u{7}\t", 10), "");
+    }
 
     #[test]
     fn nul_controls_and_bidi_overrides_are_refused_newlines_only_where_allowed() {

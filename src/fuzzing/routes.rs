@@ -149,4 +149,5 @@ pub const ROUTES: &[Route] = &[
         Caller::Api,
     ),
     route("POST /api/v1/aziende/{vat_number}/cessazione", Caller::Api),
+    route("POST /api/v1/notifiche/esiti", Caller::Api),
 ];

@@ -15,6 +15,7 @@ pub mod dev_mailbox;
 pub mod http_sms;
 mod jobs;
 pub mod messages;
+pub mod receipts;
 pub mod smtp;
 mod smtp_errors;
 mod wakeup;

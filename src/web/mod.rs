@@ -9,6 +9,7 @@ pub mod dev_mailbox;
 pub mod email_confirmation;
 pub mod error;
 pub mod health;
+pub mod invitations;
 pub mod kit;
 pub mod outcome;
 pub mod own_account;

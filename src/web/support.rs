@@ -168,6 +168,7 @@ pub(super) async fn sheet(
         handover: crate::db::events::last_handover(&mut conn, company_id).await?,
         closure: crate::db::events::closure_of(&mut conn, company_id).await?,
         last_review: crate::db::access_reviews::last_review(&mut conn, company_id).await?,
+        now: state.clock.now(),
     };
     Ok(views::company_sheet(
         csrf, staff, company, data, flash, errors,

@@ -9,10 +9,11 @@ use super::kit::{Page, PageLinks};
 use super::pages::Layout;
 use crate::db::audit::CompanyAuditRow;
 use crate::db::companies::Company;
-use crate::db::outbox::Channel;
+use crate::db::outbox::{Channel, Delivery};
 use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow};
 use crate::domain::phone::grouped;
 use crate::domain::{PhoneNumber, RegistrationState};
+use crate::web::invitations::{self, InvitationView};
 
 /// Lines listed on the company sheet (the count shows how many there are in all).
 pub const LINES_SHOWN: i64 = 200;
@@ -110,6 +111,8 @@ pub struct SheetData {
     pub closure: Option<crate::db::events::Closure>,
     /// The last access review, if any.
     pub last_review: Option<crate::db::access_reviews::LastReview>,
+    /// The portal's clock, which the links of the username emails expire by.
+    pub now: OffsetDateTime,
 }
 
 /// The last handover of the legal representative, as the sheet says it.
@@ -140,6 +143,10 @@ pub struct UserView {
     pub profile: &'static str,
     pub state: &'static str,
     pub state_label: &'static str,
+    /// The latest username email: sent when, delivered or not, its link.
+    pub invitation: Option<InvitationView>,
+    /// Who corrects an address that was refused.
+    pub correction_hint: &'static str,
     pub can_resend: bool,
     pub reason_error: Option<String>,
     /// «Azzera i fattori di accesso» (with a reason): only an active account has factors.
@@ -169,6 +176,8 @@ pub struct MessageView {
     pub attempts: i32,
     pub error: String,
     pub sent_at: String,
+    /// When the newest delivery receipt arrived, or empty.
+    pub receipt_at: String,
     /// Failed or expired, not re-queued yet, of a kind support can renew: the button.
     pub can_requeue: bool,
     /// Failed or expired, of a kind support cannot renew: what to do instead.
@@ -204,7 +213,7 @@ pub struct CompanySheet {
     pub last_review: String,
 }
 
-fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
+fn user_view(u: UserRow, errors: &SheetErrors, now: OffsetDateTime) -> UserView {
     let reset = errors.reset.as_ref().filter(|(id, _, _)| *id == u.id);
     UserView {
         reason_error: errors
@@ -229,6 +238,15 @@ fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
         profile: u.profile.label(),
         state: u.state.as_str(),
         state_label: u.state.label(),
+        invitation: u
+            .invitation
+            .get()
+            .map(|inv| invitations::latest(inv, u.state, now)),
+        correction_hint: if u.profile == crate::domain::Profile::LegalRepresentative {
+            "È l'indirizzo del contratto: si corregge con un cambio del Rappresentante Legale dal canale commerciale."
+        } else {
+            "Chiedi al Rappresentante Legale di correggere l'indirizzo in Gestione Utenze."
+        },
         can_resend: matches!(
             u.state,
             RegistrationState::Pending | RegistrationState::Active
@@ -238,6 +256,13 @@ fn user_view(u: UserRow, errors: &SheetErrors) -> UserView {
 
 fn message_view(m: MessageRow) -> MessageView {
     let open = m.state.undelivered() && m.requeued_at.is_none();
+    let delivery = Delivery::of(m.state, m.receipt_status);
+    // The worker's error, then what the gateway or the mail system said, if anything.
+    let error = [m.last_error, m.receipt_detail]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
     let hint = crate::support::not_requeueable_because(m.template);
     MessageView {
         id: m.id.to_string(),
@@ -252,11 +277,12 @@ fn message_view(m: MessageRow) -> MessageView {
         },
         channel: m.channel.as_str(),
         template: m.template.label(),
-        state_label: m.state.label(),
-        state: m.state.as_str(),
+        state_label: delivery.label(),
+        state: delivery.as_str(),
         attempts: m.attempts,
-        error: m.last_error.unwrap_or_default(),
+        error,
         sent_at: m.sent_at.map(when).unwrap_or_default(),
+        receipt_at: m.receipt_at.map(when).unwrap_or_default(),
     }
 }
 
@@ -295,7 +321,7 @@ pub fn company_sheet(
         users: data
             .users
             .into_iter()
-            .map(|u| user_view(u, &errors))
+            .map(|u| user_view(u, &errors, data.now))
             .collect(),
         lines_shown: data.lines.len() as i64,
         lines: data.lines,

@@ -9,6 +9,7 @@ mod contract_events_races;
 mod contracts;
 mod database;
 mod delivery;
+mod delivery_receipts;
 mod demo;
 mod helpers;
 mod hostile_input;

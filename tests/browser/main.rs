@@ -34,5 +34,6 @@ mod keyboard;
 mod no_js;
 mod passkeys;
 mod password_toggle;
+mod receipts;
 mod security;
 mod steps;

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::contracts::events::EventError;
 use crate::contracts::{FieldError, IngestError};
+use crate::notify::receipts::ReceiptError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -62,6 +63,19 @@ impl From<EventError> for ApiError {
             EventError::NotFound { field, message } => ApiError::NotFound { field, message },
             EventError::Conflict => ApiError::EventConflict,
             EventError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<ReceiptError> for ApiError {
+    fn from(e: ReceiptError) -> Self {
+        match e {
+            ReceiptError::Invalid(list) => ApiError::Invalid(list),
+            ReceiptError::UnknownMessage => ApiError::NotFound {
+                field: "message_id",
+                message: "Nessun messaggio con questo identificativo".to_owned(),
+            },
+            ReceiptError::Internal(e) => ApiError::Internal(e),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Internal API for sales channels (bearer token): `POST /api/v1/contratti`, and the
-//! events after the first contract (CONTRACT.md §3b, `contracts::events`).
+//! Internal API for sales channels (bearer token): `POST /api/v1/contratti`, the events
+//! after the first contract (CONTRACT.md §3b, `contracts::events`), and the delivery
+//! receipts of the SMS gateway and the mail system (`notify::receipts`).
 //! Answers are JSON; invalid input names its field (errors in [`ApiError`]).
 
 use axum::Json;
@@ -20,6 +21,7 @@ pub use error::ApiError;
 use super::AppState;
 use crate::contracts::events::{self, Context, EventOutcome, Via};
 use crate::contracts::{self, payload};
+use crate::notify::receipts::{self, ReceiptPayload};
 
 /// Large enough for a contract with the biggest customer's 20,000 lines.
 const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
             post(change_legal_representative),
         )
         .route("/aziende/{vat_number}/cessazione", post(close_company))
+        .route("/notifiche/esiti", post(delivery_receipt))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         // ASVS 14.4.2: a browser never renders an API answer inline.
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
@@ -165,4 +168,16 @@ async fn close_company(
     let ctx = event_context(&state);
     let outcome = events::closure::close_company(&ctx, &vat_number, &payload).await?;
     Ok(event_answer(outcome))
+}
+
+#[tracing::instrument(skip_all)]
+async fn delivery_receipt(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let payload: ReceiptPayload = event_body(&state, &headers, body)?;
+    let receipt = payload.validate().map_err(ApiError::Invalid)?;
+    let outcome = receipts::record(&state.pool, &receipt).await?;
+    Ok((StatusCode::OK, Json(outcome)).into_response())
 }

@@ -8,6 +8,7 @@ use crate::db::audit::CompanyAuditRow;
 use crate::db::lines::Line;
 use crate::db::users::User;
 use crate::domain::Profile;
+use crate::web::invitations::InvitationView;
 use crate::web::kit::{Page, PageLinks};
 use crate::web::pages::{FormErrors, Layout};
 
@@ -40,6 +41,8 @@ pub struct UserFormPage {
     pub profiles: Vec<(&'static str, &'static str)>,
     /// Modifica of an active user: where «Azzera i fattori di accesso» posts.
     pub reset_factors_action: Option<String>,
+    /// Modifica: every username email of the user, newest first.
+    pub invitations: Vec<InvitationView>,
 }
 
 fn profiles() -> Vec<(&'static str, &'static str)> {
@@ -63,6 +66,7 @@ pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormP
         username_editable: true,
         profiles: profiles(),
         reset_factors_action: None,
+        invitations: Vec::new(),
     }
 }
 
@@ -121,16 +125,19 @@ pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors
         username_editable: true,
         profiles: profiles(),
         reset_factors_action: None,
+        invitations: Vec::new(),
     }
 }
 
-/// Modifica; `can_reset_factors` (from the permission source) adds «Azzera i fattori».
+/// Modifica; `can_reset_factors` (from the permission source) adds «Azzera i fattori»;
+/// `invitations` are the user's username emails, newest first.
 pub fn modify_page(
     layout: Layout,
     user: &User,
     form: UserForm,
     errors: FormErrors,
     can_reset_factors: bool,
+    invitations: Vec<InvitationView>,
 ) -> UserFormPage {
     let reset_factors_action = can_reset_factors.then(|| {
         format!(
@@ -151,6 +158,7 @@ pub fn modify_page(
         username_editable: false,
         profiles: profiles(),
         reset_factors_action,
+        invitations,
     }
 }
 

@@ -8,12 +8,13 @@ use tower_sessions::Session;
 
 use super::form_views::{self as views, UserForm, UserFormPage};
 use super::{done, manager, require_manager};
-use crate::db::{lines, users};
+use crate::db::{invitations, lines, users};
 use crate::domain::PhoneNumber;
 use crate::user_management::{self as um, DetailsInput, ManageError, NewUserInput};
 use crate::web::AppState;
 use crate::web::account::layout_for;
 use crate::web::error::AppError;
+use crate::web::invitations::InvitationView;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::Csrf;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser, LineId, UserId};
@@ -197,12 +198,28 @@ pub(super) async fn modify_form(
         last_name: target.last_name.clone(),
     };
     let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
+    let sends = invitation_history(&state, &target).await?;
     Ok(views::modify_page(
         layout_for(&user, csrf),
         &target,
         form,
         FormErrors::default(),
         can_reset,
+        sends,
+    ))
+}
+
+/// Every username email of `target`, as Modifica lists them.
+async fn invitation_history(
+    state: &AppState,
+    target: &users::User,
+) -> Result<Vec<InvitationView>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let sends = invitations::history(&mut conn, target.id).await?;
+    Ok(crate::web::invitations::history(
+        sends,
+        target.state,
+        state.clock.now(),
     ))
 }
 
@@ -247,12 +264,14 @@ pub(super) async fn modify(
             let mut form = fields.form();
             form.username = target.username.clone();
             let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
+            let sends = invitation_history(&state, &target).await?;
             Ok(rerender(views::modify_page(
                 layout_for(&user, csrf),
                 &target,
                 form,
                 errors,
                 can_reset,
+                sends,
             )))
         }
         Err(e) => Err(e.into()),

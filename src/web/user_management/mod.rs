@@ -160,6 +160,7 @@ async fn list(
     Ok(views::roster_page(
         layout_for(&user, csrf),
         &user,
+        state.clock.now(),
         page,
         &query,
         rows,

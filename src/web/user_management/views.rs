@@ -4,11 +4,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::db::outbox::MessageState;
+use time::OffsetDateTime;
+
 use crate::db::roster::{RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{PhoneNumber, Profile, RegistrationState};
 use crate::user_management::{Actions, Target, allowed_actions, allowed_line_actions, can_manage};
+use crate::web::invitations::{self, InvitationView};
 use crate::web::kit::{Page, PageLinks};
 use crate::web::pages::Layout;
 
@@ -22,8 +24,8 @@ pub struct RowView {
     pub profile: &'static str,
     pub state: &'static str,
     pub state_label: &'static str,
-    pub delivery: &'static str,
-    pub delivery_label: &'static str,
+    /// The latest username email (`None`: never sent one).
+    pub invitation: Option<InvitationView>,
     /// Which buttons the row offers (only to the legal representative).
     pub can_update_line: bool,
     pub can_register: bool,
@@ -80,7 +82,7 @@ fn list_href(q: &str, stato: &str, page: i64) -> String {
     }
 }
 
-fn row_view(row: RosterRow, manager: &User) -> RowView {
+fn row_view(row: RosterRow, manager: &User, now: OffsetDateTime) -> RowView {
     // The buttons are what the permission source allows, nothing decided here.
     let user = row.user_id.zip(row.profile).map(|(id, profile)| Target {
         id,
@@ -115,8 +117,10 @@ fn row_view(row: RosterRow, manager: &User) -> RowView {
         profile: row.profile.map_or("", Profile::label),
         state: row.state.as_str(),
         state_label: row.state.label(),
-        delivery_label: row.delivery.map_or("", MessageState::label),
-        delivery: row.delivery.map_or("", MessageState::as_str),
+        invitation: row
+            .invitation
+            .get()
+            .map(|inv| invitations::latest(inv, row.state, now)),
         can_update_line: (free_line && line_actions.update)
             || (row.line_id.is_some() && actions.update_line),
         can_register: actions.register,
@@ -130,9 +134,12 @@ fn row_view(row: RosterRow, manager: &User) -> RowView {
     }
 }
 
+/// `now`: the portal's clock, which the links of the username emails expire by.
+#[allow(clippy::too_many_arguments)] // the page's parts, each from its own query
 pub fn roster_page(
     layout: Layout,
     manager: &User,
+    now: OffsetDateTime,
     page: Page,
     query: &RosterQuery,
     rows: Vec<RosterRow>,
@@ -150,7 +157,10 @@ pub fn roster_page(
         .map(|(_, n)| n)
         .sum::<i64>();
     let pages = page.count_for(total);
-    let rows: Vec<RowView> = rows.into_iter().map(|r| row_view(r, manager)).collect();
+    let rows: Vec<RowView> = rows
+        .into_iter()
+        .map(|r| row_view(r, manager, now))
+        .collect();
     RosterPage {
         layout,
         can_manage: can_manage(manager),
