@@ -16,8 +16,10 @@ pub use super::factor_step::{MAX_WRONG_CODES, PENDING_LIFETIME, StepOutcome};
 use super::factor_step::{Pending, Proof, could_be_code, verify_code};
 use super::factors::{self, FactorUsed};
 use super::login::{LoginError, typed};
+use super::session::{Opened, Origin, open_rows};
 use super::throttle::{self, Keys};
 use crate::actor::Actor;
+use crate::config::Config;
 use crate::credentials::{CODE_LIFETIME, secret};
 use crate::db::audit;
 use crate::db::factors::Owner;
@@ -99,17 +101,31 @@ pub async fn abandon(session: &Session) -> Result<(), SessionError> {
     session.remove::<PendingLogin>(PENDING_KEY).await.map(drop)
 }
 
-/// Checks the code typed at `/accedi/verifica` and updates the pending login.
+/// A customer whose second step passed: the login's rows are written (in the proof's
+/// transaction), the session is bound with [`super::session::login_opened`].
+#[derive(Debug)]
+pub struct StepPassed {
+    pub user: User,
+    pub opened: Opened,
+}
+
+/// Checks the code typed at `/accedi/verifica` and updates the pending login; a right code
+/// writes the login's rows in the same transaction (one commit for the whole step).
 pub async fn verify(
     pool: &PgPool,
+    config: &Config,
     session: &Session,
     pending: PendingLogin,
     code: &str,
-    client: Option<&str>,
+    origin: &Origin<'_>,
     now: OffsetDateTime,
-) -> Result<StepOutcome, LoginError> {
+) -> Result<StepOutcome<StepPassed>, LoginError> {
+    let client = origin.client_addr;
     let keys = Keys::new("", &pending.username, client);
     let actor = Actor::visitor(client.map(str::to_owned));
+    let previous = super::session::key_of(session)
+        .await
+        .map_err(anyhow::Error::from)?;
     let check = async |conn: &mut PgConnection, pending: &PendingLogin| {
         let user = users::find(conn, pending.user_id).await?;
         let Some(user) = user
@@ -127,7 +143,8 @@ pub async fn verify(
         Ok(match factor {
             Some(factor) => {
                 tracing::info!(user_id = %user.id, factor = factor.as_str(), "login");
-                Proof::Passed(user, factor)
+                let opened = open_rows(conn, config, &user, origin, previous).await?;
+                Proof::Passed(StepPassed { user, opened }, factor)
             }
             None => Proof::Wrong,
         })

@@ -99,18 +99,55 @@ async fn open(
     must_enrol: bool,
 ) -> anyhow::Result<()> {
     let previous = key_of(session).await?;
-    new_id(session).await?;
-    let (key, at) = (Uuid::new_v4(), now());
     let mut tx = pool.begin().await?;
-    session_list::opened(&mut tx, user, key, origin, previous, at).await?;
-    new_browser::recognise(&mut tx, config, user, origin, at).await?;
+    let opened = open_rows(&mut tx, config, user, origin, previous).await?;
     tx.commit().await?;
+    bind(session, user, opened, must_enrol).await
+}
+
+/// The rows of a login, written in the caller's transaction; the login holds once
+/// [`login_opened`] binds them to the session after the commit.
+#[derive(Debug)]
+pub struct Opened {
+    key: Uuid,
+    at: OffsetDateTime,
+}
+
+/// Writes a login's rows in the caller's transaction (a second step writes them with its
+/// proof: one commit): the `user_sessions` row (replacing `previous`, this browser's
+/// earlier login) and the browser, with "Nuovo accesso" queued when it is new to the user.
+pub async fn open_rows(
+    conn: &mut sqlx::PgConnection,
+    config: &Config,
+    user: &User,
+    origin: &Origin<'_>,
+    previous: Option<Uuid>,
+) -> sqlx::Result<Opened> {
+    let (key, at) = (Uuid::new_v4(), now());
+    session_list::opened(conn, user, key, origin, previous, at).await?;
+    new_browser::recognise(conn, config, user, origin, at).await?;
+    Ok(Opened { key, at })
+}
+
+/// Logs the user in on rows [`open_rows`] wrote and committed.
+pub async fn login_opened(session: &Session, user: &User, opened: Opened) -> anyhow::Result<()> {
+    bind(session, user, opened, false).await
+}
+
+/// A new session id (no fixation), a form token of its own, then the auth record.
+async fn bind(
+    session: &Session,
+    user: &User,
+    opened: Opened,
+    must_enrol: bool,
+) -> anyhow::Result<()> {
+    new_id(session).await?;
     let auth = SessionAuth {
         user_id: user.id,
         epoch: user.session_epoch,
-        logged_in_at: at,
+        logged_in_at: opened.at,
         must_enrol,
-        key: Some(key),
+        key: Some(opened.key),
     };
     bind_form_token(session).await?;
     Ok(session.insert(SESSION_KEY, auth).await?)

@@ -5,8 +5,8 @@
 //! locked out for longer than 15 minutes and can always use Recupera Password, which clears
 //! the count. Keyed on the username as typed, known or not, so the answer reveals nothing.
 //!
-//! A password attempt is *reserved* before the password is hashed: the check and the record
-//! happen in one transaction under a per-key advisory lock, so a burst of parallel guesses
+//! A password attempt is *reserved* before the password is hashed: the count and the record
+//! happen in one statement under the account's advisory lock, so a burst of parallel guesses
 //! cannot all pass the check before any of them is counted; a success then takes its attempt
 //! back. A typed code needs no slow hash: it is checked, proved and counted in one
 //! transaction under the same locks.
@@ -46,11 +46,17 @@ impl Keys {
 }
 
 impl Keys {
-    /// Every key, account first: the one order in which their locks are taken, so two
-    /// attempts can never wait on each other's lock.
+    /// Every key, account first (the one that is locked: see `rate_limits::lock_and_count`).
     fn all(&self) -> Vec<&str> {
         std::iter::once(self.account.as_str())
             .chain(self.client.as_deref())
+            .collect()
+    }
+
+    /// Every key with the window its failures count in, in the order of [`Keys::all`].
+    fn windows(&self) -> Vec<(&str, i64)> {
+        std::iter::once((self.account.as_str(), WINDOW_SECS))
+            .chain(self.client.as_deref().map(|c| (c, CLIENT_WINDOW_SECS)))
             .collect()
     }
 }
@@ -60,17 +66,17 @@ fn customer_account_key(username: &str) -> String {
     Keys::new("", username, None).account
 }
 
-/// Checks the limits and, if the attempt may go on, counts it as a failure at once, in a
-/// transaction of its own (serialised per key): for a password, whose Argon2 check must not
-/// hold a transaction open. Returns the seconds to wait when it may not be made.
+/// Counts the attempt as a failure at once, in a statement of its own (serialised per
+/// key), for a password, whose Argon2 check must not hold a transaction open; taken back
+/// when the limits say it may not be made. Returns the seconds to wait then.
 pub async fn reserve(pool: &PgPool, keys: &Keys) -> sqlx::Result<Option<u64>> {
-    let mut tx = pool.begin().await?;
-    if let Some(wait) = check(&mut tx, keys).await? {
-        return Ok(Some(wait));
+    let mut conn = pool.acquire().await?;
+    let counts = rate_limits::reserve_each(&mut conn, &keys.windows()).await?;
+    let wait = wait_owed(&counts);
+    if wait.is_some() {
+        take_back(&mut conn, keys).await?;
     }
-    rate_limits::record_each(&mut tx, &keys.all()).await?;
-    tx.commit().await?;
-    Ok(None)
+    Ok(wait)
 }
 
 /// Locks the keys until the end of the caller's transaction and checks the limits; `Some`
@@ -78,17 +84,19 @@ pub async fn reserve(pool: &PgPool, keys: &Keys) -> sqlx::Result<Option<u64>> {
 /// hash) is then settled by [`failed`] or [`proved`] before the locks go, with nothing
 /// reserved to take back.
 pub async fn check(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<Option<u64>> {
-    rate_limits::lock_each(conn, &keys.all()).await?;
-    let mut windows = vec![(keys.account.as_str(), WINDOW_SECS)];
-    windows.extend(keys.client.as_deref().map(|c| (c, CLIENT_WINDOW_SECS)));
-    let counts = rate_limits::recent_each(conn, &windows).await?;
+    let counts = rate_limits::lock_and_count(conn, &keys.windows()).await?;
+    Ok(wait_owed(&counts))
+}
+
+/// The wait owed by the account (its failures and the latest's age, first) or the client.
+fn wait_owed(counts: &[(i64, Option<f64>)]) -> Option<u64> {
     let (failures, last_ago) = counts[0];
     if let Some(wait) = account_wait(failures, last_ago) {
-        return Ok(Some(wait));
+        return Some(wait);
     }
     match counts.get(1) {
-        Some((failures, _)) if *failures >= CLIENT_FAILURES => Ok(Some(CLIENT_WINDOW_SECS as u64)),
-        _ => Ok(None),
+        Some((failures, _)) if *failures >= CLIENT_FAILURES => Some(CLIENT_WINDOW_SECS as u64),
+        _ => None,
     }
 }
 

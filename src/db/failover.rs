@@ -209,9 +209,11 @@ pub async fn connect(targets: Targets, pool_options: PgPoolOptions) -> anyhow::R
                 }
             })
         })
-        .before_acquire(move |_connection, meta| {
+        // Replaces the hook of `pool_options`: the same ping of idle connections, after
+        // the check that the connection is not from before the last move.
+        .before_acquire(move |connection, meta| {
             let fresh = !on_acquire.is_stale(meta.age);
-            Box::pin(async move { Ok(fresh) })
+            Box::pin(async move { Ok(fresh && super::usable(connection, &meta).await) })
         })
         .connect_with(primary.options[index].clone())
         .await

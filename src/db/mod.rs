@@ -33,7 +33,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::pool::PoolConnectionMetadata;
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use sqlx::Connection;
 
 /// How long a request waits for a free connection before it is answered 503 with
 /// Retry-After: when all of them stay busy this long the database is overloaded, and a quick
@@ -46,6 +48,11 @@ const REQUEST_POOL_SIZE: u32 = 16;
 /// giving up between a send and its record would send the message twice.
 const BACKGROUND_POOL_SIZE: u32 = 4;
 const BACKGROUND_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A request connection idle at least this long is pinged before use (one round trip):
+/// after a database restart it would fail its first query. A busy one is not: under load a
+/// connection comes back every few milliseconds, and a ping at every acquire was a round
+/// trip per transaction (about a dozen in a login).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// Creates the database if it is missing, connects, and applies the migrations. With
 /// several hosts in `database_url` (or `target_session_attrs=read-write`) the pool works on
@@ -73,6 +80,14 @@ fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(REQUEST_POOL_SIZE)
         .acquire_timeout(REQUEST_ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| Box::pin(async move { Ok(usable(connection, &meta).await) }))
+}
+
+/// Whether a connection taken from the pool may be handed out: recently used, or answering
+/// a ping. One that is not is closed and another taken.
+pub(crate) async fn usable(connection: &mut PgConnection, meta: &PoolConnectionMetadata) -> bool {
+    meta.idle_for < PING_IF_IDLE_FOR || connection.ping().await.is_ok()
 }
 
 /// Creates the database of `database_url` (one host) if it does not exist.

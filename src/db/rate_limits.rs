@@ -36,24 +36,33 @@ pub async fn try_acquire(conn: &mut PgConnection, key: &str, limit: Limit) -> sq
     Ok(true)
 }
 
-/// How many events each key had in its own window (seconds), and how long ago the latest
-/// was: several keys in one round trip, in the order given.
-pub async fn recent_each(
+/// Each key's events in its own window (seconds) and how long ago the latest was, in
+/// the order given, after locking the first key until the end of the current transaction
+/// (the others, client addresses shared behind a NAT, are counted unlocked): one round
+/// trip (`rate_limit_lock_and_count`, migration `20261205000090`).
+pub async fn lock_and_count(
     conn: &mut PgConnection,
     windows: &[(&str, i64)],
 ) -> sqlx::Result<Vec<(i64, Option<f64>)>> {
+    counted(conn, "SELECT * FROM rate_limit_lock_and_count($1, $2)", windows).await
+}
+
+/// As [`lock_and_count`], then one event recorded on each key, in one statement of its
+/// own transaction (`rate_limit_reserve`): the counts are those before the event.
+pub async fn reserve_each(
+    conn: &mut PgConnection,
+    windows: &[(&str, i64)],
+) -> sqlx::Result<Vec<(i64, Option<f64>)>> {
+    counted(conn, "SELECT * FROM rate_limit_reserve($1, $2)", windows).await
+}
+
+async fn counted(
+    conn: &mut PgConnection,
+    sql: &'static str,
+    windows: &[(&str, i64)],
+) -> sqlx::Result<Vec<(i64, Option<f64>)>> {
     let (keys, secs): (Vec<&str>, Vec<f64>) = windows.iter().map(|(k, s)| (*k, *s as f64)).unzip();
-    sqlx::query_as(
-        "SELECT count(e.key), extract(epoch FROM now() - max(e.created_at))::float8
-         FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS w(key, secs, n)
-         LEFT JOIN rate_limit_events e
-                ON e.key = w.key AND e.created_at > now() - make_interval(secs => w.secs)
-         GROUP BY w.n ORDER BY w.n",
-    )
-    .bind(keys)
-    .bind(secs)
-    .fetch_all(conn)
-    .await
+    sqlx::query_as(sql).bind(keys).bind(secs).fetch_all(conn).await
 }
 
 /// Records one event on `key` (and forgets events older than a day).
@@ -68,19 +77,6 @@ pub async fn record_each(conn: &mut PgConnection, keys: &[&str]) -> sqlx::Result
         "WITH pruned AS (DELETE FROM rate_limit_events
                          WHERE key = ANY($1) AND created_at < now() - interval '1 day')
          INSERT INTO rate_limit_events (key) SELECT unnest($1::text[])",
-    )
-    .bind(keys)
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
-/// Serialises, until the end of the current transaction, everyone checking any of `keys`;
-/// the locks are taken in the order given, so callers keep one order.
-pub async fn lock_each(conn: &mut PgConnection, keys: &[&str]) -> sqlx::Result<()> {
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
-         FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n",
     )
     .bind(keys)
     .execute(conn)

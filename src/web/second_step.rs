@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use super::AppState;
 use super::pages::Layout;
 use crate::auth::factors::{self, Next};
-use crate::auth::second_step::{self, PendingLogin, SmsOutcome, StepOutcome};
+use crate::auth::second_step::{self, PendingLogin, SmsOutcome, StepOutcome, StepPassed};
 use crate::auth::session;
 use crate::db::factors::Owner;
 use crate::db::passkeys;
@@ -192,10 +192,11 @@ async fn verify(
         return Ok(Redirect::to("/accedi").into_response());
     };
     let now = state.clock.now();
-    let (pool, code, client) = (&state.pool, form.code.trim(), browser.origin().client_addr);
-    match second_step::verify(pool, &session, pending, code, client, now).await? {
-        StepOutcome::Passed(user, _) => {
-            session::login(pool, &state.config, &session, &user, &browser.origin()).await?;
+    let (pool, config, code) = (&state.pool, &state.config, form.code.trim());
+    let origin = browser.origin();
+    match second_step::verify(pool, config, &session, pending, code, &origin, now).await? {
+        StepOutcome::Passed(StepPassed { user, opened }, _) => {
+            session::login_opened(&session, &user, opened).await?;
             let to = step_up::landing(&state, &session, &user).await?;
             Ok((browser.remembered(), Redirect::to(to)).into_response())
         }

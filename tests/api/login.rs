@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, location, spawn_app, texts};
+use crate::helpers::{Browser, location, shown, spawn_app, texts};
 
 const EMAIL: &str = "maria.rossi@example.it";
 const MOBILE: &str = "+393331234567";
@@ -112,7 +112,7 @@ async fn the_profile_shows_company_and_own_data() {
         "Rossi Impianti S.r.l.",
         "01234567897",
         EMAIL,
-        MOBILE,
+        &shown(MOBILE),
         "Rappresentante Legale",
         "Attivo",
     ] {
