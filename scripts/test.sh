@@ -34,6 +34,9 @@ if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# Every test, module and route SECURITY.md names must exist (no build needed).
+python3 scripts/check_security_refs.py
+
 cargo test "$@"
 if [ $# -eq 0 ]; then
   # The whole API suite once more with every test app behind a real nginx, as in
