@@ -115,6 +115,15 @@ fn profile_of(event: &Event<'_>) -> String {
         .unwrap_or_default()
 }
 
+/// "dell'indirizzo e-mail" / "del cellulare".
+fn of_contact(d: &Value) -> &'static str {
+    match text(d, "contatto") {
+        Some("email") => "dell'indirizzo e-mail",
+        Some("mobile") => "del cellulare",
+        _ => "di un contatto",
+    }
+}
+
 /// The sentence of `event`.
 pub(super) fn sentence(event: &Event<'_>) -> String {
     use AuditAction as A;
@@ -251,11 +260,11 @@ pub(super) fn sentence(event: &Event<'_>) -> String {
         }
         A::ContactChangeCancelled => match text(d, "motivo") {
             Some("tentativi_esauriti") => format!(
-                "Cambio di {} di {whom} annullato: troppi codici errati",
-                contact(d)
+                "Cambio {} di {whom} annullato: troppi codici errati",
+                of_contact(d)
             ),
-            _ => p.own(&format!("ha annullato il cambio di {}", contact(d)), |w| {
-                format!("ha annullato il cambio di {} di {w}", contact(d))
+            _ => p.own(&format!("ha annullato il cambio {}", of_contact(d)), |w| {
+                format!("ha annullato il cambio {} di {w}", of_contact(d))
             }),
         },
         A::PasskeyAdded => p.own("ha aggiunto una passkey", |w| format!("ha aggiunto una passkey a {w}")),

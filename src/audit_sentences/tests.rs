@@ -121,7 +121,7 @@ fn assert_plain(sentence: &Sentence, context: &str) {
     let text = &sentence.text;
     assert!(text.len() > 15, "{context}: {text:?}");
     for raw in [
-        "{", "}", "\"", "_", "null", "None", "0b7c3e4a", "EVT-", "[", "  ",
+        "{", "}", "\"", "_", " null", "None", "0b7c3e4a", "EVT-", "[", "  ",
     ] {
         assert!(!text.contains(raw), "{context}: {raw:?} in {text:?}");
     }
