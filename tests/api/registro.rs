@@ -117,7 +117,7 @@ async fn each_administrative_action_reads_as_a_sentence_with_who_whom_and_what_c
     shown.iter().for_each(|s| assert_plain(s));
     let when = texts(&html, r#"tr[data-evento] td[data-label="Quando"]"#);
     assert!(
-        when.iter().all(|w| w.len() == 19 && w.contains(" alle ")),
+        when.iter().all(|w| w.len() == 21 && w.contains(" alle ")),
         "Italian dates: {when:?}"
     );
     assert_eq!(
