@@ -50,6 +50,19 @@ pub fn in_rome(at: OffsetDateTime) -> OffsetDateTime {
     utc.to_offset(time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC))
 }
 
+/// The first moment of `day` in Italy (its midnight in Europe/Rome). Summer time changes at
+/// 01:00 UTC, after every Italian midnight, so the offset at 00:00 UTC of that day is the
+/// offset of its midnight.
+pub fn rome_day_start(day: time::Date) -> OffsetDateTime {
+    let offset = in_rome(day.midnight().assume_utc()).offset();
+    day.midnight().assume_offset(offset)
+}
+
+/// Today's date in Italy.
+pub fn rome_today(now: OffsetDateTime) -> time::Date {
+    in_rome(now).date()
+}
+
 /// `at` as Italians read it, in Europe/Rome: "02/12/2026 alle 14:05".
 pub fn in_rome_words(at: OffsetDateTime) -> String {
     let rome = in_rome(at);
@@ -108,6 +121,32 @@ mod tests {
         assert_eq!(
             in_rome_words(datetime!(2026-12-02 13:05 UTC)),
             "02/12/2026 alle 14:05"
+        );
+    }
+
+    #[test]
+    fn an_italian_day_starts_at_its_midnight_in_rome() {
+        use time::macros::{date, datetime};
+        assert_eq!(
+            rome_day_start(date!(2026 - 01 - 15)),
+            datetime!(2026-01-14 23:00 UTC)
+        );
+        assert_eq!(
+            rome_day_start(date!(2026 - 07 - 15)),
+            datetime!(2026-07-14 22:00 UTC)
+        );
+        // The days summer time starts and ends: their midnight is still in the old time.
+        assert_eq!(
+            rome_day_start(date!(2026 - 03 - 29)),
+            datetime!(2026-03-28 23:00 UTC)
+        );
+        assert_eq!(
+            rome_day_start(date!(2026 - 10 - 25)),
+            datetime!(2026-10-24 22:00 UTC)
+        );
+        assert_eq!(
+            rome_today(datetime!(2026-07-14 22:30 UTC)),
+            date!(2026 - 07 - 15)
         );
     }
 

@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod allocator;
 pub mod app;
+pub mod audit_sentences;
 pub mod auth;
 pub mod cli;
 pub mod clock;

@@ -54,6 +54,10 @@ fn label(field: &str) -> &str {
         "password_confirm" => "Conferma la password",
         "code" => "Codice di verifica",
         "current_password" => "Password attuale",
+        "persona" => "Persona",
+        "azione" => "Tipo di attività",
+        "dal" => "Dal giorno",
+        "al" => "Al giorno",
         other => other,
     }
 }

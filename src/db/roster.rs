@@ -170,6 +170,26 @@ async fn unfiltered_page(
         .await
 }
 
+/// Upper bound of the export: the biggest company has 20,000 lines and about as many
+/// users, so a company always fits; past it the export stops rather than grow without end.
+pub const EXPORT_MAX_ROWS: i64 = 100_000;
+
+/// Every row of the company, in the page's order, for the CSV export.
+pub async fn all(conn: &mut PgConnection, company_id: Uuid) -> sqlx::Result<Vec<RosterRow>> {
+    let sql = format!(
+        "SELECT r.*, inv.*
+         FROM (SELECT * FROM ({ROWS}) rows ORDER BY {ORDER} LIMIT $2) r
+         {}
+         ORDER BY {ORDER}",
+        invitation_join()
+    );
+    sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(EXPORT_MAX_ROWS)
+        .fetch_all(conn)
+        .await
+}
+
 /// Rows matching the search, per state (all four states, zeros included).
 pub async fn counts(
     conn: &mut PgConnection,

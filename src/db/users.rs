@@ -305,3 +305,22 @@ pub async fn password_hash(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Op
         .fetch_one(conn)
         .await
 }
+
+/// The company's users whose username or email is `identifier` (case-insensitive): the
+/// "persona" of the Registro attività. An email may be shared, so more than one; at most 20.
+pub async fn ids_in_company_by_identifier(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    identifier: &str,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT id FROM users WHERE lower(username) = lower($2) AND company_id = $1
+         UNION
+         SELECT id FROM users WHERE lower(email) = lower($2) AND company_id = $1
+         LIMIT 20",
+    )
+    .bind(company_id)
+    .bind(identifier)
+    .fetch_all(conn)
+    .await
+}

@@ -164,7 +164,7 @@ pub(super) async fn sheet(
         lines: queries::lines(&mut conn, company_id, views::LINES_SHOWN).await?,
         line_count: crate::db::lines::count_for_company(&mut conn, company_id).await?,
         messages: queries::messages(&mut conn, company_id, 50).await?,
-        audit: crate::db::audit::company_page(&mut conn, company_id, 50, 0).await?,
+        audit: crate::db::audit::trail(&mut conn, company_id, &Default::default(), 50, 0).await?,
         handover: crate::db::events::last_handover(&mut conn, company_id).await?,
         closure: crate::db::events::closure_of(&mut conn, company_id).await?,
         last_review: crate::db::access_reviews::last_review(&mut conn, company_id).await?,

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::kit::{Page, PageLinks};
 use super::pages::Layout;
-use crate::db::audit::CompanyAuditRow;
+use super::user_management::registro::EventView;
+use crate::db::audit::TrailRow;
 use crate::db::companies::Company;
 use crate::db::outbox::{Channel, Delivery};
 use crate::db::support::{CompanyHit, ContractRow, LineRow, MessageRow, SEARCH_CAP, UserRow};
@@ -104,7 +105,7 @@ pub struct SheetData {
     pub lines: Vec<LineRow>,
     pub line_count: i64,
     pub messages: Vec<MessageRow>,
-    pub audit: Vec<CompanyAuditRow>,
+    pub audit: Vec<TrailRow>,
     /// The last handover of the legal representative, if any.
     pub handover: Option<crate::db::events::HandoverRow>,
     /// Set when the company is closed.
@@ -186,14 +187,6 @@ pub struct MessageView {
     pub requeued_at: String,
 }
 
-pub struct EventView {
-    pub when: String,
-    pub actor: String,
-    pub subject: String,
-    pub action: String,
-    pub details: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "support/company.html")]
 pub struct CompanySheet {
@@ -206,6 +199,7 @@ pub struct CompanySheet {
     pub line_count: i64,
     pub lines_shown: i64,
     pub messages: Vec<MessageView>,
+    /// The company's recent events, in the Registro attività's sentences.
     pub events: Vec<EventView>,
     pub handover: Option<HandoverView>,
     pub closure: Option<ClosureView>,
@@ -286,20 +280,6 @@ fn message_view(m: MessageRow) -> MessageView {
     }
 }
 
-fn event_view(e: CompanyAuditRow) -> EventView {
-    EventView {
-        when: when(e.created_at),
-        actor: e.actor_label,
-        subject: e.subject_username.unwrap_or_default(),
-        action: e.action.to_string(),
-        details: if e.details.as_object().is_some_and(|o| o.is_empty()) {
-            String::new()
-        } else {
-            e.details.to_string()
-        },
-    }
-}
-
 /// The sheet; `errors` puts a message next to one user's reason field.
 pub fn company_sheet(
     csrf: String,
@@ -327,7 +307,7 @@ pub fn company_sheet(
         lines: data.lines,
         line_count: data.line_count,
         messages: data.messages.into_iter().map(message_view).collect(),
-        events: data.audit.into_iter().map(event_view).collect(),
+        events: data.audit.iter().map(EventView::of).collect(),
         handover: data.handover.map(|h| HandoverView {
             event_id: h.event_id,
             when: when(h.created_at),

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod client;
 pub mod client_limit;
 pub mod csrf;
+pub mod csv_file;
 pub mod current;
 pub mod flash;
 pub mod paging;
@@ -33,6 +34,7 @@ pub(crate) fn host_cookie(
 pub use browser::ThisBrowser;
 pub use client::ClientAddr;
 pub use csrf::{Csrf, CsrfForm, CsrfJson, CsrfToken};
+pub use csv_file::CsvFile;
 pub use current::{CurrentStaff, CurrentUser, EnrollingStaff, EnrollingUser};
 pub use paging::{Page, PageLinks};
 pub use path::{CompanyId, LineId, MessageId, SessionId, UserId};

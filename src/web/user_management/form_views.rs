@@ -1,15 +1,12 @@
-//! Views of the Gestione Utenze forms (Aggiungi, Aggiorna, Modifica) and of its Registro
-//! attività.
+//! Views of the Gestione Utenze forms (Aggiungi, Aggiorna, Modifica).
 
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::db::audit::CompanyAuditRow;
 use crate::db::lines::Line;
 use crate::db::users::User;
 use crate::domain::Profile;
 use crate::web::invitations::InvitationView;
-use crate::web::kit::{Page, PageLinks};
 use crate::web::pages::{FormErrors, Layout};
 
 /// What the user form shows in its inputs.
@@ -159,50 +156,5 @@ pub fn modify_page(
         profiles: profiles(),
         reset_factors_action,
         invitations,
-    }
-}
-
-pub struct AuditView {
-    pub when: String,
-    pub actor: String,
-    pub subject: String,
-    pub action: String,
-    pub details: String,
-    pub client_addr: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "user_management/audit.html")]
-pub struct AuditPage {
-    pub layout: Layout,
-    pub events: Vec<AuditView>,
-    pub pagination: PageLinks,
-}
-
-/// `rows` holds one more than a page when there is a next page.
-pub fn audit_page(layout: Layout, mut rows: Vec<CompanyAuditRow>, page: Page) -> AuditPage {
-    let page_size = page.size as usize;
-    let has_next = rows.len() > page_size;
-    rows.truncate(page_size);
-    let href = |p: i64| format!("/area-clienti/gestione-utenze/registro?pagina={p}");
-    let format = time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]:[second]");
-    AuditPage {
-        layout,
-        events: rows
-            .into_iter()
-            .map(|r| AuditView {
-                when: r.created_at.format(&format).unwrap_or_default(),
-                actor: r.actor_label,
-                subject: r.subject_username.unwrap_or_default(),
-                action: r.action.to_string(),
-                details: if r.details.as_object().is_some_and(|o| o.is_empty()) {
-                    String::new()
-                } else {
-                    r.details.to_string()
-                },
-                client_addr: r.client_addr.unwrap_or_default(),
-            })
-            .collect(),
-        pagination: page.links(has_next, href),
     }
 }

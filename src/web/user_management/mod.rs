@@ -12,25 +12,26 @@ use tower_sessions::Session;
 use super::AppState;
 use super::account::layout_for;
 use crate::db::roster::{self, RosterQuery};
-use crate::db::{audit, users};
+use crate::db::users;
 use crate::domain::RegistrationState;
 use crate::domain::text::{self, Lines};
 use crate::user_management::{self as um, ManageError, Manager};
 use crate::web::error::AppError;
 use crate::web::kit::{CsrfToken, CurrentUser, Page, flash};
 use actions::{UserAction, register_many, user_action_route};
-use form_views::AuditPage;
 use forms::{add, add_form, line_form, modify, modify_form, save_line};
 use views::RosterPage;
 
 mod actions;
+mod export;
 pub mod form_views;
 mod forms;
+pub mod registro;
+mod registro_filters;
 mod review;
 pub mod views;
 
 const BASE: &str = "/area-clienti/gestione-utenze";
-const AUDIT_PAGE_SIZE: i64 = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,7 +42,9 @@ pub fn router() -> Router<AppState> {
             get(line_form).post(save_line),
         )
         .route(&format!("{BASE}/registra"), post(register_many))
-        .route(&format!("{BASE}/registro"), get(audit_trail))
+        .route(&format!("{BASE}/export.csv"), get(export::roster_csv))
+        .route(&format!("{BASE}/registro"), get(registro::show))
+        .route(&format!("{BASE}/registro.csv"), get(registro::csv))
         .route(
             &format!("{BASE}/revisione"),
             get(review::show).post(review::submit),
@@ -167,25 +170,4 @@ async fn list(
         &counts,
         flash,
     ))
-}
-
-#[derive(Deserialize, Default)]
-struct AuditParams {
-    #[serde(default)]
-    pagina: String,
-}
-
-async fn audit_trail(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    CsrfToken(csrf): CsrfToken,
-    Query(params): Query<AuditParams>,
-) -> Result<AuditPage, AppError> {
-    require_manager(&user)?;
-    let page = Page::read(&params.pagina, AUDIT_PAGE_SIZE, 100_000);
-    let mut conn = state.pool.acquire().await?;
-    // One row more than a page tells whether there is a next page.
-    let rows =
-        audit::company_page(&mut conn, user.company_id, page.size + 1, page.offset()).await?;
-    Ok(form_views::audit_page(layout_for(&user, csrf), rows, page))
 }
