@@ -16,15 +16,6 @@ pub(crate) fn sentences(html: &str) -> Vec<String> {
     texts(html, r#"tr[data-evento] td[data-label="Attività"]"#)
 }
 
-/// The stored actions of the rows of the page (a hook on each row, never shown).
-fn actions(html: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_document(html);
-    let rows = scraper::Selector::parse("tr[data-evento]").unwrap();
-    doc.select(&rows)
-        .map(|r| r.value().attr("data-azione").unwrap_or_default().to_owned())
-        .collect()
-}
-
 /// Aggiungi with a name, saved for later ("Aggiungi Utente").
 pub(crate) async fn add_named(
     lr: &Browser,
