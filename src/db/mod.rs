@@ -32,10 +32,10 @@ pub mod users;
 use std::time::Duration;
 
 use anyhow::Context;
+use sqlx::Connection;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
-use sqlx::Connection;
 
 /// How long a request waits for a free connection before it is answered 503 with
 /// Retry-After: when all of them stay busy this long the database is overloaded, and a quick
@@ -81,7 +81,9 @@ fn pool_options() -> PgPoolOptions {
         .max_connections(REQUEST_POOL_SIZE)
         .acquire_timeout(REQUEST_ACQUIRE_TIMEOUT)
         .test_before_acquire(false)
-        .before_acquire(|connection, meta| Box::pin(async move { Ok(usable(connection, &meta).await) }))
+        .before_acquire(|connection, meta| {
+            Box::pin(async move { Ok(usable(connection, &meta).await) })
+        })
 }
 
 /// Whether a connection taken from the pool may be handed out: recently used, or answering

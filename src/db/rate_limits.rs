@@ -44,7 +44,12 @@ pub async fn lock_and_count(
     conn: &mut PgConnection,
     windows: &[(&str, i64)],
 ) -> sqlx::Result<Vec<(i64, Option<f64>)>> {
-    counted(conn, "SELECT * FROM rate_limit_lock_and_count($1, $2)", windows).await
+    counted(
+        conn,
+        "SELECT * FROM rate_limit_lock_and_count($1, $2)",
+        windows,
+    )
+    .await
 }
 
 /// As [`lock_and_count`], then one event recorded on each key, in one statement of its
@@ -62,7 +67,11 @@ async fn counted(
     windows: &[(&str, i64)],
 ) -> sqlx::Result<Vec<(i64, Option<f64>)>> {
     let (keys, secs): (Vec<&str>, Vec<f64>) = windows.iter().map(|(k, s)| (*k, *s as f64)).unzip();
-    sqlx::query_as(sql).bind(keys).bind(secs).fetch_all(conn).await
+    sqlx::query_as(sql)
+        .bind(keys)
+        .bind(secs)
+        .fetch_all(conn)
+        .await
 }
 
 /// Records one event on `key` (and forgets events older than a day).
