@@ -8,13 +8,13 @@ use time::OffsetDateTime;
 use super::{ACTIVATION_LINK_LIFETIME, secret};
 use crate::actor::Actor;
 use crate::config::Config;
-use crate::db::audit;
 use crate::db::credentials::{self as db, NewToken, Purpose};
 use crate::db::outbox::{self, Channel, NewMessage};
 use crate::db::users::{self, User};
-use crate::domain::RegistrationState;
+use crate::db::{audit, companies};
 use crate::domain::{AuditAction, MessageKind};
-use crate::notify::messages;
+use crate::domain::{Profile, RegistrationState};
+use crate::notify::messages::{self, RegisteredBy};
 
 /// Outbox kind of the username email (support reads delivery status by it).
 pub const TEMPLATE: MessageKind = MessageKind::Username;
@@ -33,13 +33,34 @@ pub fn prepare(
     now: OffsetDateTime,
     first_name: &str,
     username: &str,
+    company: &str,
+    registered_by: RegisteredBy<'_>,
 ) -> PreparedUsernameEmail {
     let token = secret::new_link_token();
     let link = config.link(&format!("/attivazione/{token}"));
     PreparedUsernameEmail {
         token_sha256: secret::hash_link_token(&token),
         expires_at: now + ACTIVATION_LINK_LIFETIME,
-        email: messages::username_email(first_name, username, &link),
+        email: messages::username_email(&messages::UsernameInvite {
+            first_name,
+            username,
+            link: &link,
+            company,
+            registered_by,
+        }),
+    }
+}
+
+/// Who the e-mail says registered `user`: the acting person of the company, an operator,
+/// the first contract (a legal representative registered by the portal), or nobody named.
+async fn registerer_name(
+    conn: &mut PgConnection,
+    user: &User,
+    actor: &Actor,
+) -> anyhow::Result<Option<String>> {
+    match actor.user_id {
+        Some(id) if id != user.id => Ok(users::find(conn, id).await?.map(|u| u.full_name())),
+        _ => Ok(None),
     }
 }
 
@@ -56,7 +77,27 @@ pub async fn send_username_email(
         token_sha256,
         expires_at,
         email,
-    } = prepare(config, now, &user.first_name, &user.username);
+    } = {
+        let company = companies::find(conn, user.company_id)
+            .await?
+            .map(|c| c.name)
+            .unwrap_or_default();
+        let person = registerer_name(conn, user, actor).await?;
+        let registered_by = match (&person, actor.staff_user_id) {
+            (Some(name), _) => RegisteredBy::Person(name),
+            (None, Some(_)) => RegisteredBy::Support,
+            (None, None) if user.profile == Profile::LegalRepresentative => RegisteredBy::Contract,
+            (None, None) => RegisteredBy::Company,
+        };
+        prepare(
+            config,
+            now,
+            &user.first_name,
+            &user.username,
+            &company,
+            registered_by,
+        )
+    };
     db::insert_token(
         conn,
         &NewToken {

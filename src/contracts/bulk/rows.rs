@@ -11,6 +11,7 @@ use crate::contracts::Contract;
 use crate::credentials::username_email::{self, TEMPLATE};
 use crate::db::bulk;
 use crate::domain::AuditAction;
+use crate::notify::messages::RegisteredBy;
 
 /// The rows of a batch, column by column, as the set-based inserts take them.
 #[derive(Default)]
@@ -105,6 +106,8 @@ impl<'a> Rows<'a> {
             now,
             person.first_name.as_str(),
             person.email.as_str(),
+            &c.company_name,
+            RegisteredBy::Contract,
         );
         self.expires_at.get_or_insert(prepared.expires_at);
         let emails = &mut self.emails;

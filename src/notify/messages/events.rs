@@ -40,6 +40,7 @@ pub fn line_ceased_email(
         .push("Se pensi che si tratti di un errore, chiama il Servizio Clienti 191.".to_owned());
     notice(
         first_name,
+        company,
         &format!("Area Clienti: linea {number} non più attiva"),
         &paragraphs,
         None,
@@ -67,6 +68,7 @@ pub fn legal_representative_left_email(
     ];
     notice(
         first_name,
+        company,
         "Area Clienti: nuovo Rappresentante Legale",
         &paragraphs,
         None,
@@ -91,6 +93,7 @@ pub fn legal_representative_promoted_email(
     ];
     notice(
         first_name,
+        company,
         "Area Clienti: sei il Rappresentante Legale",
         &paragraphs,
         None,
@@ -112,6 +115,7 @@ pub fn access_review_email(
     ];
     notice(
         first_name,
+        company,
         "Area Clienti: revisione degli accessi",
         &paragraphs,
         Some(("Apri la revisione degli accessi", link)),

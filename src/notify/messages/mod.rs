@@ -5,6 +5,8 @@
 mod events;
 mod notices;
 mod proofs;
+#[cfg(test)]
+mod snapshots;
 
 pub use events::{
     UntiedUser, access_review_email, legal_representative_left_email,
@@ -29,28 +31,62 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
+/// What `templates/email/layout.{html,txt}` prints around every message: the greeting, the
+/// company (header, signature and the footer's "why you get this"), and the one button.
+pub(super) struct Frame<'a> {
+    pub title: &'a str,
+    pub name: &'a str,
+    /// Empty when the message has no company to name.
+    pub company: &'a str,
+    pub link: Option<&'a str>,
+    pub link_label: &'a str,
+}
+
+/// Who put the person in the Area Clienti, as the username e-mail says it.
+#[derive(Debug, Clone, Copy)]
+pub enum RegisteredBy<'a> {
+    /// The legal representative of a first contract, registered by the portal itself.
+    Contract,
+    /// A legal representative or administrator of the company, by full name.
+    Person(&'a str),
+    /// An operator of the Servizio Clienti 191.
+    Support,
+    /// Not known at this send (e.g. a visitor asked for the e-mail again).
+    Company,
+}
+
+/// What the username e-mail says: to whom, for which company, and who registered them.
+pub struct UsernameInvite<'a> {
+    pub first_name: &'a str,
+    pub username: &'a str,
+    /// `{PUBLIC_BASE_URL}/attivazione/{token}`.
+    pub link: &'a str,
+    pub company: &'a str,
+    pub registered_by: RegisteredBy<'a>,
+}
+
 #[derive(Template)]
 #[template(path = "email/username.txt")]
 struct UsernameText<'a> {
-    name: &'a str,
+    frame: Frame<'a>,
+    intro: &'a str,
     username: &'a str,
-    link: &'a str,
     valid_for: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "email/username.html")]
 struct UsernameHtml<'a> {
-    name: &'a str,
+    frame: Frame<'a>,
+    intro: &'a str,
     username: &'a str,
-    link: &'a str,
     valid_for: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "email/code.txt")]
 struct CodeText<'a> {
-    name: &'a str,
+    frame: Frame<'a>,
     code: &'a str,
     valid_for: &'a str,
 }
@@ -58,46 +94,77 @@ struct CodeText<'a> {
 #[derive(Template)]
 #[template(path = "email/code.html")]
 struct CodeHtml<'a> {
-    name: &'a str,
+    frame: Frame<'a>,
     code: &'a str,
     valid_for: &'a str,
 }
 
-/// The username e-mail: states the username and carries the activation `link` (a full URL,
-/// `{PUBLIC_BASE_URL}/attivazione/{token}`), with the next steps in plain words.
-pub fn username_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
-    let name = greeting_name(first_name);
+const USERNAME_SUBJECT: &str = "Area Clienti: la tua username";
+
+/// The username e-mail: names the company and who registered the person, states the
+/// username and carries the activation link, with the next steps and the expiry in words.
+pub fn username_email(invite: &UsernameInvite<'_>) -> RenderedEmail {
+    let company = invite.company;
+    let intro = match invite.registered_by {
+        RegisteredBy::Contract => format!(
+            "l'azienda {company} ha acquistato linee mobili e ti ha indicato come Rappresentante Legale: per questo ti abbiamo registrato nell'Area Clienti, dove gestisci gli utenti e le linee dell'azienda."
+        ),
+        RegisteredBy::Person(who) => {
+            format!("{who} di {company} ti ha registrato nell'Area Clienti.")
+        }
+        RegisteredBy::Support => format!(
+            "il Servizio Clienti 191 ti invia l'accesso all'Area Clienti dell'azienda {company}."
+        ),
+        RegisteredBy::Company => {
+            format!("sei registrato nell'Area Clienti dell'azienda {company}.")
+        }
+    };
     let valid_for = &in_words(ACTIVATION_LINK_LIFETIME);
+    let frame = || Frame {
+        title: USERNAME_SUBJECT,
+        name: greeting_name(invite.first_name),
+        company,
+        link: Some(invite.link),
+        link_label: "Attiva il tuo accesso",
+    };
     RenderedEmail {
-        subject: "Area Clienti: la tua username".to_owned(),
+        subject: USERNAME_SUBJECT.to_owned(),
         text: render(&UsernameText {
-            name,
-            username,
-            link,
+            frame: frame(),
+            intro: &intro,
+            username: invite.username,
             valid_for,
         }),
         html: render(&UsernameHtml {
-            name,
-            username,
-            link,
+            frame: frame(),
+            intro: &intro,
+            username: invite.username,
             valid_for,
         }),
     }
 }
 
+const CODE_SUBJECT: &str = "Area Clienti: il tuo codice di verifica";
+
 /// The e-mail that carries a verification code, for users without a mobile number.
 pub fn code_email(first_name: &str, code: &str) -> RenderedEmail {
-    let name = greeting_name(first_name);
     let valid_for = &in_words(CODE_LIFETIME);
+    let frame = || Frame {
+        title: CODE_SUBJECT,
+        name: greeting_name(first_name),
+        company: "",
+        link: None,
+        link_label: "",
+    };
     RenderedEmail {
-        subject: "Area Clienti: il tuo codice di verifica".to_owned(),
+        subject: CODE_SUBJECT.to_owned(),
         text: render(&CodeText {
-            name,
+            frame: frame(),
             code,
             valid_for,
         }),
         html: render(&CodeHtml {
-            name,
+            frame: frame(),
             code,
             valid_for,
         }),
@@ -133,6 +200,16 @@ mod tests {
 
     const LINK: &str = "https://area.example.it/attivazione/AbC-123_xyz";
 
+    fn username_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
+        super::username_email(&UsernameInvite {
+            first_name,
+            username,
+            link,
+            company: "Rossi Impianti S.r.l.",
+            registered_by: RegisteredBy::Contract,
+        })
+    }
+
     #[test]
     fn username_email_states_the_username_and_carries_the_link() {
         let email = username_email("Maria", "maria.rossi@example.it", LINK);
@@ -144,7 +221,7 @@ mod tests {
             assert!(part.contains("7 giorni"), "{part}");
         }
         assert!(
-            email.html.contains(&format!("<a href=\"{LINK}\">")),
+            email.html.contains(&format!("<a href=\"{LINK}\" style=")),
             "{}",
             email.html
         );
@@ -183,7 +260,7 @@ mod tests {
     fn greeting_falls_back_to_cliente() {
         let email = username_email("  ", "mrossi", LINK);
         assert!(
-            email.text.starts_with("Gentile cliente,\n"),
+            email.text.contains("\nGentile cliente,\n"),
             "{}",
             email.text
         );
@@ -242,7 +319,7 @@ mod tests {
         assert!(
             email
                 .html
-                .contains("<a href=\"https://area.example.it/recupera-password/x\">")
+                .contains("<a href=\"https://area.example.it/recupera-password/x\" style=")
         );
         assert!(!password_changed_email("Anna", "anna").text.contains("http"));
     }

@@ -4,49 +4,49 @@
 
 use askama::Template;
 
-use super::{RenderedEmail, greeting_name, render};
+use super::{Frame, RenderedEmail, greeting_name, render};
 use crate::clock::in_words;
 use crate::credentials::RECOVERY_LINK_LIFETIME;
 
 #[derive(Template)]
 #[template(path = "email/notice.txt")]
 struct NoticeText<'a> {
-    name: &'a str,
+    frame: Frame<'a>,
     paragraphs: &'a [String],
-    link: Option<&'a str>,
 }
 
 #[derive(Template)]
 #[template(path = "email/notice.html")]
 struct NoticeHtml<'a> {
-    name: &'a str,
-    title: &'a str,
+    frame: Frame<'a>,
     paragraphs: &'a [String],
-    link: Option<&'a str>,
-    link_label: &'a str,
 }
 
-/// A plain notice: a few paragraphs and at most one link.
+/// A plain notice: a few paragraphs and at most one link (`(label, url)`), naming `company`
+/// when the message is about one (empty otherwise).
 pub(super) fn notice(
     first_name: &str,
+    company: &str,
     subject: &str,
     paragraphs: &[String],
     link: Option<(&str, &str)>,
 ) -> RenderedEmail {
-    let name = greeting_name(first_name);
+    let frame = || Frame {
+        title: subject,
+        name: greeting_name(first_name),
+        company,
+        link: link.map(|(_, url)| url),
+        link_label: link.map_or("", |(label, _)| label),
+    };
     RenderedEmail {
         subject: subject.to_owned(),
         text: render(&NoticeText {
-            name,
+            frame: frame(),
             paragraphs,
-            link: link.map(|(_, url)| url),
         }),
         html: render(&NoticeHtml {
-            name,
-            title: subject,
+            frame: frame(),
             paragraphs,
-            link: link.map(|(_, url)| url),
-            link_label: link.map_or("", |(label, _)| label),
         }),
     }
 }
@@ -60,6 +60,7 @@ pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedE
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: recupera la password",
         &paragraphs,
         Some(("Scegli una nuova password", link)),
@@ -80,6 +81,7 @@ pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedE
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: la tua username",
         &paragraphs,
         Some(("Scegli una nuova password", link)),
@@ -94,6 +96,7 @@ pub fn password_changed_email(first_name: &str, username: &str) -> RenderedEmail
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: password cambiata",
         &paragraphs,
         None,
@@ -108,6 +111,7 @@ pub fn contacts_changed_email(first_name: &str, username: &str) -> RenderedEmail
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: dati di contatto modificati",
         &paragraphs,
         None,
@@ -125,6 +129,7 @@ pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: intervento del Servizio Clienti",
         &paragraphs,
         None,
@@ -159,6 +164,7 @@ pub fn new_login_email(first_name: &str, login: &NewLogin<'_>) -> RenderedEmail 
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: nuovo accesso al tuo account",
         &paragraphs,
         Some(("Apri la pagina Sicurezza", login.security_link)),

@@ -26,6 +26,7 @@ pub fn factors_reset_email(
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: i tuoi fattori di accesso sono stati azzerati",
         &paragraphs,
         Some(("Attiva un nuovo fattore di accesso", link)),
@@ -51,6 +52,7 @@ pub fn email_confirmation_email(
     ];
     notice(
         first_name,
+        "",
         "Area Clienti: conferma il nuovo indirizzo e-mail",
         &paragraphs,
         Some(("Conferma il nuovo indirizzo", link)),
