@@ -122,10 +122,8 @@ async fn a_ceased_line_leaves_gestione_utenze_and_the_sheet_and_its_utilizzatore
     let lines = texts(&sheet, ".line-list li");
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains(&shown(LINES_A[1])), "{lines:?}");
-    assert!(
-        sheet.contains("linea_cessata") && sheet.contains("EVT-1"),
-        "{sheet}"
-    );
+    // In words on the sheet (issue 15: no codes or JSON where people read).
+    assert!(sheet.contains("la cessazione della linea"), "{sheet}");
     app.assert_holds(&format!(
         "SELECT count(*) = 1 FROM audit_events WHERE action = 'linea_cessata'
             AND subject_user_id = '{luca}' AND details->>'event_id' = 'EVT-1'
