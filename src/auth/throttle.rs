@@ -9,7 +9,7 @@
 //! happen in one statement under the account's advisory lock, so a burst of parallel guesses
 //! cannot all pass the check before any of them is counted; a success then takes its attempt
 //! back. A typed code needs no slow hash: it is checked, proved and counted in one
-//! transaction under the same locks.
+//! transaction under the same lock.
 
 use sqlx::{PgConnection, PgPool};
 
@@ -67,7 +67,7 @@ fn customer_account_key(username: &str) -> String {
 }
 
 /// Counts the attempt as a failure at once, in a statement of its own (serialised per
-/// key), for a password, whose Argon2 check must not hold a transaction open; taken back
+/// account), for a password, whose Argon2 check must not hold a transaction open; taken back
 /// when the limits say it may not be made. Returns the seconds to wait then.
 pub async fn reserve(pool: &PgPool, keys: &Keys) -> sqlx::Result<Option<u64>> {
     let mut conn = pool.acquire().await?;
@@ -79,7 +79,7 @@ pub async fn reserve(pool: &PgPool, keys: &Keys) -> sqlx::Result<Option<u64>> {
     Ok(wait)
 }
 
-/// Locks the keys until the end of the caller's transaction and checks the limits; `Some`
+/// Locks the account's key until the end of the caller's transaction and checks the limits; `Some`
 /// is the wait owed. An attempt proved in that same transaction (a typed code: no slow
 /// hash) is then settled by [`failed`] or [`proved`] before the locks go, with nothing
 /// reserved to take back.
