@@ -904,10 +904,14 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
         })
 }
 
-/// How many forms of the page post to an address under `/area-clienti/gestione-utenze/`.
+/// How many controls of the page post to an address under `/area-clienti/gestione-utenze/`:
+/// forms with such an action, and buttons with such a `formaction` (the list is one form).
 pub fn management_forms(html: &str) -> usize {
     let doc = Html::parse_document(html);
-    let selector = Selector::parse(&format!(r#"form[action^="{GU}/"]"#)).unwrap();
+    let selector = Selector::parse(&format!(
+        r#"form[action^="{GU}/"], button[formaction^="{GU}/"]"#
+    ))
+    .unwrap();
     doc.select(&selector).count()
 }
 

@@ -1110,3 +1110,71 @@ async fn the_counts_kept_by_the_database_equal_a_recount_after_every_kind_of_cha
     );
     assert_counts_match_a_recount(&app, "a second contract").await;
 }
+
+#[tokio::test]
+async fn an_action_on_the_list_comes_back_to_the_view_it_was_posted_from() {
+    let app = spawn_app().await;
+    let lr = app.seeded_legal_representative().await;
+    app.add_employee(&lr, None, LUCA, LUCA, "utilizzatore", "register")
+        .await;
+    let id = app.user_id(LUCA).await;
+    let view = [("q", "luca & co"), ("stato", "in_attesa"), ("pagina", "2")];
+
+    let resent = lr
+        .post_form(&format!("{GU}/utenti/{id}/reinvia"), &view)
+        .await;
+
+    assert_eq!(resent.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&resent),
+        format!("{GU}?q=luca+%26+co&stato=in_attesa&pagina=2")
+    );
+    // The same for "Registra i selezionati", and a view that is not one stays on the list.
+    let bulk = lr
+        .post_form(
+            &format!("{GU}/registra"),
+            &[("q", "//evil.example"), ("stato", "attivo")],
+        )
+        .await;
+    assert_eq!(bulk.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&bulk),
+        format!("{GU}?q=%2F%2Fevil.example&stato=attivo")
+    );
+    app.outbox_settled().await;
+}
+
+#[tokio::test]
+async fn the_list_carries_its_view_and_can_come_with_every_saved_user_ticked() {
+    let app = spawn_app().await;
+    let lr = app.seeded_legal_representative().await;
+    for (email, number) in [(LUCA, LINES_A[0]), ("anna.neri@example.it", LINES_A[1])] {
+        app.add_employee(&lr, Some(number), email, email, "utilizzatore", "save")
+            .await;
+    }
+
+    let (_, plain) = lr.get_html(&format!("{GU}?q=example&pagina=1")).await;
+    assert_eq!(field_value(&plain, "q").as_deref(), Some("example"));
+    assert_eq!(
+        texts(&plain, "input[name=user_id][checked]").len(),
+        0,
+        "nothing ticked unless asked"
+    );
+    let select_all = texts(&plain, r#"a[href*="seleziona=da_registrare"]"#);
+    assert_eq!(select_all, ["Seleziona tutti i Da registrare"]);
+
+    let (status, ticked) = lr
+        .get_html(&format!("{GU}?q=example&seleziona=da_registrare"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(texts(&ticked, "input[name=user_id][checked]").len(), 2);
+    // The one form of the list posts the view back with every button.
+    assert_eq!(
+        texts(
+            &ticked,
+            r#"form#elenco input[type=hidden][name=q][value=example]"#
+        )
+        .len(),
+        1
+    );
+}

@@ -4,9 +4,8 @@
 //! narrowest phone WCAG asks for (320 px) and at desktop size, before and after.
 
 use fantoccini::key::Key;
-use serde_json::json;
 
-use crate::chrome::{DESKTOP, NARROW_PHONE, Page};
+use crate::chrome::{DESKTOP, NARROW_PHONE};
 use crate::chrome::{Driver, Js};
 use crate::helpers::{GU, LINES_A, LR_EMAIL, LR_MOBILE, PASSWORD, spawn_app};
 use crate::seeds::COMPANY_A;
@@ -14,20 +13,6 @@ use crate::steps::log_in;
 
 const LUCA: &str = "luca.bianchi@example.it";
 const ANNA: &str = "anna.neri@example.it";
-
-/// Asserts that at 320 px the page does not scroll sideways (WCAG 1.4.10, reflow): wide
-/// tables may scroll inside their own box, the page itself may not.
-async fn reflows_at_320_px(page: &Page) {
-    page.set_viewport(NARROW_PHONE).await;
-    let overflow = page
-        .js(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-            vec![],
-        )
-        .await;
-    page.set_viewport(DESKTOP).await;
-    assert_eq!(overflow, json!(0), "the page scrolls sideways at 320 px");
-}
 
 #[tokio::test]
 async fn the_legal_representative_keeps_one_user_and_disables_another_with_the_keyboard() {
@@ -68,7 +53,7 @@ async fn the_legal_representative_keeps_one_user_and_disables_another_with_the_k
     );
     page.check_at("revisione-1-elenco", &[NARROW_PHONE, DESKTOP])
         .await;
-    reflows_at_320_px(&page).await;
+    page.reflows_at_320_px().await;
 
     // Luca stays (his "Conferma" comes ticked); Anna goes: untick her "Conferma", tick her
     // "Disabilita", then send the form, all from the keyboard.
@@ -129,6 +114,6 @@ async fn the_legal_representative_keeps_one_user_and_disables_another_with_the_k
     );
     page.check_at("revisione-2-registrata", &[NARROW_PHONE, DESKTOP])
         .await;
-    reflows_at_320_px(&page).await;
+    page.reflows_at_320_px().await;
     page.close().await;
 }

@@ -555,6 +555,21 @@ impl Page {
         panic!("{report}");
     }
 
+    /// Asserts that at 320 px the page does not scroll sideways (WCAG 1.4.10, reflow): wide
+    /// tables may scroll inside their own box, the page itself may not. Leaves it at
+    /// desktop size.
+    pub async fn reflows_at_320_px(&self) {
+        self.set_viewport(NARROW_PHONE).await;
+        let overflow = self
+            .js(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await;
+        self.set_viewport(DESKTOP).await;
+        assert_eq!(overflow, json!(0), "the page scrolls sideways at 320 px");
+    }
+
     /// Writes a full-page screenshot at `viewport` to
     /// `target/screenshots/{name}-{width}x{height}.png`.
     pub async fn screenshot(&self, name: &str, viewport: Viewport) {

@@ -179,7 +179,7 @@ async fn a_line_da_registrare_is_updated_with_aggiorna_then_registered() {
         )
     };
     page.click_xpath(&in_row("a", "Aggiorna")).await;
-    page.wait_for_path("Aggiorna", |p| p.ends_with("/aggiorna"))
+    page.wait_for_path("Aggiorna", |p| p.contains("/aggiorna"))
         .await;
     assert_eq!(
         page.value("#email").await,
@@ -188,8 +188,11 @@ async fn a_line_da_registrare_is_updated_with_aggiorna_then_registered() {
     );
     page.check("linee-2-aggiorna").await;
     page.click_button("Conferma").await;
-    page.wait_for_path("Gestione Utenze", |p| !p.ends_with("/aggiorna"))
-        .await;
+    // Back on the list as it was left: still filtered on "Da registrare".
+    page.wait_for_path("Gestione Utenze", |p| {
+        p == format!("{GU}?stato=da_registrare")
+    })
+    .await;
     let luca = app.user_id(LUCA).await;
     page.find(&format!(
         r#"tr[data-line-id="{line}"][data-user-id="{luca}"][data-stato="da_registrare"]"#
@@ -198,10 +201,15 @@ async fn a_line_da_registrare_is_updated_with_aggiorna_then_registered() {
     page.check("linee-3-aggiornata").await;
 
     page.click_xpath(&in_row("button", "Registra")).await;
+    page.find(".notice").await;
+    // The list keeps its filter, so the registered line has left it; unfiltered, it waits
+    // for Luca's activation.
+    assert_eq!(page.path().await, format!("{GU}?stato=da_registrare"));
+    assert!(!page.exists(&row).await, "no longer Da registrare");
+    page.check("linee-4-registrata").await;
+    page.goto(GU).await;
     page.find(&format!(r#"{row}[data-stato="in_attesa"]"#))
         .await;
-    page.find(".notice").await;
-    page.check("linee-4-registrata").await;
     let mail = app.username_email(LUCA).await;
     assert!(mail.text.contains(LUCA), "Luca gets his username");
     page.close().await;

@@ -35,5 +35,6 @@ mod no_js;
 mod passkeys;
 mod password_toggle;
 mod receipts;
+mod roster_phone;
 mod security;
 mod steps;

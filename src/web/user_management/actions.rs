@@ -2,6 +2,7 @@
 //! sessioni, Azzera i fattori di accesso on one user, and "Registra i selezionati" on
 //! several rows.
 
+use super::roster_view::RosterView;
 use super::{done, manager};
 use crate::db::roster;
 use crate::user_management as um;
@@ -16,9 +17,6 @@ use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
 use tower_sessions::Session;
-
-#[derive(Deserialize)]
-pub(super) struct Empty {}
 
 /// The one-button actions on a user of the list.
 #[derive(Debug, Clone, Copy)]
@@ -38,8 +36,9 @@ async fn user_action(
     ClientAddr(client): ClientAddr,
     session: Session,
     UserId(id): UserId,
-    _: CsrfForm<Empty>,
+    CsrfForm(view): CsrfForm<RosterView>,
 ) -> Result<Response, AppError> {
+    let view = view.sanitized();
     let m = manager(&state, &user, client)?;
     let (pool, config) = (&state.pool, &state.config);
     let message = match action {
@@ -53,7 +52,7 @@ async fn user_action(
                 n if n.is_empty() => ended.username,
                 n => n,
             };
-            return done(&session, &outcome::user_sessions_ended(&name)).await;
+            return done(&session, &outcome::user_sessions_ended(&name), &view).await;
         }
         UserAction::Resend => {
             um::resend(pool, config, &m, id).await?;
@@ -72,7 +71,7 @@ async fn user_action(
             outcome::FACTORS_RESET
         }
     };
-    done(&session, message).await
+    done(&session, message, &view).await
 }
 
 /// The route of a one-button action.
@@ -83,7 +82,7 @@ pub(super) fn user_action_route(action: UserAction) -> axum::routing::MethodRout
               c: ClientAddr,
               session: Session,
               p: UserId,
-              f: CsrfForm<Empty>| { user_action(action, s, u, c, session, p, f) },
+              f: CsrfForm<RosterView>| { user_action(action, s, u, c, session, p, f) },
     )
 }
 
@@ -95,6 +94,14 @@ pub(super) struct BulkForm {
     /// Lines "Da registrare" with a contract referent, to register from the referent's data.
     #[serde(default)]
     line_id: Vec<String>,
+    /// The list's view, to come back to (`RosterView`'s fields; a flattened struct would
+    /// not read the repeated fields above).
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    stato: String,
+    #[serde(default)]
+    pagina: String,
 }
 
 /// "Registra i selezionati": saved users and lines with a referent, in one go.
@@ -106,8 +113,14 @@ pub(super) async fn register_many(
     CsrfForm(form): CsrfForm<BulkForm>,
 ) -> Result<Response, AppError> {
     let m = manager(&state, &user, client)?;
+    let view = RosterView {
+        q: form.q,
+        stato: form.stato,
+        pagina: form.pagina,
+    }
+    .sanitized();
     if form.user_id.is_empty() && form.line_id.is_empty() {
-        return done(&session, outcome::NOTHING_SELECTED).await;
+        return done(&session, outcome::NOTHING_SELECTED, &view).await;
     }
     if form.user_id.len() + form.line_id.len() > 2 * roster::PAGE_SIZE as usize {
         return Err(AppError::BadForm);
@@ -115,5 +128,5 @@ pub(super) async fn register_many(
     let (user_ids, line_ids) = (form_ids(&form.user_id)?, form_ids(&form.line_id)?);
     let registered =
         um::register_selected(&state.pool, &state.config, &m, &user_ids, &line_ids).await?;
-    done(&session, &outcome::registered_selected(&registered)).await
+    done(&session, &outcome::registered_selected(&registered), &view).await
 }

@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 use crate::db::lines::Line;
 use crate::db::users::User;
 use crate::domain::Profile;
+use super::roster_view::RosterView;
 use crate::web::invitations::InvitationView;
 use crate::web::pages::{FormErrors, Layout};
 
@@ -40,6 +41,15 @@ pub struct UserFormPage {
     pub reset_factors_action: Option<String>,
     /// Modifica: every username email of the user, newest first.
     pub invitations: Vec<InvitationView>,
+    /// The view of the list to come back to (search, filter, page).
+    pub view: RosterView,
+}
+
+impl UserFormPage {
+    /// The same page, coming back to the list at `view` when done or left.
+    pub fn returning_to(self, view: RosterView) -> UserFormPage {
+        UserFormPage { view, ..self }
+    }
 }
 
 fn profiles() -> Vec<(&'static str, &'static str)> {
@@ -64,6 +74,7 @@ pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormP
         profiles: profiles(),
         reset_factors_action: None,
         invitations: Vec::new(),
+        view: RosterView::default(),
     }
 }
 
@@ -123,6 +134,7 @@ pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors
         profiles: profiles(),
         reset_factors_action: None,
         invitations: Vec::new(),
+        view: RosterView::default(),
     }
 }
 
@@ -156,5 +168,6 @@ pub fn modify_page(
         profiles: profiles(),
         reset_factors_action,
         invitations,
+        view: RosterView::default(),
     }
 }

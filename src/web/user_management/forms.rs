@@ -1,12 +1,13 @@
 //! The forms of Gestione Utenze: Aggiungi, Aggiorna (a line) and Modifica (a user).
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::form_views::{self as views, UserForm, UserFormPage};
+use super::roster_view::RosterView;
 use super::{done, manager, require_manager};
 use crate::db::{invitations, lines, users};
 use crate::domain::PhoneNumber;
@@ -38,6 +39,13 @@ pub struct UserFormFields {
     last_name: String,
     #[serde(default)]
     action: String,
+    /// The view of the list to come back to (`RosterView`'s hidden fields).
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    stato: String,
+    #[serde(default)]
+    pagina: String,
 }
 
 impl UserFormFields {
@@ -50,6 +58,15 @@ impl UserFormFields {
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
         }
+    }
+
+    fn view(&self) -> RosterView {
+        RosterView {
+            q: self.q.clone(),
+            stato: self.stato.clone(),
+            pagina: self.pagina.clone(),
+        }
+        .sanitized()
     }
 
     fn form(&self) -> UserForm {
@@ -96,8 +113,15 @@ pub(super) async fn add(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(_) if register => done(&session, outcome::USER_ADDED_AND_REGISTERED).await,
-        Ok(_) => done(&session, outcome::USER_ADDED).await,
+        Ok(_) if register => {
+            done(
+                &session,
+                outcome::USER_ADDED_AND_REGISTERED,
+                &RosterView::default(),
+            )
+            .await
+        }
+        Ok(_) => done(&session, outcome::USER_ADDED, &RosterView::default()).await,
         Err(ManageError::Invalid(errors)) => Ok(rerender(views::add_page(
             layout_for(&user, csrf),
             fields.form(),
@@ -112,6 +136,7 @@ pub(super) async fn line_form(
     CurrentUser(user): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     LineId(line_id): LineId,
+    Query(view): Query<RosterView>,
 ) -> Result<UserFormPage, AppError> {
     require_manager(&user)?;
     let mut conn = state.pool.acquire().await?;
@@ -140,7 +165,8 @@ pub(super) async fn line_form(
         &line,
         form,
         FormErrors::default(),
-    ))
+    )
+    .returning_to(view.sanitized()))
 }
 
 pub(super) async fn save_line(
@@ -160,19 +186,17 @@ pub(super) async fn save_line(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(_) => done(&session, outcome::LINE_SAVED).await,
+        Ok(_) => done(&session, outcome::LINE_SAVED, &fields.view()).await,
         Err(ManageError::Invalid(errors)) => {
             let mut conn = state.pool.acquire().await?;
             let line = lines::find_in_company(&mut conn, user.company_id, line_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             let csrf = csrf.token().await?;
-            Ok(rerender(views::line_page(
-                layout_for(&user, csrf),
-                &line,
-                fields.form(),
-                errors,
-            )))
+            Ok(rerender(
+                views::line_page(layout_for(&user, csrf), &line, fields.form(), errors)
+                    .returning_to(fields.view()),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -183,6 +207,7 @@ pub(super) async fn modify_form(
     CurrentUser(user): CurrentUser,
     CsrfToken(csrf): CsrfToken,
     UserId(user_id): UserId,
+    Query(view): Query<RosterView>,
 ) -> Result<UserFormPage, AppError> {
     let target = modifiable(&state, &user, user_id).await?;
     let form = UserForm {
@@ -206,7 +231,8 @@ pub(super) async fn modify_form(
         FormErrors::default(),
         can_reset,
         sends,
-    ))
+    )
+    .returning_to(view.sanitized()))
 }
 
 /// Every username email of `target`, as Modifica lists them.
@@ -257,7 +283,7 @@ pub(super) async fn modify(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(()) => done(&session, outcome::USER_MODIFIED).await,
+        Ok(()) => done(&session, outcome::USER_MODIFIED, &fields.view()).await,
         Err(ManageError::Invalid(errors)) => {
             let target = modifiable(&state, &user, id).await?;
             let csrf = csrf.token().await?;
@@ -265,14 +291,17 @@ pub(super) async fn modify(
             form.username = target.username.clone();
             let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
             let sends = invitation_history(&state, &target).await?;
-            Ok(rerender(views::modify_page(
-                layout_for(&user, csrf),
-                &target,
-                form,
-                errors,
-                can_reset,
-                sends,
-            )))
+            Ok(rerender(
+                views::modify_page(
+                    layout_for(&user, csrf),
+                    &target,
+                    form,
+                    errors,
+                    can_reset,
+                    sends,
+                )
+                .returning_to(fields.view()),
+            ))
         }
         Err(e) => Err(e.into()),
     }

@@ -20,6 +20,7 @@ use crate::web::error::AppError;
 use crate::web::kit::{CsrfToken, CurrentUser, Page, flash};
 use actions::{UserAction, register_many, user_action_route};
 use forms::{add, add_form, line_form, modify, modify_form, save_line};
+use roster_view::RosterView;
 use views::RosterPage;
 
 mod actions;
@@ -29,9 +30,12 @@ mod forms;
 pub mod registro;
 mod registro_filters;
 mod review;
+pub mod roster_view;
 pub mod views;
 
 const BASE: &str = "/area-clienti/gestione-utenze";
+/// `?seleziona=` value that checks every row "Registra i selezionati" can take.
+pub(super) const SELECT_ALL: &str = "da_registrare";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -115,20 +119,24 @@ pub(super) fn require_manager(user: &users::User) -> Result<(), AppError> {
     Err(AppError::NotFound)
 }
 
-/// Back to the list, with a message shown once.
-pub(super) async fn done(session: &Session, message: &str) -> Result<Response, AppError> {
+/// Back to the list at the view the person came from, with a message shown once.
+pub(super) async fn done(
+    session: &Session,
+    message: &str,
+    view: &RosterView,
+) -> Result<Response, AppError> {
     flash::set(session, message.to_owned()).await?;
-    Ok(Redirect::to(BASE).into_response())
+    Ok(Redirect::to(&view.href()).into_response())
 }
 
 #[derive(Deserialize, Default)]
 struct ListParams {
+    #[serde(flatten)]
+    view: RosterView,
+    /// `da_registrare`: every row of the page that "Registra i selezionati" can take comes
+    /// checked ("Seleziona tutti i Da registrare", without JavaScript).
     #[serde(default)]
-    q: String,
-    #[serde(default)]
-    stato: String,
-    #[serde(default)]
-    pagina: String,
+    seleziona: String,
 }
 
 async fn list(
@@ -142,11 +150,11 @@ async fn list(
         tracing::warn!(user_id = %user.id, profile = user.profile.as_str(), "access refused: Gestione Utenze");
         return Err(AppError::NotFound);
     }
-    let search: String = params.q.trim().chars().take(100).collect();
-    let page = Page::read(&params.pagina, roster::PAGE_SIZE, 1_000_000);
+    let search: String = params.view.q.trim().chars().take(100).collect();
+    let page = Page::read(&params.view.pagina, roster::PAGE_SIZE, 1_000_000);
     let query = RosterQuery {
         search: (!search.is_empty()).then(|| search.clone()),
-        state: RegistrationState::parse(&params.stato),
+        state: RegistrationState::parse(&params.view.stato),
         offset: page.offset(),
     };
     // A search with control characters matches nothing, and never reaches SQL (issue 17).
@@ -169,5 +177,6 @@ async fn list(
         rows,
         &counts,
         flash,
+        params.seleziona == SELECT_ALL,
     ))
 }

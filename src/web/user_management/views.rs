@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 
 use time::OffsetDateTime;
 
+use super::roster_view::RosterView;
 use crate::db::roster::{RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{PhoneNumber, Profile, RegistrationState};
@@ -39,6 +40,38 @@ pub struct RowView {
     pub has_referent: bool,
 }
 
+/// The buttons a row may show that can be its main one (drawn as a button, the others
+/// as links): the next step for the row, in this order of precedence.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RowAction {
+    Register,
+    Resend,
+    UpdateLine,
+    Enable,
+}
+
+impl RowView {
+    fn main_action(&self) -> Option<RowAction> {
+        [
+            (self.can_register, RowAction::Register),
+            (self.can_resend, RowAction::Resend),
+            (self.can_update_line, RowAction::UpdateLine),
+            (self.can_enable, RowAction::Enable),
+        ]
+        .into_iter()
+        .find_map(|(offered, action)| offered.then_some(action))
+    }
+
+    /// The CSS class of `action`'s control in this row.
+    pub fn class_of(&self, action: RowAction) -> &'static str {
+        if self.main_action() == Some(action) {
+            "button small"
+        } else {
+            "link-action"
+        }
+    }
+}
+
 pub struct StateCount {
     pub code: &'static str,
     pub label: &'static str,
@@ -61,25 +94,14 @@ pub struct RosterPage {
     pub pagination: PageLinks,
     pub flash: Option<String>,
     pub any_selectable: bool,
-}
-
-fn list_href(q: &str, stato: &str, page: i64) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if !q.is_empty() {
-        query.append_pair("q", q);
-    }
-    if !stato.is_empty() {
-        query.append_pair("stato", stato);
-    }
-    if page > 1 {
-        query.append_pair("pagina", &page.to_string());
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        "/area-clienti/gestione-utenze".to_owned()
-    } else {
-        format!("/area-clienti/gestione-utenze?{query}")
-    }
+    /// The view the list's forms carry back (hidden fields) after an action.
+    pub view: RosterView,
+    /// Every selectable row comes checked ("Seleziona tutti i Da registrare").
+    pub all_selected: bool,
+    /// The same list with every row "Registra i selezionati" can take checked.
+    pub select_all_href: String,
+    /// `?q=…` for links that leave the list (Modifica, Aggiorna), "" on the default view.
+    pub back: String,
 }
 
 fn row_view(row: RosterRow, manager: &User, now: OffsetDateTime) -> RowView {
@@ -145,12 +167,23 @@ pub fn roster_page(
     rows: Vec<RosterRow>,
     counts: &[(RegistrationState, i64)],
     flash: Option<String>,
+    all_selected: bool,
 ) -> RosterPage {
     let q = query.search.clone().unwrap_or_default();
     let stato = query
         .state
         .map(|s| s.as_str().to_owned())
         .unwrap_or_default();
+    let view = RosterView {
+        q: q.clone(),
+        stato: stato.clone(),
+        pagina: page.number.to_string(),
+    };
+    let with_filter = |state: &str| RosterView {
+        q: q.clone(),
+        stato: state.to_owned(),
+        pagina: String::new(),
+    };
     let total = counts
         .iter()
         .filter(|(s, _)| query.state.is_none_or(|f| f == *s))
@@ -173,11 +206,21 @@ pub fn roster_page(
                 label: s.label(),
                 count: *n,
                 selected: query.state == Some(*s),
-                href: list_href(&q, s.as_str(), 1),
+                href: with_filter(s.as_str()).href(),
             })
             .collect(),
         total,
-        pagination: page.links(page.number < pages, |n| list_href(&q, &stato, n)),
+        pagination: page.links(page.number < pages, |n| view.at_page(n).href()),
+        select_all_href: {
+            let mut href = view.href();
+            href.push(if href.contains('?') { '&' } else { '?' });
+            href.push_str("seleziona=");
+            href.push_str(super::SELECT_ALL);
+            href
+        },
+        all_selected,
+        back: view.suffix(),
+        view,
         q,
         stato,
         pages,
