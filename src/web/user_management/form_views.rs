@@ -3,10 +3,10 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
+use super::roster_view::RosterView;
 use crate::db::lines::Line;
 use crate::db::users::User;
 use crate::domain::Profile;
-use super::roster_view::RosterView;
 use crate::web::invitations::InvitationView;
 use crate::web::pages::{FormErrors, Layout};
 

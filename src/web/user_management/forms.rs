@@ -160,13 +160,10 @@ pub(super) async fn line_form(
         return Err(AppError::NotFound);
     }
     let form = views::line_prefill(&line, saved.as_ref());
-    Ok(views::line_page(
-        layout_for(&user, csrf),
-        &line,
-        form,
-        FormErrors::default(),
+    Ok(
+        views::line_page(layout_for(&user, csrf), &line, form, FormErrors::default())
+            .returning_to(view.sanitized()),
     )
-    .returning_to(view.sanitized()))
 }
 
 pub(super) async fn save_line(

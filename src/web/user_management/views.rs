@@ -51,6 +51,12 @@ pub enum RowAction {
 }
 
 impl RowView {
+    /// The username is shown under the e-mail only when it is not the same address (the
+    /// advice is to use the e-mail as username, so usually it is).
+    pub fn username_differs(&self) -> bool {
+        !self.username.eq_ignore_ascii_case(&self.email)
+    }
+
     fn main_action(&self) -> Option<RowAction> {
         [
             (self.can_register, RowAction::Register),
