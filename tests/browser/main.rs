@@ -1,6 +1,6 @@
 //! Browser tests: the real portal (as in `tests/api`) driven by headless Chromium through
 //! chromedriver, clicking and typing as a person does. Every page of the journeys is checked
-//! with axe-core (WCAG 2.1 A/AA, 0 violations) at 390×844 and 1280×800, and screenshotted
+//! with axe-core (WCAG 2.1 A/AA, 0 violations) at 320×640, 390×844 and 1280×800 (no sideways scroll at 320), and screenshotted
 //! to `target/screenshots/`.
 //!
 //! Needs `apt-get install -y chromium chromium-driver` and `npm ci` (axe-core) in the crate
