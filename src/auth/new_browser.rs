@@ -4,6 +4,7 @@
 //! that id. The account's first browser ever (its activation, or the first login of an
 //! account made otherwise) is remembered without an e-mail: that person just got in.
 
+use crate::notify::addressee::Addressee;
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -48,7 +49,8 @@ pub async fn recognise(
             client_addr: origin.client_addr,
             security_link: &config.link("/area-clienti/sicurezza"),
         };
-        let email = messages::new_login_email(&user.first_name, &login);
+        let to = Addressee::of(&mut *conn, user).await?;
+        let email = messages::new_login_email(&to.recipient(), &login);
         queue(conn, user, MessageKind::NewLogin, &email).await?;
         tracing::info!(user_id = %user.id, "login from a new browser: notice queued");
     }

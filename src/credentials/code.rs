@@ -2,6 +2,7 @@
 //! mobile) within its limits — one a minute, five an hour, the company's daily cap — and
 //! checking a typed one, which opens the password step.
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -210,7 +211,8 @@ async fn enqueue_code(
             Ok("sms")
         }
         None => {
-            let email = messages::code_email(&user.first_name, code);
+            let to = Addressee::of(&mut *conn, user).await?;
+            let email = messages::code_email(&to.recipient(), code);
             let message = NewMessage {
                 subject: Some(&email.subject),
                 body_text: &email.text,

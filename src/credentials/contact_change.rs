@@ -4,6 +4,7 @@
 //! themselves are checked in [`super::contact_proof`]. Removing the mobile needs no proof
 //! (nothing new is reached; codes then go to the proven e-mail) and applies at once.
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -115,8 +116,9 @@ async fn send_email_link(
     };
     db::insert(conn, &change).await?;
     let link = config.link(&format!("{EMAIL_CONFIRM_PREFIX}/{token}"));
+    let to = Addressee::of(&mut *conn, user).await?;
     let mail =
-        messages::email_confirmation_email(&user.first_name, &user.username, email.as_str(), &link);
+        messages::email_confirmation_email(&to.recipient(), &user.username, email.as_str(), &link);
     let message = NewMessage {
         company_id: user.company_id,
         user_id: Some(user.id),
@@ -212,7 +214,8 @@ pub(super) async fn applied(
     dopo: serde_json::Value,
 ) -> sqlx::Result<()> {
     credentials::supersede_tokens(conn, before.id).await?;
-    let notice = messages::contacts_changed_email(&before.first_name, &before.username);
+    let to = Addressee::of(&mut *conn, before).await?;
+    let notice = messages::contacts_changed_email(&to.recipient(), &before.username);
     super::recovery::queue(conn, before, MessageKind::ContactsChanged, &notice).await?;
     let details = json!({ "prima": prima, "dopo": dopo });
     let event = actor.event(

@@ -4,6 +4,7 @@
 //! or by e-mail without a mobile — and then logs the user in only to enrol a new factor.
 //! Until that is done the password alone never enrols one (`auth::login`, `auth::factors`).
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -76,8 +77,9 @@ pub async fn reset(
     let ended = sessions::end_all_but(conn, user.id, None, session_list::live_at(at), at).await?;
     factor_resets::mark(conn, user.id, now).await?;
     let link = new_link(conn, config, now, user).await?;
+    let to = Addressee::of(&mut *conn, user).await?;
     let email =
-        messages::factors_reset_email(&user.first_name, &user.username, &by.in_words(), &link);
+        messages::factors_reset_email(&to.recipient(), &user.username, &by.in_words(), &link);
     let expires_at = now + REENROLMENT_LINK_LIFETIME;
     super::recovery::queue_until(conn, user, MessageKind::FactorsReset, &email, expires_at).await?;
     let event = actor.event(

@@ -2,6 +2,7 @@
 //! (see [`super::code`]), choose the password. Shared by activation and recovery
 //! (`Purpose`). Also owns the lookups of a live link and its user that every step uses.
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -123,7 +124,8 @@ pub async fn set_password(
     };
     if purpose == Purpose::Recovery {
         // Tell the owner, in case it was not them.
-        let email = messages::password_changed_email(&user.first_name, &user.username);
+        let to = Addressee::of(&mut tx, &user).await?;
+        let email = messages::password_changed_email(&to.recipient(), &user.username);
         super::recovery::queue(&mut tx, &user, MessageKind::PasswordChanged, &email).await?;
     }
     audit::append(

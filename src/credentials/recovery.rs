@@ -3,6 +3,7 @@
 //! ([`super::request`]); the worker runs these functions in the job's transaction, and
 //! their messages leave through the outbox.
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -45,7 +46,8 @@ pub async fn request_recovery(
         match user.state {
             RegistrationState::Active => {
                 let link = new_recovery_link(tx, config, now, &user).await?;
-                let email = messages::recovery_email(&user.first_name, &user.username, &link);
+                let to = Addressee::of(&mut *tx, &user).await?;
+                let email = messages::recovery_email(&to.recipient(), &user.username, &link);
                 let expires_at = now + RECOVERY_LINK_LIFETIME;
                 queue_until(tx, &user, MessageKind::Recovery, &email, expires_at).await?;
                 audit::append(
@@ -102,7 +104,8 @@ pub async fn remind(
         RegistrationState::Pending => send_username_email(conn, config, now, user, actor).await?,
         RegistrationState::Active => {
             let link = new_recovery_link(conn, config, now, user).await?;
-            let email = messages::reminder_email(&user.first_name, &user.username, &link);
+            let to = Addressee::of(&mut *conn, user).await?;
+            let email = messages::reminder_email(&to.recipient(), &user.username, &link);
             let expires_at = now + RECOVERY_LINK_LIFETIME;
             queue_until(conn, user, MessageKind::Reminder, &email, expires_at).await?;
             audit::append(

@@ -2,6 +2,7 @@
 //! first: [`super::contact_change`]). Both need the current password again
 //! (re-authentication), both tell the owner by email, both are audited.
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -79,7 +80,8 @@ pub async fn change_password(
     users::activate_with_password(&mut tx, user.id, &hash).await?;
     // Links e-mailed before (a recovery link) must not outlive the password they would reset.
     credentials::supersede_tokens(&mut tx, user.id).await?;
-    let notice = messages::password_changed_email(&user.first_name, &user.username);
+    let to = Addressee::of(&mut tx, user).await?;
+    let notice = messages::password_changed_email(&to.recipient(), &user.username);
     queue(&mut tx, user, MessageKind::PasswordChanged, &notice).await?;
     audit::append(
         &mut tx,

@@ -78,10 +78,7 @@ pub async fn send_username_email(
         expires_at,
         email,
     } = {
-        let company = companies::find(conn, user.company_id)
-            .await?
-            .map(|c| c.name)
-            .unwrap_or_default();
+        let company = companies::name_of(conn, user.company_id).await?;
         let person = registerer_name(conn, user, actor).await?;
         let registered_by = match (&person, actor.staff_user_id) {
             (Some(name), _) => RegisteredBy::Person(name),

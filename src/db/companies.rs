@@ -48,6 +48,15 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Comp
         .await
 }
 
+/// The company's name, as e-mails name it ("" when the company is gone: erased data).
+pub async fn name_of(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<String> {
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(name.unwrap_or_default())
+}
+
 /// The open company with this VAT number, locked until the transaction ends: the events of
 /// one company (handovers, closure) are serialised on it.
 pub async fn lock_open_by_vat(

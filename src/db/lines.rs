@@ -90,6 +90,34 @@ pub async fn count_for_company(conn: &mut PgConnection, company_id: Uuid) -> sql
         .await
 }
 
+/// A line as the company's line list shows it (Profilo e dati azienda → Linee).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedLine {
+    pub number: PhoneNumber,
+    pub contract_id: String,
+    pub created_at: time::OffsetDateTime,
+    pub assigned: bool,
+}
+
+/// One page of the company's lines by number (the `(company_id, number)` index).
+pub async fn page_for_company(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<ListedLine>> {
+    sqlx::query_as(
+        "SELECT number, contract_id, created_at, user_id IS NOT NULL AS assigned
+           FROM mobile_lines WHERE company_id = $1
+          ORDER BY number LIMIT $2 OFFSET $3",
+    )
+    .bind(company_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await
+}
+
 /// The line tied to a user, if any.
 pub async fn number_of_user(
     conn: &mut PgConnection,

@@ -31,6 +31,14 @@ impl User {
             .trim()
             .to_owned()
     }
+
+    /// How pages and messages name the user: the full name, or the username without one.
+    pub fn display_name(&self) -> String {
+        match self.full_name() {
+            n if n.is_empty() => self.username.clone(),
+            n => n,
+        }
+    }
 }
 
 /// The columns of [`User`], for queries of other modules that return users.

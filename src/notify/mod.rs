@@ -10,6 +10,7 @@
 //! the worker talks to transports, so a message survives a crash, an SMTP outage or a
 //! restart, and is delivered once across instances in normal operation.
 
+pub mod addressee;
 mod delivery;
 pub mod dev_mailbox;
 pub mod http_sms;

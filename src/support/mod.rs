@@ -2,6 +2,7 @@
 //! copy of a message that failed or expired (`requeue`).
 //! Staff never see passwords, tokens or codes; every action is audited with their name.
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -101,7 +102,8 @@ pub async fn resend(
             "Nessun invio: l'utente non è ancora stato registrato dal Rappresentante Legale oppure è disabilitato.",
         ));
     }
-    let notice = messages::support_notice_email(&user.first_name, &user.username);
+    let to = Addressee::of(&mut tx, &user).await?;
+    let notice = messages::support_notice_email(&to.recipient(), &user.username);
     recovery::queue(&mut tx, &user, MessageKind::SupportNotice, &notice).await?;
     let details = json!({ "motivo": reason, "email": user.email });
     audit::append(

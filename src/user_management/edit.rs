@@ -2,6 +2,7 @@
 //! opens one transaction, locks its target, asks the permission source, changes rows and
 //! writes the audit event with what changed.
 
+use crate::notify::addressee::Addressee;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -100,6 +101,15 @@ pub async fn save_line_user(
     Ok(id)
 }
 
+/// What Modifica sent besides saving, for its message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Modified {
+    /// A user still waiting got the username email at the new address.
+    pub username_email_resent: bool,
+    /// An active user's old address was told that the contacts changed.
+    pub old_address_told: bool,
+}
+
 /// Modifica: email, mobile, profile. A user still waiting gets the username email at the
 /// new address (older links die).
 pub async fn modify(
@@ -108,7 +118,7 @@ pub async fn modify(
     m: &Manager<'_>,
     user_id: Uuid,
     (email, mobile, profile): &(EmailAddress, Option<PhoneNumber>, Profile),
-) -> Result<(), ManageError> {
+) -> Result<Modified, ManageError> {
     let mut tx = pool.begin().await?;
     let (user, allowed) = target(&mut tx, m, user_id).await?;
     require(allowed.modify)?;
@@ -128,20 +138,25 @@ pub async fn modify(
     });
     audit_event(&mut tx, m, user.id, AuditAction::UserChanged, details).await?;
     let contacts_changed = user.email != *email || user.mobile.as_ref() != mobile;
-    if user.state == RegistrationState::Active && contacts_changed {
+    let sent = Modified {
+        username_email_resent: user.state == RegistrationState::Pending && user.email != *email,
+        old_address_told: user.state == RegistrationState::Active && contacts_changed,
+    };
+    if sent.old_address_told {
         // The channels recovery relies on changed: the old address hears of it (ASVS 2.5.5).
-        let notice = messages::contacts_changed_email(&user.first_name, &user.username);
+        let to = Addressee::of(&mut tx, &user).await?;
+        let notice = messages::contacts_changed_email(&to.recipient(), &user.username);
         crate::credentials::recovery::queue(&mut tx, &user, MessageKind::ContactsChanged, &notice)
             .await?;
     }
-    if user.state == RegistrationState::Pending && user.email != *email {
+    if sent.username_email_resent {
         let updated = users::find(&mut tx, user.id)
             .await?
             .ok_or(ManageError::NotFound)?;
         send_username_email(&mut tx, config, m.now, &updated, &m.actor).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(sent)
 }
 
 /// Disables the user: sessions end at once and every link dies. Disabling a user already

@@ -33,6 +33,16 @@ pub struct UserDetails {
     pub last_name: String,
 }
 
+impl UserDetails {
+    /// How the messages name the new user: the full name, or the username without one.
+    pub fn display_name(&self) -> String {
+        match format!("{} {}", self.first_name, self.last_name).trim() {
+            "" => self.username.as_str().to_owned(),
+            name => name.to_owned(),
+        }
+    }
+}
+
 fn optional_mobile(errors: &mut FieldErrors, raw: &str) -> Option<Option<PhoneNumber>> {
     errors.check("mobile", PhoneNumber::parse_optional(raw))
 }

@@ -15,11 +15,12 @@ mod permissions;
 mod register;
 pub mod review;
 
-pub use edit::{add, disable, enable, end_sessions, modify, save_line_user};
+pub use edit::{Modified, add, disable, enable, end_sessions, modify, save_line_user};
 pub use factors::reset_factors;
 pub use input::{DetailsInput, NewUserInput, UserDetails};
 pub use permissions::{
-    Actions, LineActions, Target, allowed_actions, allowed_line_actions, can_manage, can_view,
+    Actions, CAPABILITIES, Capability, LineActions, Reach, Target, allowed_actions,
+    allowed_line_actions, can_manage, can_view, sees_company_lines,
 };
 pub use register::{Registered, register, register_selected, resend};
 

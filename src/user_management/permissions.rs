@@ -10,16 +10,78 @@ use crate::domain::{Profile, RegistrationState};
 
 /// Who may see the page: the legal representative (to manage) and Amministratore Full.
 pub fn can_view(user: &User) -> bool {
-    matches!(
-        user.profile,
-        Profile::LegalRepresentative | Profile::AdminFull
-    )
+    profile_views_users(user.profile)
 }
 
 /// Who may change anything here: the legal representative alone.
 pub fn can_manage(user: &User) -> bool {
-    user.profile == Profile::LegalRepresentative
+    profile_manages_users(user.profile)
 }
+
+fn profile_views_users(profile: Profile) -> bool {
+    matches!(profile, Profile::LegalRepresentative | Profile::AdminFull)
+}
+
+fn profile_manages_users(profile: Profile) -> bool {
+    profile == Profile::LegalRepresentative
+}
+
+/// Who sees every line of the company (the others see their own line only).
+pub fn sees_company_lines(profile: Profile) -> bool {
+    profile != Profile::User
+}
+
+/// How far a profile may go with one thing the portal offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Yes,
+    ReadOnly,
+    OwnOnly,
+    No,
+}
+
+/// One row of the permission matrix (PRODUCT.md, "Who may do what"), as the Profili page
+/// explains it: derived from the same rules the pages and use cases apply.
+pub struct Capability {
+    pub what: &'static str,
+    pub reach: fn(Profile) -> Reach,
+}
+
+/// The matrix, row by row; the Profili page prints exactly this.
+pub const CAPABILITIES: [Capability; 4] = [
+    Capability {
+        what: "Vedere i dati dell'azienda e tutte le sue linee mobili",
+        reach: |p| {
+            if sees_company_lines(p) {
+                Reach::Yes
+            } else {
+                Reach::OwnOnly
+            }
+        },
+    },
+    Capability {
+        what: "Vedere Gestione Utenze: utenti, linee, stati e consegna delle e-mail, registro attività",
+        reach: |p| match (profile_views_users(p), profile_manages_users(p)) {
+            (_, true) => Reach::Yes,
+            (true, false) => Reach::ReadOnly,
+            _ => Reach::No,
+        },
+    },
+    Capability {
+        what: "Aggiungere, registrare, modificare e disabilitare utenti; aggiornare le linee; importare da CSV",
+        reach: |p| {
+            if profile_manages_users(p) {
+                Reach::Yes
+            } else {
+                Reach::No
+            }
+        },
+    },
+    Capability {
+        what: "Cambiare la propria e-mail, il proprio cellulare, la password e i fattori di accesso",
+        reach: |_| Reach::Yes,
+    },
+];
 
 /// What the rules need to know of a user the manager looks at.
 #[derive(Debug, Clone, Copy)]

@@ -8,10 +8,11 @@ use super::AppState;
 use super::pages::{HomePage, Layout, NavUser, ProfilePage};
 use crate::db::users::User;
 use crate::db::{companies, lines};
+use crate::domain::PhoneNumber;
 use crate::domain::phone::grouped;
-use crate::domain::{PhoneNumber, Profile};
 use crate::web::error::AppError;
-use crate::web::kit::{CsrfToken, CurrentUser};
+use crate::web::kit::{CsrfToken, CurrentUser, flash};
+use tower_sessions::Session;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,13 +22,9 @@ pub fn router() -> Router<AppState> {
 
 /// The layout of a logged-in page.
 pub fn layout_for(user: &User, csrf: String) -> Layout {
-    let name = match user.full_name() {
-        n if n.is_empty() => user.username.clone(),
-        n => n,
-    };
     Layout {
         user: Some(NavUser {
-            name,
+            name: user.display_name(),
             profile: user.profile.label(),
         }),
         staff: None,
@@ -39,6 +36,7 @@ async fn home(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     CsrfToken(csrf): CsrfToken,
+    session: Session,
 ) -> Result<HomePage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let company = companies::find(&mut conn, user.company_id)
@@ -46,6 +44,7 @@ async fn home(
         .ok_or(AppError::NotFound)?;
     Ok(HomePage {
         layout: layout_for(&user, csrf),
+        notice: flash::take(&session).await?,
         first_name: if user.first_name.is_empty() {
             user.username.clone()
         } else {
@@ -61,6 +60,7 @@ async fn profile(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     CsrfToken(csrf): CsrfToken,
+    session: Session,
 ) -> Result<ProfilePage, AppError> {
     let mut conn = state.pool.acquire().await?;
     let company = companies::find(&mut conn, user.company_id)
@@ -68,13 +68,14 @@ async fn profile(
         .ok_or(AppError::NotFound)?;
     // An Utilizzatore sees only their own line; everyone else sees the company's count.
     let own_line = lines::number_of_user(&mut conn, user.company_id, user.id).await?;
-    let line_count = if user.profile == Profile::User {
+    let line_count = if !crate::user_management::sees_company_lines(user.profile) {
         i64::from(own_line.is_some())
     } else {
         lines::count_for_company(&mut conn, user.company_id).await?
     };
     Ok(ProfilePage {
         layout: layout_for(&user, csrf),
+        notice: flash::take(&session).await?,
         company_name: company.name,
         vat_number: company.vat_number,
         tax_code: company.tax_code.unwrap_or_else(|| "—".to_owned()),
@@ -90,5 +91,6 @@ async fn profile(
         state: user.state.label(),
         own_line: own_line.as_deref().map(grouped),
         show_user_management: crate::user_management::can_view(&user),
+        sees_lines: crate::user_management::sees_company_lines(user.profile),
     })
 }

@@ -17,7 +17,7 @@ use crate::db::credentials::Purpose;
 use crate::domain::Password;
 use crate::web::error::AppError;
 use crate::web::kit::Csrf;
-use crate::web::kit::{ClientAddr, ThisBrowser};
+use crate::web::kit::{ClientAddr, ThisBrowser, flash};
 use crate::web::kit::{CsrfForm, CsrfToken};
 use crate::web::second_step::after_new_password;
 
@@ -291,5 +291,10 @@ async fn set_password(
     )
     .await?;
     tracing::info!(user_id = %user.id, "password set");
+    let said = match j.purpose {
+        Purpose::Activation => outcome::account_activated(&user.username),
+        _ => outcome::PASSWORD_RESET.to_owned(),
+    };
+    flash::set(&session, said).await?;
     after_new_password(&state, &session, &browser, &user).await
 }

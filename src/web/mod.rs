@@ -5,6 +5,7 @@ pub mod account;
 pub mod activation;
 pub mod api;
 pub mod assets;
+pub mod company;
 pub mod dev_mailbox;
 pub mod email_confirmation;
 pub mod error;
@@ -80,6 +81,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(reenrolment::router())
         .merge(email_confirmation::router())
         .merge(account::router())
+        .merge(company::router())
         .merge(second_step::router())
         .merge(passkey_login::router())
         .merge(step_up::router())

@@ -48,6 +48,20 @@ pub fn resend_sent() -> &'static str {
     RESEND_SENT.as_str()
 }
 
+/// After the password chosen at activation: how the person logs in from now on.
+pub fn account_activated(username: &str) -> String {
+    format!(
+        "Accesso attivato. Da ora entri nell'Area Clienti con la username {username} e la password che hai scelto."
+    )
+}
+
+/// After a new password from Recupera Password.
+pub const PASSWORD_RESET: &str =
+    "Password aggiornata: da ora usa quella nuova. Le altre sessioni aperte sono state chiuse.";
+
+/// After the own password change (Profilo → Cambia password).
+pub const PASSWORD_CHANGED: &str = "Password cambiata: da ora usa quella nuova. Le altre sessioni aperte sono state chiuse; questa resta aperta.";
+
 /// After a verification code was sent, by SMS to the masked number or by e-mail.
 pub fn code_sent(masked_mobile: Option<&str>) -> String {
     match masked_mobile {
@@ -63,19 +77,110 @@ pub fn code_lifetime() -> String {
 
 // Gestione Utenze
 
-pub const USER_REGISTERED: &str =
-    "Registrazione avviata: l'utente riceverà la e-mail con la username.";
-pub const USERNAME_EMAIL_RESENT: &str =
-    "E-mail con la username inviata di nuovo: i link precedenti non funzionano più.";
-pub const USER_DISABLED: &str = "Utente disabilitato: non può più accedere.";
-pub const USER_REENABLED: &str = "Utente riabilitato.";
+/// Who an action of Gestione Utenze was about, as its message names them.
+pub struct Whom<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
+fn activation_validity() -> String {
+    in_words(crate::credentials::ACTIVATION_LINK_LIFETIME)
+}
+
+/// After Registra on one user.
+pub fn user_registered(whom: &Whom) -> String {
+    format!(
+        "Registrazione avviata: abbiamo inviato a {} ({}) l'e-mail con la username e il link di attivazione, valido {}.",
+        whom.name,
+        whom.email,
+        activation_validity()
+    )
+}
+
+/// After Reinvia.
+pub fn username_email_resent(whom: &Whom) -> String {
+    format!(
+        "Abbiamo inviato di nuovo a {} ({}) l'e-mail con la username: il link di attivazione vale {} e quelli delle e-mail precedenti non funzionano più.",
+        whom.name,
+        whom.email,
+        activation_validity()
+    )
+}
+
+/// After Disabilita (confirmed).
+pub fn user_disabled(whom: &Whom) -> String {
+    format!(
+        "Utenza di {} disabilitata: non può più accedere, le sessioni aperte sono terminate e i link ricevuti non funzionano più. Puoi riabilitarla quando vuoi.",
+        whom.name
+    )
+}
+
+/// After Riabilita: active again with the old password, or back to be registered.
+pub fn user_reenabled(whom: &Whom, can_log_in: bool) -> String {
+    if can_log_in {
+        format!(
+            "Utenza di {} riabilitata: può accedere di nuovo con la sua password.",
+            whom.name
+        )
+    } else {
+        format!(
+            "Utenza di {} riabilitata: non aveva ancora scelto una password, quindi è di nuovo «Da registrare». Clicca «Registra» per inviarle la username.",
+            whom.name
+        )
+    }
+}
+
 pub const NOTHING_SELECTED: &str = "Nessuna riga selezionata.";
-pub const USER_ADDED_AND_REGISTERED: &str =
-    "Utente aggiunto e registrato: riceverà la e-mail con la username.";
-pub const USER_ADDED: &str = "Utente aggiunto: lo trovi nell'elenco come «Da registrare».";
-pub const LINE_SAVED: &str =
-    "Dati salvati. Seleziona la linea e clicca «Registra» per inviare la e-mail con la username.";
-pub const USER_MODIFIED: &str = "Modifiche salvate.";
+
+/// After Aggiungi: registered at once, or saved for later.
+pub fn user_added(whom: &Whom, registered: bool) -> String {
+    if registered {
+        format!(
+            "Utenza di {} aggiunta e registrata: abbiamo inviato a {} l'e-mail con la username e il link di attivazione, valido {}.",
+            whom.name,
+            whom.email,
+            activation_validity()
+        )
+    } else {
+        format!(
+            "Utenza di {} aggiunta: la trovi nell'elenco come «Da registrare». Clicca «Registra» quando vuoi inviarle la username.",
+            whom.name
+        )
+    }
+}
+
+/// After Aggiorna on a line.
+pub fn line_saved(whom: &Whom, number: &str) -> String {
+    format!(
+        "Dati della linea {number} salvati per {}. Clicca «Registra» sulla riga per inviare la e-mail con la username.",
+        whom.name
+    )
+}
+
+/// After Modifica: what was saved, and the e-mails it sent.
+pub fn user_modified(whom: &Whom, username_email_resent: bool, old_address_told: bool) -> String {
+    let mut message = format!("Modifiche a {} salvate.", whom.name);
+    if username_email_resent {
+        message.push_str(&format!(
+            " Abbiamo inviato una nuova e-mail con la username a {}: i link delle e-mail precedenti non funzionano più.",
+            whom.email
+        ));
+    }
+    if old_address_told {
+        message.push_str(
+            " Abbiamo avvisato l'utente del cambio dei contatti all'indirizzo e-mail di prima.",
+        );
+    }
+    message
+}
+
+/// After «Azzera i fattori di accesso».
+pub fn factors_reset(whom: &Whom) -> String {
+    format!(
+        "Fattori di accesso di {} azzerati: è stato disconnesso e riceverà a {} una e-mail con il link per attivarne di nuovi.",
+        whom.name, whom.email
+    )
+}
 
 /// After "Registra i selezionati": how many got the email, and the lines left to complete.
 pub fn registered_selected(done: &Registered) -> String {
@@ -196,8 +301,6 @@ pub const APP_REMOVED: &str = "App di autenticazione rimossa, insieme ai codici 
 pub const REENROL_BY_LINK: &str = "I tuoi fattori di accesso sono stati azzerati: per attivarne uno nuovo apri il link che ti abbiamo inviato per e-mail (ti chiederemo un codice di verifica). Se il link è scaduto, usa Recupera Password.";
 /// On Sicurezza, the same: a new factor only after the e-mailed link + code.
 pub const ENROL_AFTER_RESET_BY_LINK: &str = "I tuoi fattori di accesso sono stati azzerati: per attivarne uno nuovo apri il link che ti abbiamo inviato per e-mail. Se il link è scaduto, usa Recupera Password.";
-/// Gestione Utenze, after «Azzera i fattori di accesso».
-pub const FACTORS_RESET: &str = "Fattori di accesso azzerati: l'utente è stato disconnesso e riceverà una e-mail con il link per attivarne di nuovi.";
 /// The console, after a reset of a user's factors.
 pub const SUPPORT_FACTORS_RESET: &str = "Fattori di accesso azzerati: l'utente è stato disconnesso e riceve una e-mail con il link per attivarne di nuovi.";
 /// The console: only an active account has factors to reset.

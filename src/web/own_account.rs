@@ -20,7 +20,7 @@ use crate::domain::Password;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::Csrf;
-use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser};
+use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser, flash};
 use crate::web::outcome;
 
 pub fn router() -> Router<AppState> {
@@ -97,6 +97,7 @@ async fn change_password(
                 Ok(updated) => {
                     // Every other session ended with the new epoch; this one continues under a new id.
                     session::renew(&state.pool, &session, &updated).await?;
+                    flash::set(&session, outcome::PASSWORD_CHANGED.to_owned()).await?;
                     return Ok(Redirect::to("/area-clienti/profilo").into_response());
                 }
                 Err(e) => errors.add("current_password", refusal(e)?),

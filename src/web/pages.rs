@@ -60,6 +60,10 @@ pub struct LoginPage {
     pub layout: Layout,
     pub username: String,
     pub error: Option<String>,
+    /// Why the form is shown: after Esci, or to reach a page.
+    pub notice: Option<&'static str>,
+    /// The page to land on afterwards (a checked path of the customer area), or "".
+    pub after_login: String,
     /// "Accedi con una passkey" is offered (not on an IP-address host).
     pub passkeys: bool,
 }
@@ -93,6 +97,8 @@ pub struct PasswordPage {
 #[template(path = "account/home.html")]
 pub struct HomePage {
     pub layout: Layout,
+    /// What the last action did (activation, login after recovery…), shown once.
+    pub notice: Option<String>,
     pub first_name: String,
     pub company_name: String,
     pub profile: &'static str,
@@ -103,6 +109,8 @@ pub struct HomePage {
 #[template(path = "account/profile.html")]
 pub struct ProfilePage {
     pub layout: Layout,
+    /// What the last action did (password or contacts changed), shown once.
+    pub notice: Option<String>,
     pub company_name: String,
     pub vat_number: String,
     pub tax_code: String,
@@ -116,6 +124,8 @@ pub struct ProfilePage {
     /// The user's own line, for an Utilizzatore (who sees only that).
     pub own_line: Option<String>,
     pub show_user_management: bool,
+    /// Every line of the company is one click away (not for an Utilizzatore).
+    pub sees_lines: bool,
 }
 
 #[derive(Template, WebTemplate)]

@@ -60,7 +60,7 @@ pub async fn after_password(
         Next::LoggedIn => {
             session::login(pool, config, session, user, &origin).await?;
             let to = step_up::landing(state, session, user).await?;
-            Ok((browser.remembered(), Redirect::to(to)).into_response())
+            Ok((browser.remembered(), Redirect::to(&to)).into_response())
         }
         Next::ReenrolByLink => {
             session::end_login(pool, session).await?;
@@ -198,7 +198,7 @@ async fn verify(
         StepOutcome::Passed(StepPassed { user, opened }, _) => {
             session::login_opened(&session, &user, opened).await?;
             let to = step_up::landing(&state, &session, &user).await?;
-            Ok((browser.remembered(), Redirect::to(to)).into_response())
+            Ok((browser.remembered(), Redirect::to(&to)).into_response())
         }
         StepOutcome::Wrong { tries_left } => {
             let csrf = csrf.token().await?;

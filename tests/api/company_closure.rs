@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::contract_events::{LUCA, cessation_path, post_event};
 use crate::helpers::{
     Browser, GU, LINES_A, LR_EMAIL, LR_MOBILE, PASSWORD, TestApp, VAT_A, activation_path,
-    contract_body, data_count, is_to, location, spawn_app, spawn_app_with,
+    contract_body, data_count, is_to, location, location_path, spawn_app, spawn_app_with,
 };
 use crate::legal_representative_change::{handover, handover_path, sheet};
 use crate::seeds::{COMPANY_A, COMPANY_B};
@@ -55,7 +55,7 @@ async fn a_closed_company_has_every_user_disabled_links_dead_and_nothing_more_se
     ))
     .await;
     let next = lr.get(GU).await;
-    assert_eq!(location(&next), "/accedi", "the session ended");
+    assert_eq!(location_path(&next), "/accedi", "the session ended");
     assert_eq!(
         Browser::new(&app.address)
             .login(LR_EMAIL, PASSWORD)

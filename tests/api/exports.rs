@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, GU, LINES_A, LR_EMAIL, LR_MOBILE, location, rows, spawn_app};
+use crate::helpers::{Browser, GU, LINES_A, LR_EMAIL, LR_MOBILE, location_path, rows, spawn_app};
 
 /// The body of a CSV download, BOM checked and taken off, parsed with its header.
 async fn csv_of(response: reqwest::Response) -> (Vec<String>, Vec<Vec<String>>) {
@@ -213,7 +213,7 @@ async fn downloads_follow_who_may_see_the_page_and_the_registro() {
     for path in [&export, &registro_csv] {
         let response = anonymous.get(path).await;
         assert_eq!(
-            (response.status(), location(&response)),
+            (response.status(), location_path(&response)),
             (StatusCode::SEE_OTHER, "/accedi".to_owned())
         );
     }

@@ -554,6 +554,13 @@ pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// The path a redirect goes to, without its query: `/accedi` for the login page whichever
+/// page it brings back to afterwards (`?dopo=`).
+pub fn location_path(response: &reqwest::Response) -> String {
+    let to = location(response);
+    to.split('?').next().unwrap_or_default().to_owned()
+}
+
 // ---------------------------------------------------------------------------------------
 // Gestione Utenze: a company with its legal representative logged in, employees added
 // through the page, and the list page read back as rows.
@@ -598,7 +605,21 @@ impl TestApp {
         username: &str,
         password: &str,
     ) -> reqwest::Response {
-        let response = browser.login(username, password).await;
+        self.log_in_from(browser, username, password, None).await
+    }
+
+    /// [`Self::log_in`] from the login page of `/accedi?dopo={after}`: its form carries
+    /// the page to land on.
+    pub async fn log_in_from(
+        &self,
+        browser: &Browser,
+        username: &str,
+        password: &str,
+        after: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form = vec![("username", username), ("password", password)];
+        form.extend(after.map(|page| ("dopo", page)));
+        let response = browser.post_form("/accedi", &form).await;
         let to_verify = response
             .headers()
             .get("location")

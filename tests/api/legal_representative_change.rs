@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::contract_events::{LUCA, mails, post_event};
-use crate::helpers::{Browser, GU, LR_EMAIL, PASSWORD, TestApp, VAT_A, location, spawn_app};
+use crate::helpers::{
+    Browser, GU, LR_EMAIL, PASSWORD, TestApp, VAT_A, location, location_path, spawn_app,
+};
 use crate::seeds::{COMPANY_A, COMPANY_B};
 use crate::servizio_clienti::staff_browser;
 
@@ -77,7 +79,7 @@ async fn a_new_legal_representative_is_created_and_the_previous_one_becomes_ammi
     // The previous one's sessions ended.
     let next = old.get(GU).await;
     assert_eq!(next.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&next), "/accedi");
+    assert_eq!(location_path(&next), "/accedi");
     // Both are told.
     let told = mails(&app, LR_EMAIL, "nuovo Rappresentante Legale").await;
     assert_eq!(told.len(), 1);

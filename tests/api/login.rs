@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, location, shown, spawn_app, texts};
+use crate::helpers::{Browser, hidden_input, location, shown, spawn_app, texts};
 
 const EMAIL: &str = "maria.rossi@example.it";
 const MOBILE: &str = "+393331234567";
@@ -76,7 +76,14 @@ async fn login_renews_the_session_id_and_logout_ends_the_session() {
     );
 
     let logout = app.browser.post_form("/esci", &[]).await;
-    assert_eq!(location(&logout), "/accedi");
+    assert_eq!(location(&logout), "/accedi?uscito=1");
+    let (_, said) = app.browser.get_html(&location(&logout)).await;
+    assert!(
+        texts(&said, ".notice")
+            .concat()
+            .contains("Sei uscito dall'Area Clienti"),
+        "{said}"
+    );
     let after_logout = app.browser.get("/area-clienti").await;
     assert_eq!(location(&after_logout), "/accedi");
     app.assert_holds(
@@ -90,12 +97,67 @@ async fn login_renews_the_session_id_and_logout_ends_the_session() {
 #[tokio::test]
 async fn pages_of_the_customer_area_need_a_login() {
     let app = spawn_app().await;
-    for path in ["/area-clienti", "/area-clienti/profilo"] {
+    for (path, login) in [
+        ("/area-clienti", "/accedi"),
+        (
+            "/area-clienti/profilo",
+            "/accedi?dopo=%2Farea-clienti%2Fprofilo",
+        ),
+    ] {
         let response = app.browser.get(path).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(location(&response), "/accedi");
+        assert_eq!(location(&response), login);
     }
     assert_eq!(location(&app.browser.get("/").await), "/accedi");
+    // A form sent without a session cannot be resumed: the plain login.
+    let sent = app
+        .browser
+        .post_form("/area-clienti/profilo/password", &[])
+        .await;
+    assert_eq!(location(&sent), "/accedi");
+}
+
+#[tokio::test]
+async fn after_the_login_the_user_lands_on_the_page_they_asked_for() {
+    let app = spawn_app().await;
+    let mail = app.onboard(EMAIL, Some(MOBILE)).await;
+    app.activate(&Browser::new(&app.address), &mail, Some(MOBILE), PASSWORD)
+        .await;
+    let asked = "/area-clienti/gestione-utenze?stato=attivo";
+
+    let to_login = app.browser.get(asked).await;
+    let login_page = location(&to_login);
+    assert_eq!(
+        login_page,
+        "/accedi?dopo=%2Farea-clienti%2Fgestione-utenze%3Fstato%3Dattivo"
+    );
+    let (_, page) = app.browser.get_html(&login_page).await;
+    assert_eq!(hidden_input(&page, "dopo").as_deref(), Some(asked));
+    assert!(
+        texts(&page, ".notice")
+            .concat()
+            .contains("Accedi per continuare"),
+        "{page}"
+    );
+
+    // Password, then the SMS code of the second step: then the page asked for.
+    let landed = app
+        .log_in_from(&app.browser, EMAIL, PASSWORD, Some(asked))
+        .await;
+    assert_eq!(location(&landed), asked);
+    assert_eq!(app.browser.get(asked).await.status(), StatusCode::OK);
+
+    // Never another site, nor a page outside the customer area (the other hostile forms
+    // are `return_to`'s unit tests: each login here costs an SMS code).
+    for elsewhere in ["https://evil.example/area-clienti", "/assistenza"] {
+        let other = Browser::new(&app.address);
+        let landed = app
+            .log_in_from(&other, EMAIL, PASSWORD, Some(elsewhere))
+            .await;
+        assert_eq!(location(&landed), "/area-clienti", "{elsewhere}");
+    }
+    // The "Nuovo accesso" notices of those new browsers.
+    app.run_pending_work().await;
 }
 
 #[tokio::test]

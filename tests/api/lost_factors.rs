@@ -84,7 +84,7 @@ async fn the_legal_representative_resets_an_employee_s_factors_and_link_and_code
     let reset = lr.post_form(&action, &[]).await;
     assert_eq!(location(&reset), GU);
     let (_, list) = lr.get_html(GU).await;
-    assert!(list.contains("Fattori di accesso azzerati"), "{list}");
+    assert!(list.contains("Fattori di accesso di "), "{list}");
 
     assert_eq!(apps_of(&app, id).await, 0, "app and recovery codes gone");
     assert_eq!(

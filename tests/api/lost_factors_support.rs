@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, LR_EMAIL, LR_MOBILE, location, spawn_app, texts};
+use crate::helpers::{Browser, LR_EMAIL, LR_MOBILE, location, location_path, spawn_app, texts};
 use crate::lost_factors::{ENROL, apps_of, link_and_code, reset_email};
 use crate::second_factor::enrol;
 use crate::seeds::{COMPANY_A, CompanySeed, SeededUser};
@@ -110,7 +110,7 @@ async fn after_a_reset_a_user_without_a_mobile_cannot_enrol_with_the_password_al
         page.contains("apri il link che ti abbiamo inviato per e-mail"),
         "{page}"
     );
-    assert_eq!(location(&again.get(ENROL).await), "/accedi");
+    assert_eq!(location_path(&again.get(ENROL).await), "/accedi");
     assert_eq!(apps_of(&app, rep.id).await, 0, "nothing enrolled");
 
     // Link + code (by e-mail, without a mobile) re-open the enrolment.

@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::helpers::{
-    Browser, GU, LINES_A, LINES_B, LR_B_EMAIL, LR_EMAIL, TestApp, location, management_forms, rows,
-    spawn_app, texts,
+    Browser, GU, LINES_A, LINES_B, LR_B_EMAIL, LR_EMAIL, TestApp, location, location_path,
+    management_forms, rows, spawn_app, texts,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -637,7 +637,7 @@ async fn nobody_manages_themselves_and_the_legal_representative_row_is_untouchab
     let anonymous = Browser::new(&app.address);
     let response = anonymous.get(GU).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), "/accedi");
+    assert_eq!(location_path(&response), "/accedi");
     let refused = anonymous
         .post_form(&format!("{GU}/utenti/{employee}/disabilita"), &[])
         .await;

@@ -31,6 +31,14 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
+/// Whom a message about their own account goes to: the greeting's name and the company
+/// whose Area Clienti it is (every e-mail names it, CONTRACT.md §5).
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub first_name: &'a str,
+    pub company: &'a str,
+}
+
 /// What `templates/email/layout.{html,txt}` prints around every message: the greeting, the
 /// company (header, signature and the footer's "why you get this"), and the one button.
 pub(super) struct Frame<'a> {
@@ -147,12 +155,12 @@ pub fn username_email(invite: &UsernameInvite<'_>) -> RenderedEmail {
 const CODE_SUBJECT: &str = "Area Clienti: il tuo codice di verifica";
 
 /// The e-mail that carries a verification code, for users without a mobile number.
-pub fn code_email(first_name: &str, code: &str) -> RenderedEmail {
+pub fn code_email(to: &Recipient<'_>, code: &str) -> RenderedEmail {
     let valid_for = &in_words(CODE_LIFETIME);
     let frame = || Frame {
         title: CODE_SUBJECT,
-        name: greeting_name(first_name),
-        company: "",
+        name: greeting_name(to.first_name),
+        company: to.company,
         link: None,
         link_label: "",
     };
@@ -200,6 +208,13 @@ mod tests {
 
     const LINK: &str = "https://area.example.it/attivazione/AbC-123_xyz";
 
+    fn to(first_name: &str) -> Recipient<'_> {
+        Recipient {
+            first_name,
+            company: "Rossi Impianti S.r.l.",
+        }
+    }
+
     fn username_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
         super::username_email(&UsernameInvite {
             first_name,
@@ -242,7 +257,7 @@ mod tests {
             client_addr: None,
             security_link: link,
         };
-        let email = new_login_email("Maria", &login);
+        let email = new_login_email(&to("Maria"), &login);
         assert_eq!(email.subject, "Area Clienti: nuovo accesso al tuo account");
         for part in [&email.text, &email.html] {
             for shown in [
@@ -264,7 +279,11 @@ mod tests {
             "{}",
             email.text
         );
-        assert!(code_email("", "123456").html.contains("Gentile cliente,"));
+        assert!(
+            code_email(&to(""), "123456")
+                .html
+                .contains("Gentile cliente,")
+        );
     }
 
     #[test]
@@ -294,7 +313,7 @@ mod tests {
 
     #[test]
     fn code_email_carries_the_code() {
-        let email = code_email("Luca", "042917");
+        let email = code_email(&to("Luca"), "042917");
         assert_eq!(email.subject, "Area Clienti: il tuo codice di verifica");
         for part in [&email.text, &email.html] {
             assert!(part.contains("042917"), "{part}");
@@ -308,7 +327,11 @@ mod tests {
 
     #[test]
     fn notices_carry_their_link_escaped_in_html() {
-        let email = recovery_email("Anna", "a<b", "https://area.example.it/recupera-password/x");
+        let email = recovery_email(
+            &to("Anna"),
+            "a<b",
+            "https://area.example.it/recupera-password/x",
+        );
         assert!(
             email
                 .text
@@ -321,7 +344,11 @@ mod tests {
                 .html
                 .contains("<a href=\"https://area.example.it/recupera-password/x\" style=")
         );
-        assert!(!password_changed_email("Anna", "anna").text.contains("http"));
+        assert!(
+            !password_changed_email(&to("Anna"), "anna")
+                .text
+                .contains("http")
+        );
     }
 
     #[test]

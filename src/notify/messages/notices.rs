@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use super::{Frame, RenderedEmail, greeting_name, render};
+use super::{Frame, Recipient, RenderedEmail, greeting_name, render};
 use crate::clock::in_words;
 use crate::credentials::RECOVERY_LINK_LIFETIME;
 
@@ -52,15 +52,15 @@ pub(super) fn notice(
 }
 
 /// Recupera Password: the short-lived link `{PUBLIC_BASE_URL}/recupera-password/{token}`.
-pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
+pub fn recovery_email(to: &Recipient<'_>, username: &str, link: &str) -> RenderedEmail {
     let paragraphs = [
         format!("abbiamo ricevuto una richiesta di recupero della password per la username {username}."),
         format!("Apri il link qui sotto, chiedi il codice di verifica (ti arriva via SMS o, se non abbiamo il tuo cellulare, via e-mail) e scegli la nuova password. Il link è valido {} e si può usare una sola volta.", in_words(RECOVERY_LINK_LIFETIME)),
         "Se non hai chiesto tu il recupero, ignora questo messaggio: la tua password resta la stessa.".to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: recupera la password",
         &paragraphs,
         Some(("Scegli una nuova password", link)),
@@ -68,7 +68,7 @@ pub fn recovery_email(first_name: &str, username: &str, link: &str) -> RenderedE
 }
 
 /// For an active user who asked for the credentials again: the username and a recovery link.
-pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedEmail {
+pub fn reminder_email(to: &Recipient<'_>, username: &str, link: &str) -> RenderedEmail {
     let paragraphs = [
         format!(
             "hai chiesto di ricevere di nuovo le credenziali dell'Area Clienti. La tua username è: {username}"
@@ -80,8 +80,8 @@ pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedE
         "Se non hai chiesto tu questo messaggio, ignoralo.".to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: la tua username",
         &paragraphs,
         Some(("Scegli una nuova password", link)),
@@ -89,14 +89,14 @@ pub fn reminder_email(first_name: &str, username: &str, link: &str) -> RenderedE
 }
 
 /// After a password change: tells the owner, in case it was not them.
-pub fn password_changed_email(first_name: &str, username: &str) -> RenderedEmail {
+pub fn password_changed_email(to: &Recipient<'_>, username: &str) -> RenderedEmail {
     let paragraphs = [
         format!("la password della username {username} è stata cambiata e tutte le sessioni aperte sono state chiuse."),
         "Se sei stato tu, non devi fare altro. Se non sei stato tu, usa subito Recupera Password e chiama il Servizio Clienti 191.".to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: password cambiata",
         &paragraphs,
         None,
@@ -104,14 +104,14 @@ pub fn password_changed_email(first_name: &str, username: &str) -> RenderedEmail
 }
 
 /// After the owner changed their email or mobile: sent to the address on file before.
-pub fn contacts_changed_email(first_name: &str, username: &str) -> RenderedEmail {
+pub fn contacts_changed_email(to: &Recipient<'_>, username: &str) -> RenderedEmail {
     let paragraphs = [
         format!("i dati di contatto (e-mail o cellulare) della username {username} sono stati modificati."),
         "Se sei stato tu, non devi fare altro. Se non sei stato tu, usa subito Recupera Password e chiama il Servizio Clienti 191.".to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: dati di contatto modificati",
         &paragraphs,
         None,
@@ -119,7 +119,7 @@ pub fn contacts_changed_email(first_name: &str, username: &str) -> RenderedEmail
 }
 
 /// When support staff acted on the account (e.g. resent the username email).
-pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
+pub fn support_notice_email(to: &Recipient<'_>, username: &str) -> RenderedEmail {
     let paragraphs = [
         format!(
             "su richiesta al Servizio Clienti 191 ti abbiamo inviato di nuovo la e-mail con la username {username}."
@@ -128,8 +128,8 @@ pub fn support_notice_email(first_name: &str, username: &str) -> RenderedEmail {
             .to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: intervento del Servizio Clienti",
         &paragraphs,
         None,
@@ -149,7 +149,7 @@ pub struct NewLogin<'a> {
 }
 
 /// A login from a browser the user never logged in from before (CONTRACT.md §4b).
-pub fn new_login_email(first_name: &str, login: &NewLogin<'_>) -> RenderedEmail {
+pub fn new_login_email(to: &Recipient<'_>, login: &NewLogin<'_>) -> RenderedEmail {
     let address = login.client_addr.unwrap_or("non disponibile");
     let paragraphs = [
         format!(
@@ -163,8 +163,8 @@ pub fn new_login_email(first_name: &str, login: &NewLogin<'_>) -> RenderedEmail 
         "Se sei stato tu, non devi fare altro. Se non riconosci questo accesso, apri la pagina Sicurezza dal link qui sotto e termina la sessione, poi cambia la password (o usa Recupera Password) e chiama il Servizio Clienti 191.".to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: nuovo accesso al tuo account",
         &paragraphs,
         Some(("Apri la pagina Sicurezza", login.security_link)),

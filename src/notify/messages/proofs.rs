@@ -1,15 +1,15 @@
 //! The e-mails of lost factors and proven contacts: the notice after a reset of the factors
 //! (with the link to enrol new ones) and the link that confirms a new own e-mail address.
 
-use super::RenderedEmail;
 use super::notices::notice;
+use super::{Recipient, RenderedEmail};
 use crate::clock::in_words;
 use crate::credentials::{EMAIL_CHANGE_LINK_LIFETIME, REENROLMENT_LINK_LIFETIME};
 
 /// "I tuoi fattori di accesso sono stati azzerati": `by` says who did it ("il Servizio
 /// Clienti 191"), `link` is `{PUBLIC_BASE_URL}/nuovo-fattore/{token}`.
 pub fn factors_reset_email(
-    first_name: &str,
+    to: &Recipient<'_>,
     username: &str,
     by: &str,
     link: &str,
@@ -25,8 +25,8 @@ pub fn factors_reset_email(
         "Se non hai chiesto tu l'azzeramento, chiama subito il Servizio Clienti 191.".to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: i tuoi fattori di accesso sono stati azzerati",
         &paragraphs,
         Some(("Attiva un nuovo fattore di accesso", link)),
@@ -35,7 +35,7 @@ pub fn factors_reset_email(
 
 /// Sent to a new own e-mail address: it counts only once this link is opened and confirmed.
 pub fn email_confirmation_email(
-    first_name: &str,
+    to: &Recipient<'_>,
     username: &str,
     new_email: &str,
     link: &str,
@@ -51,8 +51,8 @@ pub fn email_confirmation_email(
         "Se non hai chiesto tu la modifica, ignora questo messaggio: nulla cambia.".to_owned(),
     ];
     notice(
-        first_name,
-        "",
+        to.first_name,
+        to.company,
         "Area Clienti: conferma il nuovo indirizzo e-mail",
         &paragraphs,
         Some(("Conferma il nuovo indirizzo", link)),

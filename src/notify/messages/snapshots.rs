@@ -38,6 +38,14 @@ fn assert_snapshot(name: &str, email: &RenderedEmail) {
     }
 }
 
+/// Anna Verdi of the company, as the account's own e-mails greet her.
+fn anna(company: &str) -> Recipient<'_> {
+    Recipient {
+        first_name: "Anna",
+        company,
+    }
+}
+
 fn invite(registered_by: RegisteredBy<'_>, company: &str) -> RenderedEmail {
     username_email(&UsernameInvite {
         first_name: "Luca",
@@ -68,11 +76,20 @@ fn examples(kind: MessageKind) -> Vec<(&'static str, RenderedEmail)> {
                 invite(RegisteredBy::Person(HOSTILE_PERSON), HOSTILE_COMPANY),
             ),
         ],
-        MessageKind::Code => vec![("code", code_email("Luca", "042917"))],
+        MessageKind::Code => vec![(
+            "code",
+            code_email(
+                &Recipient {
+                    first_name: "Luca",
+                    company,
+                },
+                "042917",
+            ),
+        )],
         MessageKind::Recovery => vec![(
             "recovery",
             recovery_email(
-                "Anna",
+                &anna(company),
                 "anna.verdi",
                 &format!("{BASE}/recupera-password/t0k"),
             ),
@@ -80,7 +97,7 @@ fn examples(kind: MessageKind) -> Vec<(&'static str, RenderedEmail)> {
         MessageKind::Reminder => vec![(
             "reminder",
             reminder_email(
-                "Anna",
+                &anna(company),
                 "anna.verdi",
                 &format!("{BASE}/recupera-password/t0k"),
             ),
@@ -88,19 +105,31 @@ fn examples(kind: MessageKind) -> Vec<(&'static str, RenderedEmail)> {
         MessageKind::PasswordChanged => {
             vec![(
                 "password_changed",
-                password_changed_email("Anna", "anna.verdi"),
+                password_changed_email(&anna(company), "anna.verdi"),
             )]
         }
         MessageKind::ContactsChanged => {
-            vec![("contacts_changed", contacts_changed_email("", "anna.verdi"))]
+            vec![(
+                "contacts_changed",
+                contacts_changed_email(
+                    &Recipient {
+                        first_name: "",
+                        company: HOSTILE_COMPANY,
+                    },
+                    "anna.verdi",
+                ),
+            )]
         }
         MessageKind::SupportNotice => {
-            vec![("support_notice", support_notice_email("Anna", "anna.verdi"))]
+            vec![(
+                "support_notice",
+                support_notice_email(&anna(company), "anna.verdi"),
+            )]
         }
         MessageKind::FactorsReset => vec![(
             "factors_reset",
             factors_reset_email(
-                "Anna",
+                &anna(company),
                 "anna.verdi",
                 "il Servizio Clienti 191",
                 &format!("{BASE}/nuovo-fattore/t0k"),
@@ -109,7 +138,7 @@ fn examples(kind: MessageKind) -> Vec<(&'static str, RenderedEmail)> {
         MessageKind::EmailConfirmation => vec![(
             "email_confirmation",
             email_confirmation_email(
-                "Anna",
+                &anna(company),
                 "anna.verdi",
                 "anna@nuova.example.it",
                 &format!("{BASE}/conferma-email/t0k"),
@@ -118,7 +147,7 @@ fn examples(kind: MessageKind) -> Vec<(&'static str, RenderedEmail)> {
         MessageKind::NewLogin => vec![(
             "new_login",
             new_login_email(
-                "Anna",
+                &anna(company),
                 &NewLogin {
                     username: "anna.verdi",
                     when: "02/12/2026 alle 14:05",

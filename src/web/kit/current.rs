@@ -15,6 +15,7 @@ use crate::db::sessions as db_sessions;
 use crate::db::staff::{self as staff_db, StaffUser};
 use crate::db::users::User;
 use crate::web::error::AppError;
+use crate::web::kit::return_to::login_returning_to;
 
 /// The logged-in, active user of this request. Without one, pages redirect to `/accedi`.
 pub struct CurrentUser(pub User);
@@ -26,6 +27,8 @@ pub struct CurrentStaff(pub StaffUser);
 /// Why a request has no current user or staff: go to `login`, or an error page.
 pub enum NotLoggedIn {
     Redirect(&'static str),
+    /// To `/accedi`, and after the login back to the page asked for (`?dopo=`).
+    Login(String),
     Error(AppError),
 }
 
@@ -33,6 +36,7 @@ impl IntoResponse for NotLoggedIn {
     fn into_response(self) -> Response {
         match self {
             NotLoggedIn::Redirect(login) => Redirect::to(login).into_response(),
+            NotLoggedIn::Login(to) => Redirect::to(&to).into_response(),
             NotLoggedIn::Error(e) => e.into_response(),
         }
     }
@@ -66,7 +70,7 @@ where
     let session = session_of(parts, state).await?;
     let auth: Option<SessionAuth> = session.get(session::SESSION_KEY).await?;
     let Some(auth) = auth else {
-        return Err(NotLoggedIn::Redirect(LOGIN));
+        return Err(to_login(parts));
     };
     // A session from before `user_sessions` has no key: refused (see `SessionAuth::key`).
     let key = auth.key.unwrap_or_default();
@@ -81,12 +85,20 @@ where
         _ => {
             tracing::info!(user_id = %auth.user_id, "session ended: expired, ended, disabled or credentials changed");
             let _ = session.flush().await;
-            Err(NotLoggedIn::Redirect(LOGIN))
+            Err(to_login(parts))
         }
     }
 }
 
-const LOGIN: &str = "/accedi";
+/// The login, bringing a page view (GET) back to its page afterwards; a form sent without
+/// a session cannot be resumed, so it meets the plain login.
+fn to_login(parts: &Parts) -> NotLoggedIn {
+    if parts.method != axum::http::Method::GET {
+        return NotLoggedIn::Login("/accedi".to_owned());
+    }
+    let asked = parts.uri.path_and_query().map_or("/accedi", |p| p.as_str());
+    NotLoggedIn::Login(login_returning_to(asked))
+}
 /// Where a user whose profile requires a second factor enrols it before anything else.
 pub const ENROL: &str = "/area-clienti/sicurezza/attiva";
 

@@ -12,6 +12,7 @@ pub mod flash;
 pub mod paging;
 pub mod path;
 pub mod request_id;
+pub mod return_to;
 
 /// A cookie of this host only, for `lifetime`: HttpOnly, SameSite=Lax, path `/`, and over
 /// HTTPS `Secure` (the names given for HTTPS carry the `__Host-` prefix).

@@ -121,10 +121,7 @@ pub(super) async fn options(
     let mut conn = state.pool.acquire().await?;
     let existing = passkeys::of_owner(&mut conn, Owner::User(user.id)).await?;
     drop(conn);
-    let display = match user.full_name() {
-        n if n.is_empty() => user.username.clone(),
-        n => n,
-    };
+    let display = user.display_name();
     let (challenge, ceremony) = relying_party
         .start_registration(user.id, &user.username, &display, &existing)
         .map_err(|e| AppError::Internal(e.into()))?;

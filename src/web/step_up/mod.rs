@@ -21,6 +21,7 @@ use super::AppState;
 use crate::auth::session::{SESSION_KEY, SessionAuth};
 use crate::db::users::User;
 use crate::web::error::AppError;
+use crate::web::kit::return_to::own_area_path;
 
 pub const CONFIRM: &str = "/accedi/conferma";
 const RESUME: &str = "/accedi/conferma/riprendi";
@@ -28,6 +29,8 @@ const RESUME: &str = "/accedi/conferma/riprendi";
 pub const WINDOW: Duration = Duration::minutes(15);
 /// Session key: when this session's user last logged in or confirmed (portal clock).
 const CONFIRMED_KEY: &str = "confirmed_at";
+/// Session key of the page a login was asked from.
+const LANDING_KEY: &str = "after_login";
 /// Session key of the form that waits for the confirmation.
 const KEPT_KEY: &str = "step_up_form";
 /// Forms are small; a bigger body is not kept (the user fills it in again).
@@ -58,21 +61,26 @@ struct KeptForm {
 /// Where a completed login goes (password, and the factor when one was asked): back to the
 /// form a confirmation was asked for, if it is this user's, else home. Either way the user
 /// is confirmed from now.
-pub async fn landing(
-    state: &AppState,
-    session: &Session,
-    user: &User,
-) -> Result<&'static str, AppError> {
+pub async fn landing(state: &AppState, session: &Session, user: &User) -> Result<String, AppError> {
     confirmed(state, session).await?;
     let kept: Option<KeptForm> = session.get(KEPT_KEY).await?;
+    let asked: Option<String> = session.remove(LANDING_KEY).await?;
+    let elsewhere = asked.as_deref().and_then(own_area_path);
     Ok(match kept {
-        Some(kept) if kept.user_id == user.id => RESUME,
+        Some(kept) if kept.user_id == user.id => RESUME.to_owned(),
         Some(_) => {
             session.remove::<KeptForm>(KEPT_KEY).await?;
-            HOME
+            elsewhere.unwrap_or_else(|| HOME.to_owned())
         }
-        None => HOME,
+        None => elsewhere.unwrap_or_else(|| HOME.to_owned()),
     })
+}
+
+/// The page the login was asked from (`/accedi?dopo=`): [`landing`] goes there once the
+/// login completes (password, then the factor when one is asked).
+pub async fn land_after_login_on(session: &Session, path: String) -> Result<(), AppError> {
+    session.insert(LANDING_KEY, path).await?;
+    Ok(())
 }
 
 /// Records that this session's user proved who they are now.

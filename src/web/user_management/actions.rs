@@ -3,20 +3,27 @@
 //! several rows.
 
 use super::roster_view::RosterView;
-use super::{done, manager};
-use crate::db::roster;
+use super::{BASE, done, manager, require_manager};
+use crate::db::{roster, users};
+use crate::domain::RegistrationState;
 use crate::user_management as um;
 use crate::web::AppState;
+use crate::web::account::layout_for;
 use crate::web::error::AppError;
 use crate::web::kit::ClientAddr;
+use crate::web::kit::CsrfToken;
 use crate::web::kit::path::form_ids;
 use crate::web::kit::{CsrfForm, CurrentUser, UserId};
-use crate::web::outcome;
-use axum::extract::State;
+use crate::web::outcome::{self, Whom};
+use crate::web::pages::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
 use tower_sessions::Session;
+use uuid::Uuid;
 
 /// The one-button actions on a user of the list.
 #[derive(Debug, Clone, Copy)]
@@ -41,37 +48,80 @@ async fn user_action(
     let view = view.sanitized();
     let m = manager(&state, &user, client)?;
     let (pool, config) = (&state.pool, &state.config);
-    let message = match action {
-        UserAction::Register => {
-            um::register(pool, config, &m, id).await?;
-            outcome::USER_REGISTERED
-        }
+    match action {
+        UserAction::Register => um::register(pool, config, &m, id).await?,
         UserAction::EndSessions => {
-            let ended = um::end_sessions(pool, &m, id).await?;
-            let name = match ended.full_name() {
-                n if n.is_empty() => ended.username,
-                n => n,
-            };
-            return done(&session, &outcome::user_sessions_ended(&name), &view).await;
+            um::end_sessions(pool, &m, id).await?;
         }
-        UserAction::Resend => {
-            um::resend(pool, config, &m, id).await?;
-            outcome::USERNAME_EMAIL_RESENT
-        }
-        UserAction::Disable => {
-            um::disable(pool, &m, id).await?;
-            outcome::USER_DISABLED
-        }
-        UserAction::Enable => {
-            um::enable(pool, &m, id).await?;
-            outcome::USER_REENABLED
-        }
-        UserAction::ResetFactors => {
-            um::reset_factors(pool, config, &m, id).await?;
-            outcome::FACTORS_RESET
-        }
+        UserAction::Resend => um::resend(pool, config, &m, id).await?,
+        UserAction::Disable => um::disable(pool, &m, id).await?,
+        UserAction::Enable => um::enable(pool, &m, id).await?,
+        UserAction::ResetFactors => um::reset_factors(pool, config, &m, id).await?,
+    }
+    // The user as the action left them, for a message that names them.
+    let target = company_user(&state, &user, id).await?;
+    let (name, email) = (target.display_name(), target.email.to_string());
+    let whom = Whom {
+        name: &name,
+        email: &email,
     };
-    done(&session, message, &view).await
+    let message = match action {
+        UserAction::Register => outcome::user_registered(&whom),
+        UserAction::EndSessions => outcome::user_sessions_ended(&name),
+        UserAction::Resend => outcome::username_email_resent(&whom),
+        UserAction::Disable => outcome::user_disabled(&whom),
+        UserAction::Enable => {
+            outcome::user_reenabled(&whom, target.state == RegistrationState::Active)
+        }
+        UserAction::ResetFactors => outcome::factors_reset(&whom),
+    };
+    done(&session, &message, &view).await
+}
+
+/// A user of the manager's company, or 404.
+async fn company_user(
+    state: &AppState,
+    manager_user: &users::User,
+    id: Uuid,
+) -> Result<users::User, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    users::find_in_company(&mut conn, manager_user.company_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The question before Disabilita: what it does, with the button that does it.
+#[derive(Template, WebTemplate)]
+#[template(path = "user_management/confirm_disable.html")]
+pub(super) struct ConfirmDisablePage {
+    layout: Layout,
+    name: String,
+    username: String,
+    action: String,
+    view: RosterView,
+}
+
+/// `GET …/utenti/{id}/disabilita`: the confirmation page the row's «Disabilita» opens; the
+/// POST of its button disables. Offered exactly when the list offers Disabilita.
+pub(super) async fn confirm_disable(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfToken(csrf): CsrfToken,
+    UserId(id): UserId,
+    Query(view): Query<RosterView>,
+) -> Result<ConfirmDisablePage, AppError> {
+    require_manager(&user)?;
+    let target = company_user(&state, &user, id).await?;
+    if !um::allowed_actions(&user, (&target).into()).disable {
+        return Err(AppError::NotFound);
+    }
+    Ok(ConfirmDisablePage {
+        layout: layout_for(&user, csrf),
+        name: target.display_name(),
+        username: target.username.clone(),
+        action: format!("{BASE}/utenti/{id}/disabilita"),
+        view: view.sanitized(),
+    })
 }
 
 /// The route of a one-button action.

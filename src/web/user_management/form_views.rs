@@ -36,7 +36,8 @@ pub struct UserFormPage {
     pub show_mobile: bool,
     pub show_names: bool,
     pub username_editable: bool,
-    pub profiles: Vec<(&'static str, &'static str)>,
+    /// Each assignable profile: code, name, what it may do in one sentence.
+    pub profiles: Vec<(&'static str, &'static str, &'static str)>,
     /// Modifica of an active user: where «Azzera i fattori di accesso» posts.
     pub reset_factors_action: Option<String>,
     /// Modifica: every username email of the user, newest first.
@@ -52,10 +53,10 @@ impl UserFormPage {
     }
 }
 
-fn profiles() -> Vec<(&'static str, &'static str)> {
+fn profiles() -> Vec<(&'static str, &'static str, &'static str)> {
     Profile::ASSIGNABLE
         .iter()
-        .map(|p| (p.as_str(), p.label()))
+        .map(|&p| (p.as_str(), p.label(), crate::web::company::summary(p)))
         .collect()
 }
 

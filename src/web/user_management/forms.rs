@@ -19,7 +19,7 @@ use crate::web::invitations::InvitationView;
 use crate::web::kit::ClientAddr;
 use crate::web::kit::Csrf;
 use crate::web::kit::{CsrfForm, CsrfToken, CurrentUser, LineId, UserId};
-use crate::web::outcome;
+use crate::web::outcome::{self, Whom};
 use crate::web::pages::FormErrors;
 use uuid::Uuid;
 
@@ -108,25 +108,28 @@ pub(super) async fn add(
     let m = manager(&state, &user, client)?;
     let csrf = csrf.token().await?;
     let register = fields.action != "save";
-    let outcome = match fields.input().parse() {
-        Ok(details) => um::add(&state.pool, &state.config, &m, &details, register).await,
-        Err(errors) => Err(ManageError::Invalid(errors)),
-    };
-    match outcome {
-        Ok(_) if register => {
-            done(
-                &session,
-                outcome::USER_ADDED_AND_REGISTERED,
-                &RosterView::default(),
-            )
-            .await
-        }
-        Ok(_) => done(&session, outcome::USER_ADDED, &RosterView::default()).await,
-        Err(ManageError::Invalid(errors)) => Ok(rerender(views::add_page(
+    let invalid = |errors| {
+        rerender(views::add_page(
             layout_for(&user, csrf),
             fields.form(),
             errors,
-        ))),
+        ))
+    };
+    let details = match fields.input().parse() {
+        Ok(details) => details,
+        Err(errors) => return Ok(invalid(errors)),
+    };
+    match um::add(&state.pool, &state.config, &m, &details, register).await {
+        Ok(_) => {
+            let (name, email) = (details.display_name(), details.email.to_string());
+            let whom = Whom {
+                name: &name,
+                email: &email,
+            };
+            let message = outcome::user_added(&whom, register);
+            done(&session, &message, &RosterView::default()).await
+        }
+        Err(ManageError::Invalid(errors)) => Ok(invalid(errors)),
         Err(e) => Err(e.into()),
     }
 }
@@ -178,23 +181,35 @@ pub(super) async fn save_line(
     let m = manager(&state, &user, client)?;
     let mut input = fields.input();
     input.mobile.clear(); // the line's own number
-    let outcome = match input.parse() {
-        Ok(details) => um::save_line_user(&state.pool, &m, line_id, &details).await,
-        Err(errors) => Err(ManageError::Invalid(errors)),
+    let (parsed, line) = {
+        let mut conn = state.pool.acquire().await?;
+        let line = lines::find_in_company(&mut conn, user.company_id, line_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        (input.parse(), line)
     };
-    match outcome {
-        Ok(_) => done(&session, outcome::LINE_SAVED, &fields.view()).await,
-        Err(ManageError::Invalid(errors)) => {
-            let mut conn = state.pool.acquire().await?;
-            let line = lines::find_in_company(&mut conn, user.company_id, line_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let csrf = csrf.token().await?;
-            Ok(rerender(
-                views::line_page(layout_for(&user, csrf), &line, fields.form(), errors)
-                    .returning_to(fields.view()),
-            ))
+    let csrf = csrf.token().await?;
+    let invalid = |errors| {
+        rerender(
+            views::line_page(layout_for(&user, csrf), &line, fields.form(), errors)
+                .returning_to(fields.view()),
+        )
+    };
+    let details = match parsed {
+        Ok(details) => details,
+        Err(errors) => return Ok(invalid(errors)),
+    };
+    match um::save_line_user(&state.pool, &m, line_id, &details).await {
+        Ok(_) => {
+            let (name, email) = (details.display_name(), details.email.to_string());
+            let whom = Whom {
+                name: &name,
+                email: &email,
+            };
+            let message = outcome::line_saved(&whom, &line.number.grouped());
+            done(&session, &message, &fields.view()).await
         }
+        Err(ManageError::Invalid(errors)) => Ok(invalid(errors)),
         Err(e) => Err(e.into()),
     }
 }
@@ -280,7 +295,22 @@ pub(super) async fn modify(
         Err(errors) => Err(ManageError::Invalid(errors)),
     };
     match outcome {
-        Ok(()) => done(&session, outcome::USER_MODIFIED, &fields.view()).await,
+        Ok(sent) => {
+            let target = {
+                let mut conn = state.pool.acquire().await?;
+                users::find_in_company(&mut conn, user.company_id, id)
+                    .await?
+                    .ok_or(AppError::NotFound)?
+            };
+            let (name, email) = (target.display_name(), target.email.to_string());
+            let whom = Whom {
+                name: &name,
+                email: &email,
+            };
+            let message =
+                outcome::user_modified(&whom, sent.username_email_resent, sent.old_address_told);
+            done(&session, &message, &fields.view()).await
+        }
         Err(ManageError::Invalid(errors)) => {
             let target = modifiable(&state, &user, id).await?;
             let csrf = csrf.token().await?;

@@ -67,7 +67,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             &format!("{BASE}/utenti/{{user_id}}/disabilita"),
-            user_action_route(UserAction::Disable),
+            user_action_route(UserAction::Disable).get(actions::confirm_disable),
         )
         .route(
             &format!("{BASE}/utenti/{{user_id}}/riabilita"),
