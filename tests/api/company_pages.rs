@@ -114,7 +114,7 @@ async fn profili_explains_each_profile_from_the_permission_rules() {
     );
     assert_eq!(row("Aggiungere, registrare"), ["Sì", "No", "No", "No"]);
     // The reader's own profile is pointed out, and which ones need a second factor.
-    assert!(page.contains("Rappresentante Legale</strong> (il tuo profilo)"));
+    assert!(page.contains("Rappresentante Legale</strong> (il tuo profilo)."));
     assert_eq!(page.matches("secondo fattore").count(), 2, "{page}");
 
     // Every profile choice links here (without losing the form: a new tab).

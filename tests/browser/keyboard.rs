@@ -52,7 +52,7 @@ async fn the_activation_journey_can_be_completed_with_the_keyboard_alone() {
     // And out again, still by keyboard: "Esci" is in the header.
     page.tab_to(r#"form[action="/esci"] button"#, 10).await;
     page.press(Key::Enter).await;
-    page.wait_for_path("the login page", |p| p == "/accedi")
+    page.wait_for_path("the login page, after Esci", |p| p == "/accedi?uscito=1")
         .await;
     page.tab_to("#username", 10).await;
     page.type_text(LR_EMAIL).await;

@@ -29,6 +29,7 @@ mod access_review;
 mod accessibility;
 mod authenticator;
 mod chrome;
+mod company_pages;
 mod journeys;
 mod keyboard;
 mod no_js;

@@ -108,12 +108,16 @@ pub async fn log_in(
     page.wait_for_heading("Benvenuto").await;
 }
 
-/// "Esci" in the header: ends on the login page.
+/// "Esci" in the header: ends on the login page, which says so.
 pub async fn log_out(page: &Page) {
     page.click_button("Esci").await;
-    page.wait_for_path("the login page", |p| p == "/accedi")
+    page.wait_for_path("the login page, after Esci", |p| p == "/accedi?uscito=1")
         .await;
     page.wait_for_heading("Accedi").await;
+    assert!(
+        page.text(".notice").await.contains("Sei uscito"),
+        "the login page says the person is out"
+    );
 }
 
 /// The authenticator-app secret an enrolment page shows in `#totp-secret`, as bytes.
