@@ -122,10 +122,13 @@ async fn disabilita_asks_first_and_keeps_the_list_view() {
         .await;
     let luca = app.user_id(LUCA).await;
 
-    // The row's Disabilita is a link to the question, carrying the list's view.
-    let (_, list) = lr.get_html(&format!("{GU}?q=luca&stato=attivo")).await;
+    // Disabilita is on the user's page (Modifica), a link to the question that carries
+    // the list's view.
+    let (_, user_page) = lr
+        .get_html(&format!("{GU}/utenti/{luca}/modifica?q=luca&stato=attivo"))
+        .await;
     let question = format!("{GU}/utenti/{luca}/disabilita?q=luca&stato=attivo");
-    assert!(hrefs(&list).contains(&question), "{list}");
+    assert!(hrefs(&user_page).contains(&question), "{user_page}");
 
     // Opening it changes nothing.
     let (status, page) = lr.get_html(&question).await;

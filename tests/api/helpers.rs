@@ -532,6 +532,25 @@ impl Browser {
     }
 }
 
+/// Every address a page of Gestione Utenze links or posts to (`a[href]`, `form[action]`,
+/// `button[formaction]`), as absolute paths: the list writes them relative to itself.
+pub fn targets(html: &str) -> Vec<String> {
+    let base = reqwest::Url::parse(&format!("http://portale.test{GU}")).unwrap();
+    let doc = Html::parse_document(html);
+    let selector = Selector::parse("a[href], form[action], button[formaction]").unwrap();
+    doc.select(&selector)
+        .filter_map(|e| {
+            let v = e.value();
+            v.attr("formaction").or(v.attr("action")).or(v.attr("href"))
+        })
+        .filter_map(|t| base.join(t).ok())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .collect()
+}
+
 pub fn hidden_input(html: &str, name: &str) -> Option<String> {
     let doc = Html::parse_document(html);
     let selector = Selector::parse(&format!(r#"input[name="{name}"]"#)).unwrap();
@@ -848,7 +867,7 @@ impl Row {
 /// The rows of a Gestione Utenze list page, in page order.
 pub fn rows(html: &str) -> Vec<Row> {
     let doc = Html::parse_document(html);
-    let selector = Selector::parse("tr[data-row]").unwrap();
+    let selector = Selector::parse("tr[data-stato]").unwrap();
     doc.select(&selector)
         .map(|tr| {
             let attr = |name: &str| tr.value().attr(name).unwrap_or_default().to_owned();
@@ -930,7 +949,7 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
 pub fn management_forms(html: &str) -> usize {
     let doc = Html::parse_document(html);
     let selector = Selector::parse(&format!(
-        r#"form[action^="{GU}/"], button[formaction^="{GU}/"]"#
+        r#"form[action^="{GU}/"], button[formaction^="{GU}/"], button[formaction^="gestione-utenze/"]"#
     ))
     .unwrap();
     doc.select(&selector).count()

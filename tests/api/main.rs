@@ -28,6 +28,7 @@ mod mfa_policy;
 mod onboarding_from_lines;
 mod overload;
 mod own_account;
+mod page_weight;
 mod passkeys;
 mod permissions;
 mod probes;

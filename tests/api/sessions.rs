@@ -8,8 +8,8 @@ use scraper::{Html, Selector};
 use uuid::Uuid;
 
 use crate::helpers::{
-    Browser, GU, LR_EMAIL, LR_MOBILE, PASSWORD, PUBLIC_BASE_URL, TestApp, location, row_of_user,
-    spawn_app, texts,
+    Browser, GU, LR_EMAIL, LR_MOBILE, PASSWORD, PUBLIC_BASE_URL, TestApp, location, spawn_app,
+    texts,
 };
 use crate::seeds::{COMPANY_A, COMPANY_B, SeededUser};
 use crate::support::sms_gateway::code_in;
@@ -211,8 +211,16 @@ async fn the_legal_representative_ends_an_employees_sessions_and_a_light_admin_c
         .seeded_employee_logged_in(LR_EMAIL, "sara@example.it", None, "amministratore_light")
         .await;
     let luca_id = app.user_id("luca@example.it").await;
-    let (_, list) = lr.get_html(GU).await;
-    assert!(row_of_user(&list, luca_id).shows("Termina sessioni"));
+    // On Luca's own page (Modifica), not on the list's row.
+    let (_, page) = lr
+        .get_html(&format!("{GU}/utenti/{luca_id}/modifica"))
+        .await;
+    assert!(
+        page.contains(&format!(
+            r#"action="{GU}/utenti/{luca_id}/termina-sessioni""#
+        )),
+        "{page}"
+    );
 
     let refused = light
         .post_form(

@@ -773,8 +773,8 @@ async fn the_list_shows_the_delivery_state_of_each_username_email() {
     assert_eq!(row_of_user(&html, saved).consegna, "");
     assert_eq!(
         row_of_user(&html, lr_id(&app).await).consegna,
-        "sent",
-        "the legal representative's own email"
+        "",
+        "once active, the row no longer carries the username e-mail"
     );
 }
 

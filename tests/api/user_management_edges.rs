@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{GU, LINES_A, data_count, data_total, rows, spawn_app};
+use crate::helpers::{GU, LINES_A, data_count, data_total, rows, spawn_app, targets};
 use crate::seeds::COMPANY_A;
 
 const MARA: &str = "mara.verdi@example.it";
@@ -18,8 +18,8 @@ async fn reinvia_is_refused_exactly_where_the_list_does_not_offer_it() {
         .await;
     let id = app.user_id(MARA).await;
     let (_, page) = lr.get_html(GU).await;
-    assert!(page.contains(&format!("{GU}/utenti/{id}/registra")));
-    assert!(!page.contains(&format!("{GU}/utenti/{id}/reinvia")));
+    assert!(targets(&page).contains(&format!("{GU}/utenti/{id}/registra")));
+    assert!(!targets(&page).contains(&format!("{GU}/utenti/{id}/reinvia")));
 
     let resent = lr
         .post_form(&format!("{GU}/utenti/{id}/reinvia"), &[])
@@ -42,8 +42,8 @@ async fn modifica_is_refused_exactly_where_the_list_does_not_offer_it() {
         .await;
     assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
     let (_, page) = lr.get_html(GU).await;
-    assert!(page.contains(&format!("{GU}/utenti/{id}/riabilita")));
-    assert!(!page.contains(&format!("{GU}/utenti/{id}/modifica")));
+    assert!(targets(&page).contains(&format!("{GU}/utenti/{id}/riabilita")));
+    assert!(!targets(&page).contains(&format!("{GU}/utenti/{id}/modifica")));
 
     let form = lr.get(&format!("{GU}/utenti/{id}/modifica")).await;
     let fields = [

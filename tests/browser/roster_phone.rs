@@ -97,7 +97,7 @@ async fn on_a_phone_the_rows_are_cards_and_a_page_of_saved_users_is_registered_i
     page.set_viewport(NARROW_PHONE).await;
     let display = page
         .js(
-            "return getComputedStyle(document.querySelector('tr[data-row]')).display",
+            "return getComputedStyle(document.querySelector('tr[data-stato]')).display",
             vec![],
         )
         .await;
@@ -112,8 +112,8 @@ async fn on_a_phone_the_rows_are_cards_and_a_page_of_saved_users_is_registered_i
             "const card = document.querySelector(arguments[0]);
              const b = [...card.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Registra');
              const r = b.getBoundingClientRect();
-             return { main: b.classList.contains('button'), right: r.right,
-                      state: card.querySelector('.state').textContent.trim() };",
+             return { main: b.classList.contains('main'), right: r.right,
+                      state: card.children[4].textContent.trim() };",
             vec![json!(card)],
         )
         .await;

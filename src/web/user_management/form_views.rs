@@ -7,6 +7,7 @@ use super::roster_view::RosterView;
 use crate::db::lines::Line;
 use crate::db::users::User;
 use crate::domain::Profile;
+use crate::user_management::Actions;
 use crate::web::invitations::InvitationView;
 use crate::web::pages::{FormErrors, Layout};
 
@@ -40,6 +41,10 @@ pub struct UserFormPage {
     pub profiles: Vec<(&'static str, &'static str, &'static str)>,
     /// Modifica of an active user: where «Azzera i fattori di accesso» posts.
     pub reset_factors_action: Option<String>,
+    /// Modifica: the question before Disabilita (the list's view is appended).
+    pub disable_href: Option<String>,
+    /// Modifica of an active user: where «Termina sessioni» posts.
+    pub end_sessions_action: Option<String>,
     /// Modifica: every username email of the user, newest first.
     pub invitations: Vec<InvitationView>,
     /// The view of the list to come back to (search, filter, page).
@@ -74,6 +79,8 @@ pub fn add_page(layout: Layout, form: UserForm, errors: FormErrors) -> UserFormP
         username_editable: true,
         profiles: profiles(),
         reset_factors_action: None,
+        disable_href: None,
+        end_sessions_action: None,
         invitations: Vec::new(),
         view: RosterView::default(),
     }
@@ -134,27 +141,27 @@ pub fn line_page(layout: Layout, line: &Line, form: UserForm, errors: FormErrors
         username_editable: true,
         profiles: profiles(),
         reset_factors_action: None,
+        disable_href: None,
+        end_sessions_action: None,
         invitations: Vec::new(),
         view: RosterView::default(),
     }
 }
 
-/// Modifica; `can_reset_factors` (from the permission source) adds «Azzera i fattori»;
-/// `invitations` are the user's username emails, newest first.
+/// Modifica: the user's page. `allowed` (from the permission source) adds «Azzera i
+/// fattori», Disabilita and Termina sessioni; `invitations` are the user's username
+/// emails, newest first.
 pub fn modify_page(
     layout: Layout,
     user: &User,
     form: UserForm,
     errors: FormErrors,
-    can_reset_factors: bool,
+    allowed: Actions,
     invitations: Vec<InvitationView>,
 ) -> UserFormPage {
-    let reset_factors_action = can_reset_factors.then(|| {
-        format!(
-            "/area-clienti/gestione-utenze/utenti/{}/azzera-fattori",
-            user.id
-        )
-    });
+    let of_user =
+        |action: &str| format!("/area-clienti/gestione-utenze/utenti/{}/{action}", user.id);
+    let reset_factors_action = allowed.reset_factors.then(|| of_user("azzera-fattori"));
     UserFormPage {
         layout,
         title: format!("Modifica {}", user.username),
@@ -168,6 +175,8 @@ pub fn modify_page(
         username_editable: false,
         profiles: profiles(),
         reset_factors_action,
+        disable_href: allowed.disable.then(|| of_user("disabilita")),
+        end_sessions_action: allowed.end_sessions.then(|| of_user("termina-sessioni")),
         invitations,
         view: RosterView::default(),
     }

@@ -234,14 +234,14 @@ pub(super) async fn modify_form(
         first_name: target.first_name.clone(),
         last_name: target.last_name.clone(),
     };
-    let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
+    let allowed = um::allowed_actions(&user, (&target).into());
     let sends = invitation_history(&state, &target).await?;
     Ok(views::modify_page(
         layout_for(&user, csrf),
         &target,
         form,
         FormErrors::default(),
-        can_reset,
+        allowed,
         sends,
     )
     .returning_to(view.sanitized()))
@@ -316,7 +316,7 @@ pub(super) async fn modify(
             let csrf = csrf.token().await?;
             let mut form = fields.form();
             form.username = target.username.clone();
-            let can_reset = um::allowed_actions(&user, (&target).into()).reset_factors;
+            let allowed = um::allowed_actions(&user, (&target).into());
             let sends = invitation_history(&state, &target).await?;
             Ok(rerender(
                 views::modify_page(
@@ -324,7 +324,7 @@ pub(super) async fn modify(
                     &target,
                     form,
                     errors,
-                    can_reset,
+                    allowed,
                     sends,
                 )
                 .returning_to(fields.view()),

@@ -33,10 +33,10 @@ pub struct RowView {
     /// A line "Da registrare" with a contract referent: selectable for "Registra i selezionati".
     pub can_register_line: bool,
     pub can_resend: bool,
+    /// Modifica (where Disabilita and Termina sessioni are too); a row that offers Aggiorna
+    /// shows that instead.
     pub can_modify: bool,
-    pub can_disable: bool,
     pub can_enable: bool,
-    pub can_end_sessions: bool,
     pub has_referent: bool,
 }
 
@@ -68,13 +68,9 @@ impl RowView {
         .find_map(|(offered, action)| offered.then_some(action))
     }
 
-    /// The CSS class of `action`'s control in this row.
-    pub fn class_of(&self, action: RowAction) -> &'static str {
-        if self.main_action() == Some(action) {
-            "button small"
-        } else {
-            "link-action"
-        }
+    /// Whether `action` is this row's next step (drawn as a button, the others as links).
+    pub fn is_main(&self, action: RowAction) -> bool {
+        self.main_action() == Some(action)
     }
 }
 
@@ -145,9 +141,11 @@ fn row_view(row: RosterRow, manager: &User, now: OffsetDateTime) -> RowView {
         profile: row.profile.map_or("", Profile::label),
         state: row.state.as_str(),
         state_label: row.state.label(),
+        // Once active, the username e-mail is history (shown on the Modifica page).
         invitation: row
             .invitation
             .get()
+            .filter(|_| row.state != RegistrationState::Active)
             .map(|inv| invitations::latest(inv, row.state, now)),
         can_update_line: (free_line && line_actions.update)
             || (row.line_id.is_some() && actions.update_line),
@@ -155,9 +153,7 @@ fn row_view(row: RosterRow, manager: &User, now: OffsetDateTime) -> RowView {
         can_register_line: free_line && line_actions.register_from_referent,
         can_resend: actions.resend,
         can_modify: actions.modify,
-        can_disable: actions.disable,
         can_enable: actions.enable,
-        can_end_sessions: actions.end_sessions,
         has_referent: row.has_referent,
     }
 }
