@@ -8,8 +8,10 @@
 //! answers 404 so nothing leaks about what exists.
 
 mod common;
+pub mod csv_rows;
 mod edit;
 mod factors;
+pub mod import;
 mod input;
 mod permissions;
 mod register;
@@ -19,7 +21,8 @@ pub use edit::{add, disable, enable, end_sessions, modify, save_line_user};
 pub use factors::reset_factors;
 pub use input::{DetailsInput, NewUserInput, UserDetails};
 pub use permissions::{
-    Actions, LineActions, Target, allowed_actions, allowed_line_actions, can_manage, can_view,
+    Actions, LineActions, Target, allowed_actions, allowed_line_actions, can_import, can_manage,
+    can_view, may_grant,
 };
 pub use register::{Registered, register, register_selected, resend};
 

@@ -47,6 +47,7 @@ mod support;
 mod user_management;
 mod user_management_edges;
 mod user_management_scale;
+mod user_import;
 
 /// `spawn_app()` here leaves the outbox worker off: tests run the pending work themselves.
 const BACKGROUND_WORKER: bool = false;
