@@ -126,12 +126,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvRow>, CsvError> {
         Some(Err(_)) | None => return Err(CsvError::Header),
     };
     let order = column_order(&header)?;
+    let mut lines = LineCounter::new(text);
     let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(|e| CsvError::Unreadable {
-            line: e.position().map_or(0, |p| p.line()),
+            line: lines.at(e.position().map_or(0, |p| p.byte())),
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = lines.at(record.position().map_or(0, |p| p.byte()));
         let row = row_of(&record, &order, line);
         if row.is_blank() {
             continue;
@@ -143,6 +144,38 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvRow>, CsvError> {
         0 => Err(CsvError::NoRows),
         n if n > MAX_ROWS => Err(CsvError::TooManyRows { rows: n }),
         _ => Ok(rows),
+    }
+}
+
+/// The line (from 1) of a byte offset of the file, for offsets in increasing order: a
+/// record's own count of lines does not see `\r\n` as one line end.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(self.text.len());
+        // A record may be said to start on the line end before it.
+        while self.text.get(to).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            to += 1;
+        }
+        if to > self.offset {
+            let ends = self.text[self.offset..to].iter().filter(|&&b| b == b'\n');
+            self.line += ends.count() as u64;
+            self.offset = to;
+        }
+        self.line
     }
 }
 
