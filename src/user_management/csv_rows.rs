@@ -222,7 +222,7 @@ fn row_of(record: &csv::StringRecord, order: &[usize; 6], line: u64) -> CsvRow {
 pub fn sample() -> String {
     format!(
         "{BOM}{}\r\n\
-         333 123 4567;giulia.bianchi@example.it;giulia.bianchi@example.it;Amministratore Light;Giulia;Bianchi\r\n\
+         347 555 0101;giulia.bianchi@example.it;giulia.bianchi@example.it;Amministratore Light;Giulia;Bianchi\r\n\
          ;marco.neri@example.it;marco.neri;Utilizzatore;Marco;Neri\r\n",
         COLUMNS.join(";")
     )

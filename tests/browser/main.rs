@@ -38,3 +38,4 @@ mod receipts;
 mod roster_phone;
 mod security;
 mod steps;
+mod user_import;
