@@ -15,5 +15,6 @@ CREATE TABLE pending_imports (
 );
 
 -- Expired previews hold personal data nobody can confirm any more: each new upload deletes
--- them (rows older than `expires_at`), through this index.
+-- them (rows older than `expires_at`), through this index; the erasure of a closed company
+-- (contracts::events::retention) deletes the company's.
 CREATE INDEX pending_imports_expires_at_idx ON pending_imports (expires_at);
