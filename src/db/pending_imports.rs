@@ -32,7 +32,7 @@ pub async fn insert(conn: &mut PgConnection, p: &NewPending<'_>) -> sqlx::Result
     .bind(p.id)
     .bind(p.company_id)
     .bind(p.user_id)
-    .bind(&p.rows)
+    .bind(p.rows)
     .bind(p.created_at)
     .bind(p.expires_at)
     .execute(conn)

@@ -99,7 +99,9 @@ pub enum CsvError {
         "Il file non è un CSV leggibile (riga {line}): controlla le virgolette e salvalo di nuovo come CSV."
     )]
     Unreadable { line: u64 },
-    #[error("Il file non contiene nessuna utenza: sotto l'intestazione aggiungi una riga per persona.")]
+    #[error(
+        "Il file non contiene nessuna utenza: sotto l'intestazione aggiungi una riga per persona."
+    )]
     NoRows,
 }
 
@@ -165,9 +167,15 @@ impl<'a> LineCounter<'a> {
     }
 
     fn at(&mut self, byte: u64) -> u64 {
-        let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(self.text.len());
+        let mut to = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
         // A record may be said to start on the line end before it.
-        while self.text.get(to).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+        while self
+            .text
+            .get(to)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
             to += 1;
         }
         if to > self.offset {
@@ -280,7 +288,10 @@ mod tests {
             parse(&vec![b'a'; MAX_FILE_BYTES + 1]),
             Err(CsvError::TooLarge)
         );
-        assert_eq!(parse(format!("{HEADER}\n").as_bytes()), Err(CsvError::NoRows));
+        assert_eq!(
+            parse(format!("{HEADER}\n").as_bytes()),
+            Err(CsvError::NoRows)
+        );
         let mut file = format!("{HEADER}\n");
         for i in 0..501 {
             file.push_str(&format!(";u{i}@example.it;u{i};Utilizzatore;;\n"));
@@ -289,13 +300,18 @@ mod tests {
             parse(file.as_bytes()),
             Err(CsvError::TooManyRows { rows: 501 })
         );
-        assert!(CsvError::TooManyRows { rows: 501 }.to_string().contains("500"));
+        assert!(
+            CsvError::TooManyRows { rows: 501 }
+                .to_string()
+                .contains("500")
+        );
     }
 
     #[test]
     fn a_row_of_the_wrong_width_says_so_and_long_cells_are_cut() {
         let long = "x".repeat(5000);
-        let file = format!("{HEADER}\n;a@example.it;aaa\n;{long}@example.it;bbb;Utilizzatore;;;extra\n");
+        let file =
+            format!("{HEADER}\n;a@example.it;aaa\n;{long}@example.it;bbb;Utilizzatore;;;extra\n");
         let rows = parse(file.as_bytes()).unwrap();
         assert_eq!(rows[0].wrong_width, Some(3));
         assert_eq!(rows[0].profile, "");

@@ -225,9 +225,24 @@ fn merge(into: &mut FieldErrors, from: &FieldErrors) {
 /// A username, e-mail or mobile already on an earlier row of the file: named by its line.
 fn duplicates_in_file(seen: &mut SeenInFile, row: &CsvRow, errors: &mut FieldErrors) {
     let checks = [
-        (username_key(row), &mut seen.usernames, "username", "Username"),
-        (email_key(row), &mut seen.emails, "email", "Indirizzo e-mail"),
-        (mobile_key(row), &mut seen.mobiles, "mobile", "Numero di cellulare"),
+        (
+            username_key(row),
+            &mut seen.usernames,
+            "username",
+            "Username",
+        ),
+        (
+            email_key(row),
+            &mut seen.emails,
+            "email",
+            "Indirizzo e-mail",
+        ),
+        (
+            mobile_key(row),
+            &mut seen.mobiles,
+            "mobile",
+            "Numero di cellulare",
+        ),
     ];
     for (key, map, field, what) in checks {
         let Some(key) = key else { continue };

@@ -88,9 +88,7 @@ pub fn users_imported(imported: usize, skipped: usize, registered: bool) -> Stri
         (n, true) => {
             format!("Importate {n} utenze: abbiamo inviato l'e-mail con lo username a {n} persone.")
         }
-        (1, false) => {
-            "Importata 1 utenza: la trovi nell'elenco come «Da registrare».".to_owned()
-        }
+        (1, false) => "Importata 1 utenza: la trovi nell'elenco come «Da registrare».".to_owned(),
         (n, false) => format!("Importate {n} utenze: le trovi nell'elenco come «Da registrare»."),
     };
     match skipped {

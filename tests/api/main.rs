@@ -44,10 +44,10 @@ mod staff_cli;
 mod staff_second_factor;
 mod step_up;
 mod support;
+mod user_import;
 mod user_management;
 mod user_management_edges;
 mod user_management_scale;
-mod user_import;
 
 /// `spawn_app()` here leaves the outbox worker off: tests run the pending work themselves.
 const BACKGROUND_WORKER: bool = false;

@@ -10,8 +10,8 @@ use scraper::{Html, Selector};
 use time::Duration;
 
 use crate::helpers::{
-    Browser, GU, LINES_A, LINES_B, LR_EMAIL, PASSWORD, TestApp, hidden_input, location,
-    spawn_app, texts,
+    Browser, GU, LINES_A, LINES_B, LR_EMAIL, PASSWORD, TestApp, hidden_input, location, spawn_app,
+    texts,
 };
 use crate::seeds::{COMPANY_A, COMPANY_B};
 use crate::support::sms_gateway::code_in;
@@ -127,7 +127,11 @@ fn valid_file(n: usize) -> String {
             i if i % 2 == 0 => format!("347 100 {:04}", i),
             _ => String::new(),
         };
-        let profile = ["Utilizzatore", "amministratore_light", "AMMINISTRATORE FULL"][i % 3];
+        let profile = [
+            "Utilizzatore",
+            "amministratore_light",
+            "AMMINISTRATORE FULL",
+        ][i % 3];
         file.push_str(&format!(
             "{mobile};{};{};{profile};Nome{i};Cognome{i}\n",
             employee(i),
@@ -151,7 +155,10 @@ async fn thirty_rows_are_previewed_then_saved_and_registered_in_one_go() {
     let lr = app.seeded_legal_representative().await;
     let (status, list) = lr.get_html(GU).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(list.contains(&format!(r#"href="{PAGE}""#)), "the toolbar link");
+    assert!(
+        list.contains(&format!(r#"href="{PAGE}""#)),
+        "the toolbar link"
+    );
     let (status, page) = lr.get_html(PAGE).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(r#"enctype="multipart/form-data""#), "{page}");
@@ -166,7 +173,11 @@ async fn thirty_rows_are_previewed_then_saved_and_registered_in_one_go() {
     assert_eq!(rows[0].line, 2, "numbered as in the file (the header is 1)");
     assert_eq!(rows[29].line, 31);
     assert!(html.contains("<caption>"), "a table with a caption");
-    assert_eq!(app.state_snapshot().await, before, "nothing written before confirm");
+    assert_eq!(
+        app.state_snapshot().await,
+        before,
+        "nothing written before confirm"
+    );
     assert_eq!(pending(&app).await, 1, "the preview kept server-side");
 
     let done = confirm(&lr, &html, "register").await;
@@ -177,8 +188,10 @@ async fn thirty_rows_are_previewed_then_saved_and_registered_in_one_go() {
         "Importate 30 utenze: abbiamo inviato l'e-mail con lo username a 30 persone."
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM users WHERE email LIKE 'dipendente%' AND state = 'in_attesa'")
-            .await,
+        app.count(
+            "SELECT count(*) FROM users WHERE email LIKE 'dipendente%' AND state = 'in_attesa'"
+        )
+        .await,
         30
     );
     assert_eq!(
@@ -188,7 +201,11 @@ async fn thirty_rows_are_previewed_then_saved_and_registered_in_one_go() {
         "one audit event per user, as Aggiungi writes"
     );
     let tied = app.line_user(LINES_A[0]).await;
-    assert_eq!(tied, Some(app.user_id(&employee(0)).await), "the line is tied");
+    assert_eq!(
+        tied,
+        Some(app.user_id(&employee(0)).await),
+        "the line is tied"
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM users WHERE username = 'dipendente02@example.it' AND mobile = '+393471000002' AND profile = 'amministratore_full' AND first_name = 'Nome2'").await,
         1,
@@ -199,7 +216,11 @@ async fn thirty_rows_are_previewed_then_saved_and_registered_in_one_go() {
         let mail = app.username_email(&employee(i)).await;
         assert!(mail.text.contains(&employee(i)), "the username is stated");
     }
-    assert_eq!(app.smtp.count().await, 30, "30 username e-mails, nothing else");
+    assert_eq!(
+        app.smtp.count().await,
+        30,
+        "30 username e-mails, nothing else"
+    );
 }
 
 #[tokio::test]
@@ -266,22 +287,47 @@ async fn bad_rows_are_shown_with_the_italian_messages_of_the_add_form() {
     assert!(row(&rows, 2).valid);
     let mobile = row(&rows, 3);
     assert!(!mobile.valid);
-    assert!(says(mobile, "Numero di cellulare: Inserisci un numero di cellulare valido"), "{mobile:?}");
-    assert!(says(row(&rows, 4), "Indirizzo e-mail: Inserisci un indirizzo e-mail valido, ad esempio nome@azienda.it"));
-    assert!(says(row(&rows, 5), "Username: La username deve avere almeno 3 caratteri"));
-    let profile = "Profilo: Scegli un profilo tra Amministratore Full, Amministratore Light e Utilizzatore";
+    assert!(
+        says(
+            mobile,
+            "Numero di cellulare: Inserisci un numero di cellulare valido"
+        ),
+        "{mobile:?}"
+    );
+    assert!(says(
+        row(&rows, 4),
+        "Indirizzo e-mail: Inserisci un indirizzo e-mail valido, ad esempio nome@azienda.it"
+    ));
+    assert!(says(
+        row(&rows, 5),
+        "Username: La username deve avere almeno 3 caratteri"
+    ));
+    let profile =
+        "Profilo: Scegli un profilo tra Amministratore Full, Amministratore Light e Utilizzatore";
     assert!(says(row(&rows, 6), profile));
     let missing = row(&rows, 7);
-    assert!(says(missing, "Indirizzo e-mail: Il campo è obbligatorio"), "{missing:?}");
+    assert!(
+        says(missing, "Indirizzo e-mail: Il campo è obbligatorio"),
+        "{missing:?}"
+    );
     assert!(says(missing, "Username: Il campo è obbligatorio"));
     assert!(says(missing, "Profilo: Il campo è obbligatorio"));
-    assert!(says(row(&rows, 8), profile), "a profile nobody may give here");
+    assert!(
+        says(row(&rows, 8), profile),
+        "a profile nobody may give here"
+    );
     assert!(says(row(&rows, 9), "La riga ha 3 valori invece di 6"));
-    assert!(says(row(&rows, 10), "Nome: Il testo è troppo lungo (massimo 100 caratteri)"));
+    assert!(says(
+        row(&rows, 10),
+        "Nome: Il testo è troppo lungo (massimo 100 caratteri)"
+    ));
     assert!(rows.iter().skip(1).all(|r| !r.valid));
     // The summary names each wrong row, in text.
     let summary = texts(&html, ".error-summary li").join("\n");
-    assert!(summary.contains("Riga 3:") && summary.contains("Riga 10:"), "{summary}");
+    assert!(
+        summary.contains("Riga 3:") && summary.contains("Riga 10:"),
+        "{summary}"
+    );
     assert!(html.contains("8 con errori"), "{html}");
 
     // Only the valid row is saved.
@@ -292,7 +338,11 @@ async fn bad_rows_are_shown_with_the_italian_messages_of_the_add_form() {
         "Importata 1 utenza: la trovi nell'elenco come «Da registrare»."
     );
     assert_eq!(app.user_state("buona@example.it").await, "da_registrare");
-    assert_eq!(users(&app).await, 2, "the legal representative and the valid row");
+    assert_eq!(
+        users(&app).await,
+        2,
+        "the legal representative and the valid row"
+    );
 }
 
 #[tokio::test]
@@ -327,14 +377,38 @@ async fn duplicates_inside_the_file_and_against_the_database_name_where_they_are
     let html = preview(&lr, &file).await;
     let rows = preview_rows(&html);
     assert!(row(&rows, 2).valid, "{rows:?}");
-    assert!(says(row(&rows, 3), "Username: Username già presente alla riga 2 del file."), "{rows:?}");
-    assert!(says(row(&rows, 4), "Indirizzo e-mail: Indirizzo e-mail già presente alla riga 2 del file."));
-    assert!(says(row(&rows, 5), "Numero di cellulare: Numero di cellulare già presente alla riga 2 del file."));
+    assert!(
+        says(
+            row(&rows, 3),
+            "Username: Username già presente alla riga 2 del file."
+        ),
+        "{rows:?}"
+    );
+    assert!(says(
+        row(&rows, 4),
+        "Indirizzo e-mail: Indirizzo e-mail già presente alla riga 2 del file."
+    ));
+    assert!(says(
+        row(&rows, 5),
+        "Numero di cellulare: Numero di cellulare già presente alla riga 2 del file."
+    ));
     let taken = "Username: Username già in uso: scegline un'altra";
-    assert!(says(row(&rows, 6), taken), "another company's username: {rows:?}");
-    assert!(says(row(&rows, 7), "Questo indirizzo e-mail è già di un utente dell'azienda"));
-    assert!(says(row(&rows, 8), "Questo numero è già di un utente dell'azienda"));
-    assert!(says(row(&rows, 9), "Questo numero non può essere usato"), "another company's line");
+    assert!(
+        says(row(&rows, 6), taken),
+        "another company's username: {rows:?}"
+    );
+    assert!(says(
+        row(&rows, 7),
+        "Questo indirizzo e-mail è già di un utente dell'azienda"
+    ));
+    assert!(says(
+        row(&rows, 8),
+        "Questo numero è già di un utente dell'azienda"
+    ));
+    assert!(
+        says(row(&rows, 9), "Questo numero non può essere usato"),
+        "another company's line"
+    );
     assert!(says(row(&rows, 10), taken), "any case");
     assert_eq!(rows.iter().filter(|r| r.valid).count(), 1);
 }
@@ -358,8 +432,14 @@ async fn a_5_mb_upload_gets_a_clean_italian_page_with_the_form_and_nothing_is_wr
     );
     let html = response.text().await.unwrap();
     let error = texts(&html, "#file-error").join(" ");
-    assert!(error.contains("Il file supera la dimensione massima di 1 MB"), "{html}");
-    assert!(html.contains(r#"type="file""#), "the form, to choose another file");
+    assert!(
+        error.contains("Il file supera la dimensione massima di 1 MB"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"type="file""#),
+        "the form, to choose another file"
+    );
     assert_eq!(app.state_snapshot().await, before);
     assert_eq!(pending(&app).await, 0);
 
@@ -377,19 +457,26 @@ async fn more_than_500_rows_are_refused_with_a_message_and_nothing_is_kept() {
     let lr = app.seeded_legal_representative().await;
     let mut file = format!("{HEADER}\n");
     for i in 0..501 {
-        file.push_str(&format!(";p{i}@example.it;p{i}@example.it;Utilizzatore;;\n"));
+        file.push_str(&format!(
+            ";p{i}@example.it;p{i}@example.it;Utilizzatore;;\n"
+        ));
     }
     let response = upload(&lr, file.as_bytes()).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
     let error = texts(&html, "#file-error").join(" ");
-    assert!(error.contains("501 righe") && error.contains("al massimo se ne possono importare 500"), "{error}");
+    assert!(
+        error.contains("501 righe") && error.contains("al massimo se ne possono importare 500"),
+        "{error}"
+    );
     assert_eq!(pending(&app).await, 0);
 
     // 500 are fine.
     let mut file = format!("{HEADER}\n");
     for i in 0..500 {
-        file.push_str(&format!(";p{i}@example.it;p{i}@example.it;Utilizzatore;;\n"));
+        file.push_str(&format!(
+            ";p{i}@example.it;p{i}@example.it;Utilizzatore;;\n"
+        ));
     }
     let html = preview(&lr, &file).await;
     assert_eq!(preview_rows(&html).iter().filter(|r| r.valid).count(), 500);
@@ -503,8 +590,18 @@ async fn the_sample_file_has_the_header_and_two_rows_that_import() {
     let lr = app.seeded_legal_representative().await;
     let response = lr.get(&format!("{PAGE}/esempio.csv")).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
-    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
     let sample = response.text().await.unwrap();
     let lines: Vec<&str> = sample.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 3, "{sample}");
@@ -559,10 +656,17 @@ async fn after_fifteen_minutes_an_upload_asks_for_step_up_and_comes_back_to_the_
     assert_eq!(location(&asked), "/accedi/conferma");
     assert_eq!(pending(&app).await, 0, "nothing kept");
 
-    assert_eq!(confirm_identity(&app, &lr).await, "/accedi/conferma/riprendi");
+    assert_eq!(
+        confirm_identity(&app, &lr).await,
+        "/accedi/conferma/riprendi"
+    );
     let resumed = lr.get("/accedi/conferma/riprendi").await;
     assert_eq!(resumed.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&resumed), PAGE, "the upload page, to choose the file again");
+    assert_eq!(
+        location(&resumed),
+        PAGE,
+        "the upload page, to choose the file again"
+    );
     let html = preview(&lr, &valid_file(2)).await;
     assert_eq!(preview_rows(&html).len(), 2);
 }
@@ -576,7 +680,10 @@ async fn an_expired_preview_saves_nothing_and_says_to_upload_again() {
 
     let asked = confirm(&lr, &html, "register").await;
     assert_eq!(location(&asked), "/accedi/conferma", "step-up first");
-    assert_eq!(confirm_identity(&app, &lr).await, "/accedi/conferma/riprendi");
+    assert_eq!(
+        confirm_identity(&app, &lr).await,
+        "/accedi/conferma/riprendi"
+    );
     let (_, resume) = lr.get_html("/accedi/conferma/riprendi").await;
     assert!(resume.contains(CONFIRM), "the kept confirmation: {resume}");
     let expired = confirm(&lr, &resume, "register").await;
@@ -585,7 +692,8 @@ async fn an_expired_preview_saves_nothing_and_says_to_upload_again() {
     let notice = texts(&page, ".notice p").join(" ");
     assert!(notice.starts_with("L'anteprima è scaduta"), "{page}");
     assert_eq!(
-        app.count("SELECT count(*) FROM users WHERE email LIKE 'dipendente%'").await,
+        app.count("SELECT count(*) FROM users WHERE email LIKE 'dipendente%'")
+            .await,
         0
     );
     assert_eq!(users(&app).await, 1, "the legal representative alone");

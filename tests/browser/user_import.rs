@@ -57,11 +57,15 @@ async fn the_legal_representative_imports_employees_from_a_csv_file() {
     page.click_button("Carica e controlla").await;
     page.wait_for_heading("Anteprima dell'importazione").await;
     assert_eq!(
-        page.attr(r#"tr[data-riga="2"]"#, "data-esito").await.as_deref(),
+        page.attr(r#"tr[data-riga="2"]"#, "data-esito")
+            .await
+            .as_deref(),
         Some("valida")
     );
     assert_eq!(
-        page.attr(r#"tr[data-riga="4"]"#, "data-esito").await.as_deref(),
+        page.attr(r#"tr[data-riga="4"]"#, "data-esito")
+            .await
+            .as_deref(),
         Some("errore")
     );
     let errors = page.text(r#"tr[data-riga="4"] .row-errors"#).await;
@@ -71,7 +75,11 @@ async fn the_legal_representative_imports_employees_from_a_csv_file() {
     );
     assert!(page.text("caption").await.contains("Righe del file"));
     page.check_at("importa-anteprima", &VIEWPORTS).await;
-    assert_eq!(app.count("SELECT count(*) FROM users").await, 1, "nothing saved yet");
+    assert_eq!(
+        app.count("SELECT count(*) FROM users").await,
+        1,
+        "nothing saved yet"
+    );
 
     page.click_button("Salva e registra").await;
     page.wait_for_heading("Gestione Utenze").await;

@@ -88,8 +88,7 @@ pub async fn read(
 /// Reads and drops a body (up to a bound): an upload answered without its content.
 pub async fn drain(mut body: Body) {
     let mut drained = 0usize;
-    while let Some(Ok(frame)) =
-        std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+    while let Some(Ok(frame)) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
     {
         drained += frame.data_ref().map_or(0, |d| d.len());
         if drained > DRAIN_AT_MOST {
@@ -200,9 +199,14 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::CONTENT_TYPE,
-            "multipart/form-data; boundary=----WebKitFormBoundaryA1".parse().unwrap(),
+            "multipart/form-data; boundary=----WebKitFormBoundaryA1"
+                .parse()
+                .unwrap(),
         );
-        assert_eq!(boundary(&headers).as_deref(), Some("----WebKitFormBoundaryA1"));
+        assert_eq!(
+            boundary(&headers).as_deref(),
+            Some("----WebKitFormBoundaryA1")
+        );
         headers.insert(
             header::CONTENT_TYPE,
             "application/x-www-form-urlencoded".parse().unwrap(),

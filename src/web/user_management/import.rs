@@ -92,7 +92,11 @@ fn preview_row(checked: CheckedRow) -> PreviewRow {
         ..
     } = row;
     let shown_mobile = match &details {
-        Some(d) => d.mobile.as_ref().map(PhoneNumber::grouped).unwrap_or_default(),
+        Some(d) => d
+            .mobile
+            .as_ref()
+            .map(PhoneNumber::grouped)
+            .unwrap_or_default(),
         None => mobile.trim().to_owned(),
     };
     let profile = Profile::from_name_or_code(&profile).map_or(profile, |p| p.label().to_owned());
@@ -258,7 +262,12 @@ pub(super) async fn confirm(
             done(&session, &message, &RosterView::default()).await
         }
         Confirmed::AlreadyUsed => {
-            done(&session, outcome::IMPORT_ALREADY_CONFIRMED, &RosterView::default()).await
+            done(
+                &session,
+                outcome::IMPORT_ALREADY_CONFIRMED,
+                &RosterView::default(),
+            )
+            .await
         }
         Confirmed::Expired => {
             flash::set(&session, outcome::IMPORT_PREVIEW_EXPIRED.to_owned()).await?;

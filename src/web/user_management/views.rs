@@ -10,7 +10,8 @@ use super::roster_view::RosterView;
 use crate::db::roster::{RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{PhoneNumber, Profile, RegistrationState};
-use crate::user_management::{Actions, Target, allowed_actions, allowed_line_actions, can_import, can_manage,
+use crate::user_management::{
+    Actions, Target, allowed_actions, allowed_line_actions, can_import, can_manage,
 };
 use crate::web::invitations::{self, InvitationView};
 use crate::web::kit::{Page, PageLinks};
