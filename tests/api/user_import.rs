@@ -698,3 +698,55 @@ async fn an_expired_preview_saves_nothing_and_says_to_upload_again() {
     );
     assert_eq!(users(&app).await, 1, "the legal representative alone");
 }
+
+#[tokio::test]
+async fn hostile_cells_are_refused_by_field_and_a_broken_upload_is_a_400() {
+    let app = spawn_app().await;
+    let lr = app.seeded_legal_representative().await;
+    let file = format!(
+        "{HEADER}\n\
+         ;nul@example.it;nul.user;Utilizzatore;An\u{0}na;\n\
+         ;bidi\u{202e}@example.it;bidi.user;Utilizzatore;;\n\
+         \u{1b}[31m;esc@example.it;esc.user\u{85};Utilizzatore;;\n"
+    );
+    let html = preview(&lr, &file).await;
+    let rows = preview_rows(&html);
+    assert_eq!(rows.len(), 3);
+    assert!(
+        says(
+            row(&rows, 2),
+            "Nome: Il testo contiene caratteri non ammessi"
+        ),
+        "{rows:?}"
+    );
+    assert!(!row(&rows, 3).valid && !row(&rows, 4).valid, "{rows:?}");
+    assert_eq!(pending(&app).await, 0, "no valid row, nothing kept");
+
+    let not_utf8 = upload(
+        &lr,
+        b"mobile;email;username;profile;first_name;last_name\n;\xff@x.it;u;u;;\n",
+    )
+    .await;
+    assert_eq!(not_utf8.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = not_utf8.text().await.unwrap();
+    assert!(
+        texts(&html, "#file-error").join(" ").contains("UTF-8"),
+        "{html}"
+    );
+
+    let broken = lr
+        .client
+        .post(format!("{}{PAGE}", lr.address))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body("csrf_token=abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+    let urlencoded = lr.post_form(PAGE, &[("file", "mobile;email")]).await;
+    assert_eq!(urlencoded.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(pending(&app).await, 0);
+}
