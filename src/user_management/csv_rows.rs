@@ -256,6 +256,15 @@ mod tests {
     }
 
     #[test]
+    fn crlf_line_ends_blank_lines_and_quoted_line_breaks_keep_the_numbering() {
+        let file = format!(
+            "{HEADER}\r\n\r\n;a@example.it;aaa;Utilizzatore;\"Anna\r\nMaria\";\r\n;b@example.it;bbb;Utilizzatore;;\r\n"
+        );
+        let rows = parse(file.as_bytes()).unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 5]);
+    }
+
+    #[test]
     fn commas_a_bom_and_headers_in_any_case_order_and_spacing_are_accepted() {
         let file = "\u{feff} Email ,MOBILE,username,Profile,first_name,last_name\r\na@example.it,,aaa,Utilizzatore,\"Rossi, Anna\",x\r\n";
         let rows = parse(file.as_bytes()).unwrap();
