@@ -58,6 +58,8 @@ fn label(field: &str) -> &str {
         "azione" => "Tipo di attività",
         "dal" => "Dal giorno",
         "al" => "Al giorno",
+        "file" => "File CSV",
+        "riga" => "Riga",
         other => other,
     }
 }

@@ -14,6 +14,8 @@ use area_clienti::domain::{
     VatNumber,
 };
 use area_clienti::support::search_terms;
+use area_clienti::user_management::csv_rows;
+use area_clienti::web::kit::multipart;
 use serde::{Deserialize, Serialize};
 
 /// Longest password input given to `Password::parse`, as the web layer caps it.
@@ -233,6 +235,28 @@ fn check_support_search(data: &[u8]) {
     }
 }
 
+/// The CSV import: the upload's body, the file's rows, each row through Aggiungi's parser.
+fn check_user_csv(data: &[u8]) {
+    if let Some(parts) = multipart::parse(data, "b") {
+        assert!(parts.iter().all(|p| p.data.len() <= data.len()));
+    }
+    let Ok(rows) = csv_rows::parse(data) else {
+        return;
+    };
+    assert!((1..=csv_rows::MAX_ROWS).contains(&rows.len()));
+    let mut last = 1;
+    for row in &rows {
+        assert!(row.line > last, "rows numbered in file order: {rows:?}");
+        last = row.line;
+        if let Ok(d) = row.input().parse() {
+            assert!(is_clean(d.email.as_str(), Lines::Single), "{d:?}");
+            assert!(is_clean(d.username.as_str(), Lines::Single), "{d:?}");
+            assert!(is_clean(&d.first_name, Lines::Single), "{d:?}");
+            assert!(is_clean(&d.last_name, Lines::Single), "{d:?}");
+        }
+    }
+}
+
 fn seeds(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/seeds")
@@ -253,7 +277,7 @@ type Check = fn(&[u8]);
 /// Every seed of every target, through its target's checks; reports all failing seeds.
 #[test]
 fn every_fuzz_seed_passes_its_checks() {
-    let targets: [(&str, Check); 7] = [
+    let targets: [(&str, Check); 8] = [
         ("contract_json", check_contract_json),
         ("phone", check_phone),
         ("vat", check_vat),
@@ -261,6 +285,7 @@ fn every_fuzz_seed_passes_its_checks() {
         ("password", check_password),
         ("form_body", check_form_body),
         ("support_search", check_support_search),
+        ("user_csv", check_user_csv),
     ];
     let mut failed = Vec::new();
     for (target, check) in targets {

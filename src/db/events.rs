@@ -349,7 +349,12 @@ pub async fn erase_company(
     .bind(company_id)
     .execute(&mut *conn)
     .await?;
-    for table in ["user_sessions", "known_browsers", "pending_contact_changes"] {
+    for table in [
+        "user_sessions",
+        "known_browsers",
+        "pending_contact_changes",
+        "pending_imports",
+    ] {
         sqlx::query(&format!(
             "DELETE FROM {table} t USING users u WHERE t.user_id = u.id AND u.company_id = $1"
         ))

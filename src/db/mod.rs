@@ -19,6 +19,7 @@ pub mod lines;
 pub mod outbox;
 pub mod passkeys;
 pub mod pending_contacts;
+pub mod pending_imports;
 pub mod rate_limits;
 pub mod roster;
 pub mod secrets;

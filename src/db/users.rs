@@ -332,3 +332,50 @@ pub async fn ids_in_company_by_identifier(
     .fetch_all(conn)
     .await
 }
+
+/// Of `usernames` (lowercase), those some user has (any case): a username is unique across
+/// the portal.
+pub async fn usernames_in_use(
+    conn: &mut PgConnection,
+    usernames: &[String],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT lower(username) FROM users
+         WHERE lower(username) = ANY($1) AND retired_at IS NULL",
+    )
+    .bind(usernames)
+    .fetch_all(conn)
+    .await
+}
+
+/// Of `emails` (lowercase), those a user of the company has.
+pub async fn emails_in_company(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    emails: &[String],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT lower(email) FROM users
+         WHERE company_id = $1 AND lower(email) = ANY($2) AND retired_at IS NULL",
+    )
+    .bind(company_id)
+    .bind(emails)
+    .fetch_all(conn)
+    .await
+}
+
+/// Of `mobiles` (E.164), those a user of the company has.
+pub async fn mobiles_in_company(
+    conn: &mut PgConnection,
+    company_id: Uuid,
+    mobiles: &[String],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT mobile FROM users
+         WHERE company_id = $1 AND mobile = ANY($2) AND retired_at IS NULL",
+    )
+    .bind(company_id)
+    .bind(mobiles)
+    .fetch_all(conn)
+    .await
+}

@@ -81,6 +81,23 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// A profile as a person writes it in a file: its Italian name ("Amministratore Full")
+    /// or its value ("amministratore_full"), in any case, trimmed. Whether it may be given is
+    /// the permission source's answer, not this one's.
+    pub fn from_name_or_code(value: &str) -> Option<Profile> {
+        let value = value.trim();
+        [
+            Self::LegalRepresentative,
+            Self::AdminFull,
+            Self::AdminLight,
+            Self::User,
+        ]
+        .into_iter()
+        .find(|p| p.as_str().eq_ignore_ascii_case(value) || p.label().eq_ignore_ascii_case(value))
+    }
+}
+
 /// Stato Registrazione: `da_registrare` → `in_attesa` → `attivo` → (`disabilitato`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, sqlx::Type,
@@ -196,6 +213,28 @@ mod tests {
         );
         assert_eq!(Profile::parse_assignable(""), Err(DomainError::Required));
         assert!(!Profile::ASSIGNABLE.contains(&Profile::LegalRepresentative));
+    }
+
+    #[test]
+    fn a_profile_is_read_from_its_italian_name_or_its_value_in_any_case() {
+        assert_eq!(
+            Profile::from_name_or_code(" amministratore full "),
+            Some(Profile::AdminFull)
+        );
+        assert_eq!(
+            Profile::from_name_or_code("UTILIZZATORE"),
+            Some(Profile::User)
+        );
+        assert_eq!(
+            Profile::from_name_or_code("Amministratore_Light"),
+            Some(Profile::AdminLight)
+        );
+        assert_eq!(
+            Profile::from_name_or_code("Rappresentante Legale"),
+            Some(Profile::LegalRepresentative)
+        );
+        assert_eq!(Profile::from_name_or_code("admin"), None);
+        assert_eq!(Profile::from_name_or_code(""), None);
     }
 
     #[test]

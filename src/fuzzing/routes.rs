@@ -91,6 +91,14 @@ pub const ROUTES: &[Route] = &[
         "POST /area-clienti/gestione-utenze/utenti/{user}/termina-sessioni",
         Caller::Customer,
     ),
+    route(
+        "POST /area-clienti/gestione-utenze/importa",
+        Caller::Customer,
+    ),
+    route(
+        "POST /area-clienti/gestione-utenze/importa/conferma",
+        Caller::Customer,
+    ),
     route("POST /area-clienti/profilo/contatti", Caller::Customer),
     route(
         "POST /area-clienti/profilo/contatti/cellulare",

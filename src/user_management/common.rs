@@ -20,6 +20,11 @@ pub(super) fn invalid(field: &'static str, message: &str) -> ManageError {
 
 pub(super) const USERNAME_TAKEN: &str =
     "Username già in uso: scegline un'altra (ti suggeriamo l'indirizzo e-mail).";
+/// A new user's e-mail or mobile that a user of the company already has (the CSV import).
+pub(super) const EMAIL_OF_A_USER: &str =
+    "Questo indirizzo e-mail è già di un utente dell'azienda: cercalo in Gestione Utenze.";
+pub(super) const MOBILE_OF_A_USER: &str =
+    "Questo numero è già di un utente dell'azienda: cercalo in Gestione Utenze.";
 
 /// A user of the manager's company, locked for the rest of the transaction, with the
 /// actions the manager may take on them; another company's id is `NotFound`.

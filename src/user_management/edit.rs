@@ -4,7 +4,7 @@
 
 use crate::notify::addressee::Addressee;
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::common::{
@@ -30,8 +30,21 @@ pub async fn add(
     register: bool,
 ) -> Result<Uuid, ManageError> {
     let mut tx = pool.begin().await?;
+    let id = add_in(&mut tx, config, m, d, register).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Aggiungi inside the caller's transaction (also each row of the CSV import).
+pub(super) async fn add_in(
+    tx: &mut PgConnection,
+    config: &Config,
+    m: &Manager<'_>,
+    d: &UserDetails,
+    register: bool,
+) -> Result<Uuid, ManageError> {
     let line = match &d.mobile {
-        Some(mobile) => free_line(&mut tx, m, mobile, None).await?,
+        Some(mobile) => free_line(&mut *tx, m, mobile, None).await?,
         None => None,
     };
     let new_user = NewUser {
@@ -44,19 +57,18 @@ pub async fn add(
         profile: d.profile,
         state: RegistrationState::ToRegister,
     };
-    let id = insert_user(&mut tx, &new_user).await?;
+    let id = insert_user(&mut *tx, &new_user).await?;
     if let Some(line) = &line {
-        lines::assign_user(&mut tx, m.company_id(), &line.number, id).await?;
+        lines::assign_user(&mut *tx, m.company_id(), &line.number, id).await?;
     }
     let details = json!({ "dopo": snapshot(&d.email, new_user.mobile, d.profile), "username": d.username.as_str() });
-    audit_event(&mut tx, m, id, AuditAction::UserAdded, details).await?;
+    audit_event(&mut *tx, m, id, AuditAction::UserAdded, details).await?;
     if register {
-        let user = users::find(&mut tx, id)
+        let user = users::find(&mut *tx, id)
             .await?
             .ok_or(ManageError::NotFound)?;
-        send_username_email(&mut tx, config, m.now, &user, &m.actor).await?;
+        send_username_email(&mut *tx, config, m.now, &user, &m.actor).await?;
     }
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -8,8 +8,10 @@
 //! answers 404 so nothing leaks about what exists.
 
 mod common;
+pub mod csv_rows;
 mod edit;
 mod factors;
+pub mod import;
 mod input;
 mod permissions;
 mod register;
@@ -20,7 +22,7 @@ pub use factors::reset_factors;
 pub use input::{DetailsInput, NewUserInput, UserDetails};
 pub use permissions::{
     Actions, CAPABILITIES, Capability, LineActions, Reach, Target, allowed_actions,
-    allowed_line_actions, can_manage, can_view, sees_company_lines,
+    allowed_line_actions, can_import, can_manage, can_view, may_grant, sees_company_lines,
 };
 pub use register::{Registered, register, register_selected, resend};
 

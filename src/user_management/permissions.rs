@@ -83,6 +83,18 @@ pub const CAPABILITIES: [Capability; 4] = [
     },
 ];
 
+
+/// Who may import employees from a CSV file: whoever may add them (Aggiungi).
+pub fn can_import(user: &User) -> bool {
+    can_manage(user)
+}
+
+/// Whether `manager` may give `profile` to a user they add (Aggiungi, the CSV import):
+/// one of the assignable profiles, and only by a manager.
+pub fn may_grant(manager: &User, profile: Profile) -> bool {
+    can_manage(manager) && Profile::ASSIGNABLE.contains(&profile)
+}
+
 /// What the rules need to know of a user the manager looks at.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {

@@ -182,6 +182,36 @@ pub fn factors_reset(whom: &Whom) -> String {
     )
 }
 
+/// After the confirmation of a CSV import: how many users were added, whether they got the
+/// username e-mail, and how many rows were no longer valid.
+pub fn users_imported(imported: usize, skipped: usize, registered: bool) -> String {
+    let mut message = match (imported, registered) {
+        (0, _) => "Nessuna utenza importata.".to_owned(),
+        (1, true) => {
+            "Importata 1 utenza: abbiamo inviato l'e-mail con lo username a 1 persona.".to_owned()
+        }
+        (n, true) => {
+            format!("Importate {n} utenze: abbiamo inviato l'e-mail con lo username a {n} persone.")
+        }
+        (1, false) => "Importata 1 utenza: la trovi nell'elenco come «Da registrare».".to_owned(),
+        (n, false) => format!("Importate {n} utenze: le trovi nell'elenco come «Da registrare»."),
+    };
+    match skipped {
+        0 => {}
+        1 => message.push_str(
+            " 1 riga non è stata importata perché nel frattempo non era più valida (ad esempio la username è stata usata): carica di nuovo il file per vedere l'errore.",
+        ),
+        n => message.push_str(&format!(
+            " {n} righe non sono state importate perché nel frattempo non erano più valide (ad esempio una username è stata usata): carica di nuovo il file per vedere gli errori."
+        )),
+    }
+    message
+}
+pub const IMPORT_ALREADY_CONFIRMED: &str =
+    "Questa importazione era già stata salvata: non abbiamo aggiunto nulla di nuovo.";
+pub const IMPORT_PREVIEW_EXPIRED: &str =
+    "L'anteprima è scaduta (vale 30 minuti) e non abbiamo salvato nulla: carica di nuovo il file.";
+
 /// After "Registra i selezionati": how many got the email, and the lines left to complete.
 pub fn registered_selected(done: &Registered) -> String {
     let mut message = format!(

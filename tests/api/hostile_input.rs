@@ -59,6 +59,10 @@ const CUSTOMER_FORMS: &[(&str, &[(&str, &str)])] = &[
     ),
     ("/area-clienti/gestione-utenze/registra", &[("ids", "x")]),
     (
+        "/area-clienti/gestione-utenze/importa/conferma",
+        &[("id", "x"), ("action", "register")],
+    ),
+    (
         "/area-clienti/profilo/contatti/cellulare",
         &[("code", "123456")],
     ),

@@ -47,6 +47,7 @@ mod staff_cli;
 mod staff_second_factor;
 mod step_up;
 mod support;
+mod user_import;
 mod user_management;
 mod user_management_edges;
 mod user_management_scale;

@@ -39,3 +39,4 @@ mod receipts;
 mod roster_phone;
 mod security;
 mod steps;
+mod user_import;

@@ -152,7 +152,9 @@ impl Csrf {
         self.matches(sent).await
     }
 
-    async fn matches(&self, sent: Option<String>) -> Result<(), AppError> {
+    /// Whether `sent` (e.g. the `csrf_token` part of an upload) is this request's token
+    /// (403 otherwise).
+    pub async fn matches(&self, sent: Option<String>) -> Result<(), AppError> {
         let expected = self
             .bound()
             .await?

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod csv_file;
 pub mod current;
 pub mod flash;
+pub mod multipart;
 pub mod paging;
 pub mod path;
 pub mod request_id;

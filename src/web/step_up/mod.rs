@@ -56,6 +56,10 @@ struct KeptForm {
     had_password: bool,
     /// The page the form was on (same-origin Referer path), to go back to.
     back_to: String,
+    /// An upload (`multipart/form-data`, the CSV import) is not kept: after the
+    /// confirmation the page at `action` opens again, to choose the file again.
+    #[serde(default)]
+    reopen: bool,
 }
 
 /// Where a completed login goes (password, and the factor when one was asked): back to the
@@ -111,6 +115,22 @@ pub async fn require_recent(
         return Ok(next.run(request).await);
     };
     let (mut parts, body) = request.into_parts();
+    if crate::web::kit::multipart::boundary(&parts.headers).is_some() {
+        // The file is not kept (nor its CSRF part read): the upload page opens again after
+        // the confirmation. What was sent is read and dropped, so the browser gets the answer.
+        crate::web::kit::multipart::drain(body).await;
+        let kept = KeptForm {
+            user_id: auth.user_id,
+            action: parts.uri.path().to_owned(),
+            fields: Vec::new(),
+            had_password: false,
+            back_to: HOME.to_owned(),
+            reopen: true,
+        };
+        tracing::info!(action = %kept.action, "step-up: confirmation asked before an upload");
+        session.insert(KEPT_KEY, kept).await?;
+        return Ok(Redirect::to(CONFIRM).into_response());
+    }
     let csrf = crate::web::kit::Csrf::from_request_parts(&mut parts, &state).await?;
     let body = axum::body::to_bytes(body, MAX_KEPT_BYTES)
         .await
@@ -148,6 +168,7 @@ fn keep(user_id: uuid::Uuid, parts: &axum::http::request::Parts, body: &[u8]) ->
         fields,
         had_password,
         back_to,
+        reopen: false,
     }
 }
 

@@ -108,6 +108,9 @@ pub(super) async fn resume(
     let Some(kept) = kept.filter(|k| k.user_id == user.id) else {
         return Ok(Redirect::to(super::HOME).into_response());
     };
+    if kept.reopen {
+        return Ok(Redirect::to(&kept.action).into_response());
+    }
     let page = ResumePage {
         layout: layout_for(&user, csrf),
         action: kept.action,

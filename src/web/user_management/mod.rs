@@ -27,6 +27,7 @@ mod actions;
 mod export;
 pub mod form_views;
 mod forms;
+pub mod import;
 pub mod registro;
 mod registro_filters;
 mod review;
@@ -47,6 +48,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(&format!("{BASE}/registra"), post(register_many))
         .route(&format!("{BASE}/export.csv"), get(export::roster_csv))
+        .route(import::PAGE, get(import::form).post(import::upload))
+        .route(&format!("{BASE}/importa/conferma"), post(import::confirm))
+        .route(&format!("{BASE}/importa/esempio.csv"), get(import::sample))
         .route(&format!("{BASE}/registro"), get(registro::show))
         .route(&format!("{BASE}/registro.csv"), get(registro::csv))
         .route(

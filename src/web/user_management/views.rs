@@ -10,7 +10,9 @@ use super::roster_view::RosterView;
 use crate::db::roster::{RosterQuery, RosterRow};
 use crate::db::users::User;
 use crate::domain::{PhoneNumber, Profile, RegistrationState};
-use crate::user_management::{Actions, Target, allowed_actions, allowed_line_actions, can_manage};
+use crate::user_management::{
+    Actions, Target, allowed_actions, allowed_line_actions, can_import, can_manage,
+};
 use crate::web::invitations::{self, InvitationView};
 use crate::web::kit::{Page, PageLinks};
 use crate::web::pages::Layout;
@@ -87,6 +89,8 @@ pub struct StateCount {
 pub struct RosterPage {
     pub layout: Layout,
     pub can_manage: bool,
+    /// "Importa da CSV" on the toolbar.
+    pub can_import: bool,
     pub rows: Vec<RowView>,
     pub counts: Vec<StateCount>,
     pub total: i64,
@@ -199,6 +203,7 @@ pub fn roster_page(
     RosterPage {
         layout,
         can_manage: can_manage(manager),
+        can_import: can_import(manager),
         any_selectable: rows.iter().any(|r| r.can_register || r.can_register_line),
         rows,
         counts: counts
