@@ -83,7 +83,6 @@ pub const CAPABILITIES: [Capability; 4] = [
     },
 ];
 
-
 /// Who may import employees from a CSV file: whoever may add them (Aggiungi).
 pub fn can_import(user: &User) -> bool {
     can_manage(user)

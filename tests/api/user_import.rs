@@ -11,7 +11,7 @@ use time::Duration;
 
 use crate::helpers::{
     Browser, GU, LINES_A, LINES_B, LR_EMAIL, PASSWORD, TestApp, hidden_input, location, spawn_app,
-    texts,
+    targets, texts,
 };
 use crate::seeds::{COMPANY_A, COMPANY_B};
 use crate::support::sms_gateway::code_in;
@@ -155,10 +155,7 @@ async fn thirty_rows_are_previewed_then_saved_and_registered_in_one_go() {
     let lr = app.seeded_legal_representative().await;
     let (status, list) = lr.get_html(GU).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        list.contains(&format!(r#"href="{PAGE}""#)),
-        "the toolbar link"
-    );
+    assert!(targets(&list).iter().any(|t| t == PAGE), "the toolbar link");
     let (status, page) = lr.get_html(PAGE).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(r#"enctype="multipart/form-data""#), "{page}");
