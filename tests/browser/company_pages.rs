@@ -1,5 +1,6 @@
 //! The pages issue 15 added, in a real browser: the company's lines and the Profili page
-//! for an Amministratore Light, the question before Disabilita answered from the keyboard,
+//! for an Amministratore Light, the question before Disabilita (on the user's Modifica
+//! page) answered from the keyboard,
 //! the login page after Esci, and a login that brings the person back to the page they had
 //! asked for. Each page is checked with axe-core and screenshotted at 320, 390 and 1280 px.
 
@@ -72,14 +73,17 @@ async fn disabilita_asks_first_and_a_login_comes_back_to_the_page_asked_for() {
     let page = driver.open(&app.address, Js::Enabled).await;
     log_in(&app, &page, (LR_EMAIL, PASSWORD), Some(LR_MOBILE), None).await;
 
-    // From the filtered list, by keyboard: Disabilita opens the question.
+    // From the filtered list, by keyboard: Modifica, then its Disabilita opens the question.
     page.goto(&format!("{GU}?stato=attivo")).await;
     page.wait_for_heading("Gestione Utenze").await;
     page.tab_to(
-        &format!(r#"a[href^="{GU}/utenti/{}/disabilita"]"#, luca.id),
+        &format!(r#"a[href^="gestione-utenze/utenti/{}/modifica"]"#, luca.id),
         60,
     )
     .await;
+    page.press(Key::Enter).await;
+    page.wait_for_heading("Modifica").await;
+    page.tab_to(r#"a[href*="/disabilita"]"#, 40).await;
     page.press(Key::Enter).await;
     page.wait_for_heading("Disabilitare").await;
     assert_eq!(
