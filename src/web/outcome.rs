@@ -188,10 +188,10 @@ pub fn users_imported(imported: usize, skipped: usize, registered: bool) -> Stri
     let mut message = match (imported, registered) {
         (0, _) => "Nessuna utenza importata.".to_owned(),
         (1, true) => {
-            "Importata 1 utenza: abbiamo inviato l'e-mail con lo username a 1 persona.".to_owned()
+            "Importata 1 utenza: abbiamo inviato l'e-mail con la username a 1 persona.".to_owned()
         }
         (n, true) => {
-            format!("Importate {n} utenze: abbiamo inviato l'e-mail con lo username a {n} persone.")
+            format!("Importate {n} utenze: abbiamo inviato l'e-mail con la username a {n} persone.")
         }
         (1, false) => "Importata 1 utenza: la trovi nell'elenco come «Da registrare».".to_owned(),
         (n, false) => format!("Importate {n} utenze: le trovi nell'elenco come «Da registrare»."),

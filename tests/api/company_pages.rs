@@ -51,17 +51,7 @@ async fn an_amministratore_light_sees_every_line_and_an_utilizzatore_only_their_
 async fn the_lines_page_pages_through_a_large_company() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
-    // 120 lines more for the company, as a second contract would bring them.
-    sqlx::query(
-        "INSERT INTO mobile_lines (id, company_id, contract_id, number)
-         SELECT gen_random_uuid(), company_id, contract_id, '+39350' || lpad(g::text, 7, '0')
-           FROM mobile_lines, generate_series(1, 120) g
-          WHERE number = $1",
-    )
-    .bind(LINES_A[0])
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.more_lines_for_company_a(120).await;
 
     let (_, first) = lr.get_html("/area-clienti/linee").await;
     assert_eq!(texts(&first, "td[data-label=Numero]").len(), 50);

@@ -742,6 +742,21 @@ impl TestApp {
         browser
     }
 
+    /// `count` lines more for company A (`+39 350 000 0001`…), on the contract of its
+    /// first line, as a second purchase would bring them.
+    pub async fn more_lines_for_company_a(&self, count: i32) {
+        sqlx::query(
+            "INSERT INTO mobile_lines (id, company_id, contract_id, number)
+             SELECT gen_random_uuid(), company_id, contract_id, '+39350' || lpad(g::text, 7, '0')
+               FROM mobile_lines, generate_series(1, $2) g WHERE number = $1",
+        )
+        .bind(LINES_A[0])
+        .bind(count)
+        .execute(&self.pool)
+        .await
+        .expect("the lines are added");
+    }
+
     /// The latest username email to `email` (after running the pending work).
     pub async fn username_email(&self, email: &str) -> ReceivedEmail {
         self.mail_matching(&format!("username email to {email}"), |m| {

@@ -6,7 +6,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{GU, LINES_A, TestApp, rows, spawn_app};
+use crate::helpers::{GU, TestApp, rows, spawn_app};
 
 /// The budgets of one page of 50 rows, uncompressed (a proxy's gzip comes on top).
 const LINES_BUDGET: usize = 20 * 1024;
@@ -17,15 +17,7 @@ const STATES: [&str; 4] = ["da_registrare", "in_attesa", "attivo", "disabilitato
 /// usual length ("Giulia Ferrari", "giulia.ferrari07@rossi-impianti.it"); the states rotate.
 /// The users "In attesa" get their username e-mail through Registra, below.
 async fn fifty_rows(app: &TestApp) {
-    sqlx::query(
-        "INSERT INTO mobile_lines (id, company_id, contract_id, number)
-         SELECT gen_random_uuid(), company_id, contract_id, '+39350' || lpad(g::text, 7, '0')
-           FROM mobile_lines, generate_series(1, 48) g WHERE number = $1",
-    )
-    .bind(LINES_A[0])
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.more_lines_for_company_a(48).await;
     sqlx::query(
         "WITH people AS (
            INSERT INTO users (id, company_id, username, email, mobile, first_name, last_name,
@@ -62,15 +54,7 @@ async fn first_page(lr: &crate::helpers::Browser) -> (Vec<crate::helpers::Row>, 
 async fn fifty_lines_to_register_weigh_less_than_twenty_kilobytes() {
     let app = spawn_app().await;
     let lr = app.logged_in_legal_representative().await;
-    sqlx::query(
-        "INSERT INTO mobile_lines (id, company_id, contract_id, number)
-         SELECT gen_random_uuid(), company_id, contract_id, '+39350' || lpad(g::text, 7, '0')
-           FROM mobile_lines, generate_series(1, 60) g WHERE number = $1",
-    )
-    .bind(LINES_A[0])
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.more_lines_for_company_a(60).await;
     let (listed, bytes) = first_page(&lr).await;
     assert_eq!(listed.len(), 50, "a full page");
     assert!(

@@ -182,7 +182,7 @@ async fn thirty_rows_are_previewed_then_saved_and_registered_in_one_go() {
     assert_eq!(location(&done), GU);
     assert_eq!(
         flash_on_list(&lr).await,
-        "Importate 30 utenze: abbiamo inviato l'e-mail con lo username a 30 persone."
+        "Importate 30 utenze: abbiamo inviato l'e-mail con la username a 30 persone."
     );
     assert_eq!(
         app.count(

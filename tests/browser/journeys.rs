@@ -201,7 +201,19 @@ async fn a_line_da_registrare_is_updated_with_aggiorna_then_registered() {
     page.check("linee-3-aggiornata").await;
 
     page.click_xpath(&in_row("button", "Registra")).await;
-    page.find(".notice").await;
+    // The page before had a message too (Aggiorna's): wait for the registration's.
+    page.wait_until("the registration's message", async || {
+        let said = page
+            .js(
+                "return document.querySelector('.notice')?.textContent",
+                vec![],
+            )
+            .await;
+        said.as_str()
+            .filter(|t| t.contains("Registrazione avviata"))
+            .map(str::to_owned)
+    })
+    .await;
     // The list keeps its filter, so the registered line has left it; unfiltered, it waits
     // for Luca's activation.
     assert_eq!(page.path().await, format!("{GU}?stato=da_registrare"));

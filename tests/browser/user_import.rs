@@ -86,7 +86,7 @@ async fn the_legal_representative_imports_employees_from_a_csv_file() {
     let notice = page.text(".notice").await;
     assert_eq!(
         notice,
-        "Importate 2 utenze: abbiamo inviato l'e-mail con lo username a 2 persone."
+        "Importate 2 utenze: abbiamo inviato l'e-mail con la username a 2 persone."
     );
     assert_eq!(page.path().await, GU);
     page.check_at("importa-fatto", &VIEWPORTS).await;
