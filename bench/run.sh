@@ -247,8 +247,35 @@ bench_gu() {
         read -r rps p99 bad <<<"$(BENCH_COOKIES="$WORK/cookies" wrk_run 8 "http://127.0.0.1:$BENCH_PORT/area-clienti/gestione-utenze")"
         row "GU page p99 ms at 8 in flight, $label" "$p99" "20" "$(ratio "$p99" 20)" \
             "$rps pages/s, $bad non-2xx; target <= 1"
+        [[ "$contract" == "GEN-1-0000000" ]] && bench_gu_search "$db" "$company_id"
     done
     stop_portal
+}
+
+# Searches and filters inside the largest company (issue 16): a fragment of a number, a
+# last name, the start of an e-mail address and two states, each on one connection (the
+# rate a person's requests get) and at 8 in flight (p99), with the sessions of bench_gu.
+bench_gu_search() {
+    local db="$1" company_id="$2" number name email
+    IFS='|' read -r number name email <<<"$(sql "$db" -c "
+        SELECT substr(l.number, 6, 7), u.last_name, split_part(u.email, '@', 1)
+        FROM mobile_lines l JOIN users u ON u.id = l.user_id
+        WHERE l.company_id = '$company_id' AND u.last_name <> ''
+        ORDER BY l.number OFFSET 5000 LIMIT 1")"
+    local base="http://127.0.0.1:$BENCH_PORT/area-clienti/gestione-utenze"
+    local kind query rps p99 bad
+    for kind_query in "number fragment:q=$number" "last name:q=$name" "e-mail start:q=$email" \
+                      "stato attivo:stato=attivo" "stato da_registrare:stato=da_registrare"; do
+        kind="${kind_query%%:*}"
+        query=$(python3 -c 'import sys, urllib.parse; k, v = sys.argv[1].split("=", 1); print(k + "=" + urllib.parse.quote(v))' "${kind_query#*:}")
+        say "gu search (20,000 lines): $kind ($query)"
+        read -r rps p99 bad <<<"$(BENCH_COOKIES="$WORK/cookies" wrk_run 1 "$base?$query")"
+        row "GU search/s on 1 connection, $kind" "$rps" "200" "$(ratio "$rps" 200)" \
+            "20,000 lines, $query, p99 $p99 ms, $bad non-2xx; target >= 1"
+        read -r rps p99 bad <<<"$(BENCH_COOKIES="$WORK/cookies" wrk_run 8 "$base?$query")"
+        row "GU search p99 ms at 8 in flight, $kind" "$p99" "20" "$(ratio "$p99" 20)" \
+            "20,000 lines, $rps searches/s, $bad non-2xx; target <= 1"
+    done
 }
 
 # ---------------------------------------------------------------------------------------

@@ -53,12 +53,39 @@ const ROWS: &str = "
     FROM users u
     WHERE u.company_id = $1 AND NOT u.holds_line";
 
-/// `$2` is the LIKE pattern of the search (NULL for none), `$3` its digits when the search
-/// is a number (NULL otherwise: then numbers are not searched).
-const MATCHES: &str = "($2::text IS NULL
-        OR ($3::text IS NOT NULL AND number LIKE '%' || $3 || '%')
-        OR username ILIKE $2 OR email ILIKE $2 OR first_name ILIKE $2 OR last_name ILIKE $2
-        OR (first_name || ' ' || last_name) ILIKE $2)";
+/// The rows a search finds, as [`ROWS`] writes them, found through the trigram indexes of
+/// migration 20261206000020 rather than by testing every row of the company: the users
+/// whose fields match (`$2`, a LIKE pattern), the lines whose number has the digits `$3`
+/// (NULL when the search is not a number) or whose user matched, and the users tied to no
+/// line whose mobile or fields match. Each user field is still tested on its own: the
+/// indexed text joins them, and a fragment across two fields must not count.
+const SEARCHED_ROWS: &str = "
+    WITH matched AS (
+        SELECT id FROM users
+        WHERE company_id = $1
+          AND lower(username || ' ' || email || ' ' || first_name || ' ' || last_name) LIKE lower($2)
+          AND (username ILIKE $2 OR email ILIKE $2 OR first_name ILIKE $2 OR last_name ILIKE $2
+               OR (first_name || ' ' || last_name) ILIKE $2)
+    ), hit_lines AS (
+        SELECT id FROM mobile_lines
+        WHERE company_id = $1 AND $3::text IS NOT NULL AND number LIKE '%' || $3 || '%'
+        UNION
+        SELECT l.id FROM mobile_lines l JOIN matched m ON l.user_id = m.id
+        WHERE l.company_id = $1
+    )
+    SELECT l.id AS line_id, l.number, u.id AS user_id, u.first_name, u.last_name, u.email,
+           u.username, u.profile,
+           coalesce(u.state, 'da_registrare'::registration_state) AS state,
+           (l.referent_email IS NOT NULL) AS has_referent
+    FROM hit_lines h JOIN mobile_lines l ON l.id = h.id
+    LEFT JOIN users u ON u.id = l.user_id AND u.company_id = $1
+    UNION ALL
+    SELECT NULL, u.mobile, u.id, u.first_name, u.last_name, u.email, u.username, u.profile,
+           u.state, false
+    FROM users u
+    WHERE u.company_id = $1 AND NOT u.holds_line
+      AND (($3::text IS NOT NULL AND u.mobile LIKE '%' || $3 || '%')
+           OR u.id IN (SELECT id FROM matched))";
 
 fn like_pattern(search: &str) -> String {
     let escaped = search
@@ -101,10 +128,16 @@ pub async fn page(
     }
     let pattern = query.search.as_deref().map(like_pattern);
     let digits = query.search.as_deref().and_then(digits);
+    // A search reads what its indexes find; a state alone, the company's rows.
+    let rows = if pattern.is_some() {
+        SEARCHED_ROWS
+    } else {
+        ROWS
+    };
     let sql = format!(
         "SELECT r.*, inv.*
-         FROM (SELECT * FROM ({ROWS}) rows
-               WHERE {MATCHES} AND ($4::registration_state IS NULL OR state = $4)
+         FROM (SELECT * FROM ({rows}) rows
+               WHERE ($4::registration_state IS NULL OR state = $4)
                ORDER BY {ORDER}
                LIMIT $5 OFFSET $6) r
          {}
@@ -205,8 +238,7 @@ pub async fn counts(
                 .await?
         }
         Some(search) => {
-            let sql =
-                format!("SELECT state, count(*) FROM ({ROWS}) rows WHERE {MATCHES} GROUP BY state");
+            let sql = format!("SELECT state, count(*) FROM ({SEARCHED_ROWS}) rows GROUP BY state");
             sqlx::query_as(&sql)
                 .bind(company_id)
                 .bind(like_pattern(search))
