@@ -7,11 +7,20 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 
--- Lines by a fragment of their number (digits of E.164).
-CREATE INDEX mobile_lines_number_trgm_idx ON mobile_lines
-    USING gin (company_id, number gin_trgm_ops);
+-- The digits of a stored E.164 number, what a typed fragment is matched against. The index
+-- is on this expression, not on `number` itself: gin_trgm_ops also answers `=`, and the
+-- planner would then pick it for the exact lookups of the import and of the contracts.
+CREATE FUNCTION number_digits(number text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ltrim(number, '+');
+
+-- No pending list (fastupdate off): a search must not scan megabytes of entries not yet
+-- merged after a large import; each insert pays its own entries instead.
+CREATE INDEX mobile_lines_digits_trgm_idx ON mobile_lines
+    USING gin (company_id, number_digits(number) gin_trgm_ops) WITH (fastupdate = off);
 
 -- Users by a fragment of any of the fields the list searches, lower-cased in one text:
 -- `db::roster` writes exactly this expression, then checks each field on its own.
 CREATE INDEX users_roster_search_trgm_idx ON users
-    USING gin (company_id, lower(username || ' ' || email || ' ' || first_name || ' ' || last_name) gin_trgm_ops);
+    USING gin (company_id, lower(username || ' ' || email || ' ' || first_name || ' ' || last_name) gin_trgm_ops)
+    WITH (fastupdate = off);

@@ -68,7 +68,8 @@ const SEARCHED_ROWS: &str = "
                OR (first_name || ' ' || last_name) ILIKE $2)
     ), hit_lines AS (
         SELECT id FROM mobile_lines
-        WHERE company_id = $1 AND $3::text IS NOT NULL AND number LIKE '%' || $3 || '%'
+        WHERE company_id = $1 AND $3::text IS NOT NULL
+          AND number_digits(number) LIKE '%' || $3 || '%'
         UNION
         SELECT l.id FROM mobile_lines l JOIN matched m ON l.user_id = m.id
         WHERE l.company_id = $1
