@@ -14,13 +14,12 @@ CREATE FUNCTION number_digits(number text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN ltrim(number, '+');
 
--- No pending list (fastupdate off): a search must not scan megabytes of entries not yet
--- merged after a large import; each insert pays its own entries instead.
+-- GIN's pending list (fastupdate, the default) batches the entries of a large import; a
+-- search reads it too, at most gin_pending_list_limit (4 MB) before it is merged.
 CREATE INDEX mobile_lines_digits_trgm_idx ON mobile_lines
-    USING gin (company_id, number_digits(number) gin_trgm_ops) WITH (fastupdate = off);
+    USING gin (company_id, number_digits(number) gin_trgm_ops);
 
 -- Users by a fragment of any of the fields the list searches, lower-cased in one text:
 -- `db::roster` writes exactly this expression, then checks each field on its own.
 CREATE INDEX users_roster_search_trgm_idx ON users
-    USING gin (company_id, lower(username || ' ' || email || ' ' || first_name || ' ' || last_name) gin_trgm_ops)
-    WITH (fastupdate = off);
+    USING gin (company_id, lower(username || ' ' || email || ' ' || first_name || ' ' || last_name) gin_trgm_ops);
