@@ -63,6 +63,17 @@ pub fn rome_today(now: OffsetDateTime) -> time::Date {
     in_rome(now).date()
 }
 
+/// The day of `at` as Italians read it, in Europe/Rome: "02/12/2026".
+pub fn in_rome_date(at: OffsetDateTime) -> String {
+    let rome = in_rome(at);
+    format!(
+        "{:02}/{:02}/{}",
+        rome.day(),
+        u8::from(rome.month()),
+        rome.year()
+    )
+}
+
 /// `at` as Italians read it, in Europe/Rome: "02/12/2026 alle 14:05".
 pub fn in_rome_words(at: OffsetDateTime) -> String {
     let rome = in_rome(at);

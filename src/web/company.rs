@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::account::layout_for;
 use super::pages::Layout;
-use crate::clock::in_rome;
+use crate::clock::in_rome_date;
 use crate::db::{companies, lines};
 use crate::domain::{PhoneNumber, Profile};
 use crate::user_management::{CAPABILITIES, Reach, sees_company_lines};
@@ -24,8 +24,6 @@ use crate::web::kit::{CsrfToken, CurrentUser};
 pub const LINES: &str = "/area-clienti/linee";
 pub const PROFILES: &str = "/area-clienti/profili";
 const LINES_PER_PAGE: i64 = 50;
-/// Far beyond the largest company (20,000 lines is 400 pages); keeps offsets small.
-const MAX_PAGE: i64 = 10_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -73,26 +71,22 @@ async fn company_lines(
         .await?
         .ok_or(AppError::NotFound)?;
     let total = lines::count_for_company(&mut conn, user.company_id).await?;
-    let page = Page::read(&query.pagina, LINES_PER_PAGE, MAX_PAGE);
-    let page_count = page.count_for(total);
+    let page_count = Page {
+        number: 1,
+        size: LINES_PER_PAGE,
+    }
+    .count_for(total);
+    // Pages past the last are the last.
     let page = Page::read(&query.pagina, LINES_PER_PAGE, page_count);
     let listed =
         lines::page_for_company(&mut conn, user.company_id, page.offset(), page.size).await?;
     let rows = listed
         .into_iter()
-        .map(|line| {
-            let since = in_rome(line.created_at).date();
-            LineRow {
-                number: PhoneNumber::grouped(&line.number),
-                contract_id: line.contract_id,
-                since: format!(
-                    "{:02}/{:02}/{}",
-                    since.day(),
-                    u8::from(since.month()),
-                    since.year()
-                ),
-                assigned: line.assigned,
-            }
+        .map(|line| LineRow {
+            number: PhoneNumber::grouped(&line.number),
+            contract_id: line.contract_id,
+            since: in_rome_date(line.created_at),
+            assigned: line.assigned,
         })
         .collect();
     Ok(LinesPage {

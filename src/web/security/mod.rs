@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use super::AppState;
@@ -135,7 +134,7 @@ async fn security_page(
         activity,
         layout: layout_for(user, csrf),
         flash,
-        app_since: enrolled.app_since.map(date_in_words),
+        app_since: enrolled.app_since.map(crate::clock::in_rome_date),
         passkeys_unavailable: state
             .passkeys
             .is_none()
@@ -146,24 +145,14 @@ async fn security_page(
             .map(|p| PasskeyRow {
                 id: p.id.to_string(),
                 name: p.name.clone(),
-                added: date_in_words(p.created_at),
-                last_used: p.last_used_at.map(date_in_words),
+                added: crate::clock::in_rome_date(p.created_at),
+                last_used: p.last_used_at.map(crate::clock::in_rome_date),
             })
             .collect(),
         recovery_codes_left: enrolled.recovery_codes_left,
         failed_form: failed.0,
         errors: failed.1,
     })
-}
-
-fn date_in_words(at: OffsetDateTime) -> String {
-    let rome = crate::clock::in_rome(at);
-    format!(
-        "{:02}/{:02}/{}",
-        rome.day(),
-        u8::from(rome.month()),
-        rome.year()
-    )
 }
 
 async fn overview(
