@@ -149,6 +149,12 @@ impl PostfixRelay {
         }
     }
 
+    /// `postqueue -f`: deliver the queue now, dead destinations and throttled transports
+    /// included (Postfix otherwise waits for its own timers).
+    pub fn flush(&self) {
+        run(Command::new("postqueue").arg("-c").arg(&self.dir).arg("-f"));
+    }
+
     /// Postfix's own log, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
@@ -187,6 +193,7 @@ smtpd_tls_security_level = none
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
+transport_retry_time = 1s
 smtp_connect_timeout = 5s
 biff = no
 "
