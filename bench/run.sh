@@ -118,7 +118,7 @@ PY
 }
 
 say "building (release)"
-cargo build --release --quiet --bin area-clienti --example argon2_rate --example smtp_sink
+cargo build --release --quiet --bin area-clienti --example argon2_rate --example smtp_sink --example login_load
 
 # ---------------------------------------------------------------------------------------
 # Data set and import: the generated contracts through `area-clienti import`, against a
@@ -365,7 +365,7 @@ SQL
     BENCH_COOKIES="$WORK/cookies" wrk -t1 -c150 -d"${BENCH_SECONDS}s" -s bench/cookies.lua \
         "http://127.0.0.1:$BENCH_PORT/area-clienti/gestione-utenze" >"$WORK/wrk_memory" &
     local wrk_pid=$!
-    python3 bench/login_load.py --port "$BENCH_PORT" --users "$LOGIN_USERS" --password "$PASSWORD" \
+    "$EXAMPLES/login_load" --port "$BENCH_PORT" --users "$LOGIN_USERS" --password "$PASSWORD" \
         --seconds "$BENCH_SECONDS" --workers 50 >"$WORK/login_memory"
     wait "$wrk_pid"
     local peak
@@ -430,7 +430,7 @@ INSERT INTO authenticator_apps (id, user_id, secret, created_at)
 SELECT gen_random_uuid(), id, decode(:'totp', 'hex'), now() FROM users;
 SQL
     start_portal "$db"
-    local load=(python3 bench/login_load.py --port "$BENCH_PORT" --users "$LOGIN_USERS" --password "$PASSWORD"
+    local load=("$EXAMPLES/login_load" --port "$BENCH_PORT" --users "$LOGIN_USERS" --password "$PASSWORD"
                 --seconds "$BENCH_SECONDS" --totp-secret "$TOTP_SECRET")
     # Each run starts on other users: an app code is accepted once per 30-second step.
     "${load[@]}" --seconds 3 --workers "$LOGIN_WORKERS" --offset 0 >/dev/null # warm-up

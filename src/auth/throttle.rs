@@ -5,11 +5,14 @@
 //! locked out for longer than 15 minutes and can always use Recupera Password, which clears
 //! the count. Keyed on the username as typed, known or not, so the answer reveals nothing.
 //!
-//! A password attempt is *reserved* before the password is hashed: the count and the record
-//! happen in one statement under the account's advisory lock, so a burst of parallel guesses
-//! cannot all pass the check before any of them is counted; a success then takes its attempt
-//! back. A typed code needs no slow hash: it is checked, proved and counted in one
-//! transaction under the same lock.
+//! A password attempt is *reserved* on the account before the password is hashed: the count
+//! and the record happen in one statement under the account's advisory lock, so a burst of
+//! parallel guesses at one account cannot all pass the check before any of them is counted;
+//! a success then takes its attempt back. The client address is counted before the attempt
+//! too, but records a failure only once the password was wrong: an address is shared (a
+//! NAT, an office), is never locked, and a reservation on it made every login from one
+//! address write and delete a row under one key. A typed code needs no slow hash: it is
+//! checked, proved and counted in one transaction under the account's lock.
 
 use sqlx::{PgConnection, PgPool};
 
@@ -66,12 +69,12 @@ fn customer_account_key(username: &str) -> String {
     Keys::new("", username, None).account
 }
 
-/// Counts the attempt as a failure at once, in a statement of its own (serialised per
-/// account), for a password, whose Argon2 check must not hold a transaction open; taken back
-/// when the limits say it may not be made. Returns the seconds to wait then.
+/// Counts the attempt as a failure of the account at once, in a statement of its own
+/// (serialised per account), for a password, whose Argon2 check must not hold a transaction
+/// open; taken back when the limits say it may not be made. Returns the seconds to wait then.
 pub async fn reserve(pool: &PgPool, keys: &Keys) -> sqlx::Result<Option<u64>> {
     let mut conn = pool.acquire().await?;
-    let counts = rate_limits::reserve_each(&mut conn, &keys.windows()).await?;
+    let counts = rate_limits::reserve_first(&mut conn, &keys.windows()).await?;
     let wait = wait_owed(&counts);
     if wait.is_some() {
         take_back(&mut conn, keys).await?;
@@ -123,18 +126,26 @@ fn account_wait(failures: i64, last_ago: Option<f64>) -> Option<u64> {
     (remaining > 0.0).then(|| remaining.ceil() as u64)
 }
 
-/// The [`reserve`]d attempt succeeded: the account's failures are forgotten and the
-/// client's reserved attempt is taken back.
+/// The [`reserve`]d attempt succeeded: the account's failures (the reservation with them)
+/// are forgotten.
 pub async fn succeeded(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
-    let client: Vec<&str> = keys.client.as_deref().into_iter().collect();
-    rate_limits::forget(conn, &[&keys.account], &client).await
+    rate_limits::forget(conn, &[&keys.account], &[]).await
 }
 
 /// The [`reserve`]d attempt was a right password with a second step still to pass: it is
 /// taken back, but the account's earlier failures stay until the second step succeeds, and
 /// each code typed there is counted in its own right.
 pub async fn password_passed(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
-    rate_limits::forget(conn, &[], &keys.all()).await
+    rate_limits::forget(conn, &[], &[&keys.account]).await
+}
+
+/// The [`reserve`]d attempt was a wrong password (or an unknown account): the reservation
+/// stands as the account's failure, and the client address records one.
+pub async fn password_failed(conn: &mut PgConnection, keys: &Keys) -> sqlx::Result<()> {
+    match keys.client.as_deref() {
+        Some(client) => rate_limits::record(conn, client).await,
+        None => Ok(()),
+    }
 }
 
 /// Takes back an attempt that was reserved but never made (refused before the check).

@@ -52,9 +52,10 @@ pub async fn lock_and_count(
     .await
 }
 
-/// As [`lock_and_count`], then one event recorded on each key, in one statement of its
-/// own transaction (`rate_limit_reserve`): the counts are those before the event.
-pub async fn reserve_each(
+/// As [`lock_and_count`], then one event recorded on the first key (the locked one), in one
+/// statement of its own transaction (`rate_limit_reserve`, migration `20261207000010`): the
+/// counts are those before the event.
+pub async fn reserve_first(
     conn: &mut PgConnection,
     windows: &[(&str, i64)],
 ) -> sqlx::Result<Vec<(i64, Option<f64>)>> {

@@ -213,6 +213,10 @@ pub async fn remember_browser(
     if !inserted {
         return Ok(BrowserSeen::Known);
     }
+    if !any_before {
+        // The account's only browser: nothing to forget.
+        return Ok(BrowserSeen::First);
+    }
     sqlx::query(
         "DELETE FROM known_browsers WHERE user_id = $1 AND browser_sha256 IN
            (SELECT browser_sha256 FROM known_browsers WHERE user_id = $1
@@ -222,9 +226,5 @@ pub async fn remember_browser(
     .bind(BROWSERS_KEPT)
     .execute(conn)
     .await?;
-    Ok(if any_before {
-        BrowserSeen::New
-    } else {
-        BrowserSeen::First
-    })
+    Ok(BrowserSeen::New)
 }

@@ -173,3 +173,33 @@ async fn concurrent_successes_take_back_their_own_reservations() {
         .unwrap();
     assert_eq!(left, 0, "each took back its own event");
 }
+
+/// A right password leaves nothing against the address it came from; a wrong one counts
+/// once for the account typed and once for the address (whose limit counts failures).
+#[tokio::test]
+async fn only_wrong_passwords_count_against_the_address() {
+    let app = spawn_app().await;
+    let address_failures = async || {
+        app.count(
+            "SELECT count(*) FROM rate_limit_events WHERE key = 'login:fallito:client:127.0.0.1'",
+        )
+        .await
+    };
+
+    app.logged_in_legal_representative().await;
+    let right = Browser::new(&app.address).login(LR_EMAIL, PASSWORD).await;
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    assert_eq!(address_failures().await, 0);
+
+    let wrong = Browser::new(&app.address)
+        .login(UNKNOWN, "indovino a caso 1234")
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(address_failures().await, 1);
+    let account_failures = app
+        .count(&format!(
+            "SELECT count(*) FROM rate_limit_events WHERE key = 'login:fallito:account:{UNKNOWN}'"
+        ))
+        .await;
+    assert_eq!(account_failures, 1);
+}

@@ -17,7 +17,7 @@ pub(super) enum Checked<T> {
 
 /// Reserves an attempt, looks the account up with `find` (the connection is released
 /// before hashing: pages must not wait for connections that wait for a hash), then makes
-/// one Argon2 verification whatever was found.
+/// one Argon2 verification whatever was found; a wrong password counts for the client too.
 pub(super) async fn check_password<T>(
     pool: &PgPool,
     hasher: &PasswordHasher,
@@ -37,7 +37,11 @@ pub(super) async fn check_password<T>(
         None => (None, None),
     };
     match verify(hasher, candidate, hash.flatten().as_deref()).await {
-        Ok(ok) => Ok(Checked::Verified(account, ok)),
+        Ok(true) => Ok(Checked::Verified(account, true)),
+        Ok(false) => {
+            throttle::password_failed(&mut *pool.acquire().await?, keys).await?;
+            Ok(Checked::Verified(account, false))
+        }
         Err(e) => {
             // Refused before any check (the hashing queue is full: 503): not an attempt,
             // so it must not count as a failure of the account or of the address.
