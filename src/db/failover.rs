@@ -170,7 +170,7 @@ pub fn in_use() -> bool {
 /// is created on it if missing. Fails when no listed server accepts writes now.
 pub async fn connect(targets: Targets, pool_options: PgPoolOptions) -> anyhow::Result<PgPool> {
     let options = (0..targets.len())
-        .map(|i| PgConnectOptions::from_str(targets.url(i)))
+        .map(|i| PgConnectOptions::from_str(targets.url(i)).map(super::session_settings))
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("DATABASE_URL non valido ({})", targets.redacted()))?;
     let (index, look) = first_writable(&targets, &options)

@@ -124,20 +124,15 @@ pub async fn page(
     query: &RosterQuery,
 ) -> sqlx::Result<Vec<RosterRow>> {
     let offset = query.offset.max(0);
-    if query.search.is_none() && query.state.is_none() {
-        return unfiltered_page(conn, company_id, offset).await;
+    if query.search.is_none() {
+        return walked_page(conn, company_id, query.state, offset).await;
     }
     let pattern = query.search.as_deref().map(like_pattern);
     let digits = query.search.as_deref().and_then(digits);
-    // A search reads what its indexes find; a state alone, the company's rows.
-    let rows = if pattern.is_some() {
-        SEARCHED_ROWS
-    } else {
-        ROWS
-    };
+    // A search reads what its indexes find.
     let sql = format!(
         "SELECT r.*, inv.*
-         FROM (SELECT * FROM ({rows}) rows
+         FROM (SELECT * FROM ({SEARCHED_ROWS}) rows
                WHERE ($4::registration_state IS NULL OR state = $4)
                ORDER BY {ORDER}
                LIMIT $5 OFFSET $6) r
@@ -156,23 +151,35 @@ pub async fn page(
         .await
 }
 
-/// The default page, the one every visit opens: the sort keys of the page come from two
-/// index-only scans in page order (lines by number; users without a line from their
-/// partial index), and only the page's rows are then read in full. Work grows with the
-/// page number, not with the size of the company.
-async fn unfiltered_page(
+/// A page without a search, the one every visit opens, or one state's rows: the sort keys
+/// of the page come from two scans in page order (lines by number; users without a line
+/// from their partial index) that stop once the page is full, and only the page's rows are
+/// then read in full. With a state, each line walked looks its user's state up by primary
+/// key: work grows with the page number and with how rare the state is, not with the size
+/// of the company.
+async fn walked_page(
     conn: &mut PgConnection,
     company_id: Uuid,
+    state: Option<RegistrationState>,
     offset: i64,
 ) -> sqlx::Result<Vec<RosterRow>> {
+    let (line_in_state, user_in_state) = match state {
+        None => ("", ""),
+        Some(_) => (
+            "AND coalesce((SELECT s.state FROM users s
+                           WHERE s.id = mobile_lines.user_id AND s.company_id = $1),
+                          'da_registrare'::registration_state) = $4",
+            "AND state = $4",
+        ),
+    };
     let sql = format!(
         "WITH keys AS (
              (SELECT number, false AS lineless, NULL::text AS username, NULL::uuid AS user_id
-              FROM mobile_lines WHERE company_id = $1
+              FROM mobile_lines WHERE company_id = $1 {line_in_state}
               ORDER BY number LIMIT $2 + $3)
              UNION ALL
              (SELECT mobile, true, lower(username), id FROM users
-              WHERE company_id = $1 AND NOT holds_line
+              WHERE company_id = $1 AND NOT holds_line {user_in_state}
               ORDER BY mobile NULLS LAST, lower(username) LIMIT $2 + $3)
              ORDER BY number NULLS LAST, lineless, username
              LIMIT $2 OFFSET $3
@@ -196,12 +203,14 @@ async fn unfiltered_page(
          SELECT r.*, inv.* FROM r {} ORDER BY {ORDER}",
         invitation_join()
     );
-    sqlx::query_as(&sql)
+    let query = sqlx::query_as(&sql)
         .bind(company_id)
         .bind(PAGE_SIZE)
-        .bind(offset)
-        .fetch_all(conn)
-        .await
+        .bind(offset);
+    match state {
+        Some(state) => query.bind(state).fetch_all(conn).await,
+        None => query.fetch_all(conn).await,
+    }
 }
 
 /// Upper bound of the export: the biggest company has 20,000 lines and about as many
