@@ -255,7 +255,7 @@ bench_gu() {
         local page pg sid
         page=$(BENCH_COOKIES="$WORK/cookies" wrk_run "$conns" "http://127.0.0.1:$BENCH_PORT/area-clienti/gestione-utenze")
         sid=$(sql "$db" -c "SELECT id FROM tower_sessions.session ORDER BY expiry_date DESC LIMIT 1")
-        pg=$(pgbench_run "$db" "$conns" -f bench/sql/gu_page.sql -D sid="$sid" -D uid="$user_id" -D company="$company_id")
+        pg=$(pgbench_run "$db" "$conns" -f bench/sql/gu_page.sql -D sid="$sid" -D uid="$user_id" -D company="$company_id" -D page_size=50 -D page_offset=0)
         local rps p99 bad tps
         read -r rps p99 bad <<<"$page"
         read -r tps _ <<<"$pg"
