@@ -165,7 +165,10 @@ async fn list(
     let (rows, counts) = if text::is_clean(&search, Lines::Single) {
         let mut conn = state.pool.acquire().await?;
         let rows = roster::page(&mut conn, user.company_id, &query).await?;
-        let counts = roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?;
+        let counts = match roster::counts_if_complete(&query, &rows) {
+            Some(counts) => counts,
+            None => roster::counts(&mut conn, user.company_id, query.search.as_deref()).await?,
+        };
         (rows, counts)
     } else {
         let none = RegistrationState::ALL.iter().map(|s| (*s, 0)).collect();
