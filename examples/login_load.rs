@@ -65,9 +65,11 @@ struct Attempt {
     latency: Duration,
 }
 
+/// The benchmark's users are bench1..benchN (bench/run.sh creates them).
+const USERNAME_PREFIX: &str = "bench";
+
 struct Target {
     base: String,
-    username_prefix: &'static str,
     password: String,
     app: Option<Totp>,
     /// Each user's browser cookie, as their browser keeps it; never the session.
@@ -88,7 +90,6 @@ async fn main() -> anyhow::Result<()> {
     };
     let target = Arc::new(Target {
         base: format!("http://{}:{}", args.host, args.port),
-        username_prefix: "bench",
         password: args.password.clone(),
         app,
         browsers: Mutex::new(HashMap::new()),
@@ -123,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
                         break;
                     }
                 }
-                let user = format!("{}{}", target.username_prefix, (offset + i) % users + 1);
+                let user = format!("{USERNAME_PREFIX}{}", (offset + i) % users + 1);
                 attempts.push(target.log_in(&client, &user).await);
             }
             anyhow::Ok(attempts)

@@ -244,12 +244,7 @@ pub fn counts_if_complete(
         && query.state.is_none()
         && query.offset == 0
         && rows.len() < PAGE_SIZE as usize;
-    complete.then(|| {
-        RegistrationState::ALL
-            .iter()
-            .map(|s| (*s, rows.iter().filter(|r| r.state == *s).count() as i64))
-            .collect()
-    })
+    complete.then(|| every_state(rows.iter().map(|r| (r.state, 1))))
 }
 
 /// Rows matching the search, per state (all four states, zeros included).
@@ -276,20 +271,37 @@ pub async fn counts(
                 .await?
         }
     };
-    Ok(RegistrationState::ALL
-        .iter()
-        .map(|s| {
-            (
-                *s,
-                found.iter().filter(|(f, _)| f == s).map(|(_, n)| n).sum(),
-            )
-        })
-        .collect())
+    Ok(every_state(found))
+}
+
+/// The counts of `found` (state, count) summed per state, for all four states in their
+/// order, zeros included.
+fn every_state(
+    found: impl IntoIterator<Item = (RegistrationState, i64)>,
+) -> Vec<(RegistrationState, i64)> {
+    let mut counts: Vec<(RegistrationState, i64)> =
+        RegistrationState::ALL.iter().map(|s| (*s, 0)).collect();
+    for (state, n) in found {
+        if let Some((_, total)) = counts.iter_mut().find(|(s, _)| *s == state) {
+            *total += n;
+        }
+    }
+    counts
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_cover_every_state_in_order_summed() {
+        use RegistrationState::{Active, Disabled, Pending, ToRegister};
+        let counted = every_state([(Active, 2), (ToRegister, 1), (Active, 1)]);
+        assert_eq!(
+            counted,
+            [(ToRegister, 1), (Pending, 0), (Active, 3), (Disabled, 0)]
+        );
+    }
 
     #[test]
     fn search_wildcards_are_taken_literally() {
